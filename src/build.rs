@@ -1,0 +1,96 @@
+//! The whole pipeline, load → link → render → write, as `build` and `serve` run it.
+
+use std::path::PathBuf;
+
+use crate::archive::{self, Archive, LinkOptions};
+use crate::config::Edition;
+use crate::diagnostic::Diagnostic;
+use crate::load::{self, LoadOptions};
+use crate::render::{self, Site};
+use crate::{theme, write};
+
+/// What `hindsight build` was asked for.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Where the site goes; `<root>/public` when not given.
+    pub out: Option<PathBuf>,
+    pub edition: Option<Edition>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn out_dir(&self) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// Why a build stopped.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The archive could not be read at all, or the output could not be written.
+    Fatal(String),
+    /// The archive has errors; the diagnostics include warnings too.
+    Invalid(Vec<Diagnostic>),
+}
+
+/// A finished build: what was written, and the warnings met on the way.
+#[derive(Debug)]
+pub struct BuildReport {
+    pub out: PathBuf,
+    pub files: usize,
+    pub documents: usize,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads and links an archive, with every diagnostic of both phases.
+pub fn load_and_link(
+    load_options: &LoadOptions,
+    link_options: LinkOptions,
+) -> Result<(Archive, Vec<Diagnostic>), String> {
+    let loaded = load::load(load_options)?;
+    let mut diagnostics = loaded.diagnostics.clone();
+    let (archive, link_diagnostics) = archive::link(loaded, link_options);
+    diagnostics.extend(link_diagnostics);
+    Diagnostic::sort(&mut diagnostics);
+    Ok((archive, diagnostics))
+}
+
+/// Builds the site in memory, without writing it.
+pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
+    let load_options = LoadOptions {
+        root: options.root.clone(),
+        edition: options.edition,
+        base_url: options.base_url.clone(),
+        render_html: true,
+    };
+    let (archive, diagnostics) = load_and_link(
+        &load_options,
+        LinkOptions {
+            drafts: options.drafts,
+        },
+    )
+    .map_err(BuildError::Fatal)?;
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(BuildError::Invalid(diagnostics));
+    }
+    let theme = theme::load(&options.root, archive.config.theme.as_deref())
+        .map_err(|d| BuildError::Invalid(vec![d]))?;
+    let site = render::render(&archive, &theme).map_err(|d| BuildError::Invalid(vec![d]))?;
+    Ok((site, archive, diagnostics))
+}
+
+/// Builds the site and writes it to the output directory.
+pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
+    let out = options.out_dir();
+    write::check_output_dir(&options.root, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
+    let (site, archive, warnings) = render_site(options)?;
+    write::write(&site, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
+    Ok(BuildReport {
+        out,
+        files: site.files.len(),
+        documents: archive.documents.len(),
+        warnings,
+    })
+}

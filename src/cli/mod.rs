@@ -1,0 +1,97 @@
+//! The command line: each subcommand parses its arguments and calls a phase.
+
+mod build;
+mod check;
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::diagnostic::{Diagnostic, Format, render_github, render_human, render_json};
+
+/// Exit code: everything went well (warnings allowed).
+pub const EXIT_OK: i32 = 0;
+/// Exit code: the archive has errors.
+pub const EXIT_INVALID: i32 = 1;
+/// Exit code: the command could not run (bad arguments, unreadable root).
+pub const EXIT_CANNOT_RUN: i32 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "hindsight",
+    version,
+    about = "A static-site generator for postmortem archives"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the archive into a static site.
+    Build(build::Args),
+    /// Check documents and report what is wrong, line by line.
+    Check(check::Args),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() {
+                EXIT_CANNOT_RUN
+            } else {
+                EXIT_OK
+            };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Check(args) => check::run(args),
+    }
+}
+
+/// Prints diagnostics to standard error in the chosen format.
+pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic], format: Format) {
+    let text = match format {
+        Format::Human => {
+            let sources: HashMap<PathBuf, String> = diagnostics
+                .iter()
+                .map(|d| d.file.clone())
+                .filter_map(|f| {
+                    let text = std::fs::read(root.join(&f)).ok()?;
+                    Some((f, String::from_utf8_lossy(&text).into_owned()))
+                })
+                .collect();
+            render_human(
+                diagnostics,
+                |path| sources.get(path).map(String::as_str),
+                std::io::stderr().is_terminal(),
+            )
+        }
+        Format::Github => render_github(diagnostics),
+        Format::Json => render_json(diagnostics),
+    };
+    match format {
+        Format::Json | Format::Github => print!("{text}"),
+        Format::Human => eprint!("{text}"),
+    }
+}
+
+/// One line counting errors and warnings.
+pub fn summary_line(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}

@@ -1,0 +1,211 @@
+//! The site configuration, `hindsight.toml` at the root of an archive repository.
+//!
+//! Every field has a default, so an archive without the file still builds.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The file name of the configuration, relative to the archive root.
+pub const CONFIG_FILE: &str = "hindsight.toml";
+
+/// What `hindsight.toml` holds.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub title: String,
+    pub base_url: String,
+    pub description: String,
+    /// Where the archive's sources live; pages link to their file there for editing.
+    pub repo_url: Option<String>,
+    /// The branch `repo_url` edit links point at.
+    pub repo_branch: String,
+    /// The zone times are shown in: `UTC` or a fixed offset such as `+02:00`.
+    pub timezone: String,
+    /// Which edition `build` makes when the command line does not say.
+    pub edition: Edition,
+    /// A theme under `themes/NAME/` in the archive; the embedded default when absent.
+    pub theme: Option<String>,
+    /// Ordered from most to least severe.
+    pub severities: Vec<Severity>,
+    /// The service catalogue, keyed by the id front matter uses.
+    pub services: BTreeMap<String, ServiceInfo>,
+    pub markdown: MarkdownConfig,
+    pub check: CheckConfig,
+    /// Documents larger than this many bytes are refused rather than loaded.
+    pub max_document_bytes: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            title: "Postmortems".into(),
+            base_url: "http://127.0.0.1:1111".into(),
+            description: String::new(),
+            repo_url: None,
+            repo_branch: "main".into(),
+            timezone: "UTC".into(),
+            edition: Edition::Internal,
+            theme: None,
+            severities: default_severities(),
+            services: BTreeMap::new(),
+            markdown: MarkdownConfig::default(),
+            check: CheckConfig::default(),
+            max_document_bytes: 5 * 1024 * 1024,
+        }
+    }
+}
+
+/// One level of the severity scale.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Severity {
+    pub id: String,
+    pub label: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// What the catalogue says about a service.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceInfo {
+    pub name: Option<String>,
+    pub description: String,
+    pub owner: Option<String>,
+    pub tier: Option<u32>,
+}
+
+/// Which audience a build is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Edition {
+    /// Everything, with internal blocks visibly marked.
+    #[default]
+    Internal,
+    /// Only public documents, with internal blocks removed.
+    Public,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarkdownConfig {
+    /// Let raw HTML in Markdown through unsanitized.
+    pub unsafe_html: bool,
+}
+
+/// Settings of `hindsight check`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckConfig {
+    /// When set, tags outside this list draw a warning.
+    pub tags: Option<Vec<String>>,
+    /// Days between resolution and publication before a warning.
+    pub publish_within_days: i64,
+    /// Section headings each severity requires.
+    pub required_sections: BTreeMap<String, Vec<String>>,
+    /// Phrases that read as blame.
+    pub blame_phrases: Vec<String>,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        let sections: Vec<String> = [
+            "Summary",
+            "Impact",
+            "Root causes",
+            "Resolution",
+            "Action items",
+            "Timeline",
+        ]
+        .map(String::from)
+        .to_vec();
+        CheckConfig {
+            tags: None,
+            publish_within_days: 7,
+            required_sections: BTreeMap::from([
+                ("sev1".to_string(), sections.clone()),
+                ("sev2".to_string(), sections),
+            ]),
+            blame_phrases: [
+                "human error",
+                "should have known",
+                "careless",
+                "negligent",
+                "fault of",
+                "blame",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
+}
+
+fn default_severities() -> Vec<Severity> {
+    [
+        ("sev1", "SEV-1", "Critical: most customers affected"),
+        (
+            "sev2",
+            "SEV-2",
+            "Major: many customers or a key feature affected",
+        ),
+        (
+            "sev3",
+            "SEV-3",
+            "Minor: few customers affected, or degraded",
+        ),
+        ("sev4", "SEV-4", "Low: no customer impact, a near miss"),
+    ]
+    .map(|(id, label, description)| Severity {
+        id: id.into(),
+        label: label.into(),
+        description: description.into(),
+    })
+    .to_vec()
+}
+
+impl Config {
+    /// The position of a severity on the scale, 0 being the most severe.
+    pub fn severity_rank(&self, id: &str) -> Option<usize> {
+        self.severities.iter().position(|s| s.id == id)
+    }
+
+    /// The label a severity id is shown with.
+    pub fn severity_label<'a>(&'a self, id: &'a str) -> &'a str {
+        self.severities
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id, |s| s.label.as_str())
+    }
+
+    /// The path part of `base_url`, without a trailing slash: `""` or `"/archive"`.
+    pub fn base_path(&self) -> String {
+        let after_scheme = self
+            .base_url
+            .split_once("://")
+            .map_or(self.base_url.as_str(), |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(i) => after_scheme[i..].trim_end_matches('/').to_string(),
+            None => String::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_path_is_the_path_of_base_url() {
+        let mut config = Config::default();
+        for (url, path) in [
+            ("https://example.com", ""),
+            ("https://example.com/", ""),
+            ("https://example.com/archive/", "/archive"),
+            ("/preview", "/preview"),
+        ] {
+            config.base_url = url.into();
+            assert_eq!(config.base_path(), path, "{url}");
+        }
+    }
+}

@@ -1,0 +1,359 @@
+//! One `Diagnostic` type for every phase: load, check, build and serve all report with it.
+//!
+//! A diagnostic has a stable code (`E0007 unknown-field`), a file, a byte span in that file
+//! (from which line and column follow), a message that states the fact and a hint that says
+//! what to do. Three renderings: human (the offending line underlined, as rustc does),
+//! GitHub Actions workflow commands, and a JSON document.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// How bad a diagnostic is: errors stop a build, warnings do not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal $name:literal $level:ident;)*) => {
+        /// Every kind of diagnostic, with its stable code and name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code, in order: the table docs/diagnostics.md documents.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The stable code, such as `E0007`.
+            pub fn code(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+
+            /// The stable name, such as `unknown-field`.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => $name),* }
+            }
+
+            /// Whether this kind of diagnostic is an error or a warning.
+            pub fn level(self) -> Level {
+                match self { $(Code::$variant => Level::$level),* }
+            }
+        }
+    };
+}
+
+codes! {
+    EmptyFile = "E0001" "empty-file" Error;
+    NotUtf8 = "E0002" "not-utf8" Error;
+    MissingFrontMatter = "E0003" "missing-front-matter" Error;
+    UnclosedFrontMatter = "E0004" "unclosed-front-matter" Error;
+    TomlSyntax = "E0005" "toml-syntax" Error;
+    MissingField = "E0006" "missing-field" Error;
+    UnknownField = "E0007" "unknown-field" Error;
+    WrongType = "E0008" "wrong-type" Error;
+    ValueNotAllowed = "E0009" "value-not-allowed" Error;
+    UnknownSeverity = "E0010" "unknown-severity" Error;
+    TimesOutOfOrder = "E0011" "times-out-of-order" Error;
+    InTheFuture = "E0012" "in-the-future" Error;
+    InvalidSlug = "E0013" "invalid-slug" Error;
+    DuplicateSlug = "E0014" "duplicate-slug" Error;
+    UnknownPremortem = "E0015" "unknown-premortem" Error;
+    UnknownRisk = "E0016" "unknown-risk" Error;
+    UnknownRelated = "E0017" "unknown-related" Error;
+    DuplicateRisk = "E0018" "duplicate-risk" Error;
+    BrokenLink = "E0019" "broken-link" Error;
+    TooLarge = "E0020" "too-large" Error;
+    Unreadable = "E0021" "unreadable" Error;
+    InvalidConfig = "E0022" "invalid-config" Error;
+    UnsafePath = "E0023" "unsafe-path" Error;
+    Template = "E0024" "template" Error;
+    UnknownService = "W0001" "unknown-service" Warning;
+    UnknownTag = "W0002" "unknown-tag" Warning;
+    MissingSection = "W0003" "missing-section" Warning;
+    NoActionItems = "W0004" "no-action-items" Warning;
+    ActionWithoutOwner = "W0005" "action-without-owner" Warning;
+    TimelineOutOfOrder = "W0006" "timeline-out-of-order" Warning;
+    TimelineMixedZones = "W0007" "timeline-mixed-zones" Warning;
+    PublishedLate = "W0008" "published-late" Warning;
+    BlameLanguage = "W0009" "blame-language" Warning;
+}
+
+/// A finding about one place in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: Code,
+    /// The file, relative to the archive root.
+    pub file: PathBuf,
+    /// 1-based line and column of the span's start (0 when the file has no text to point at).
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in the file, when known.
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    /// A diagnostic about a whole file, with no position inside it.
+    pub fn file(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            file: file.into(),
+            line: 0,
+            column: 0,
+            span: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A diagnostic pointing at `span`, a byte range of `source`, the text of `file`.
+    pub fn at(
+        code: Code,
+        file: impl Into<PathBuf>,
+        source: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
+        let (line, column) = line_column(source, start);
+        Diagnostic {
+            code,
+            file: file.into(),
+            line,
+            column,
+            span: Some(start..end),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// Adds what to do about it.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn level(&self) -> Level {
+        self.code.level()
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.level() == Level::Error
+    }
+
+    /// The order diagnostics are reported in: by file, then position, then code.
+    pub fn sort(diagnostics: &mut [Diagnostic]) {
+        diagnostics.sort_by(|a, b| {
+            (&a.file, a.line, a.column, a.code).cmp(&(&b.file, b.line, b.column, b.code))
+        });
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// The output formats of `hindsight check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Github,
+    Json,
+}
+
+/// Renders diagnostics for a terminal, with the offending line underlined.
+///
+/// `source_of` gives the text of a file, so the snippet can be shown.
+pub fn render_human<'a>(
+    diagnostics: &[Diagnostic],
+    source_of: impl Fn(&Path) -> Option<&'a str>,
+    color: bool,
+) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level as SnippetLevel, Renderer, Snippet};
+
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for diagnostic in diagnostics {
+        let level = match diagnostic.level() {
+            Level::Error => SnippetLevel::ERROR,
+            Level::Warning => SnippetLevel::WARNING,
+        };
+        let title = format!("{} [{}]", diagnostic.message, diagnostic.code.name());
+        let path = diagnostic.file.display().to_string();
+        let title = level.primary_title(&title).id(diagnostic.code.code());
+        let group = match (&diagnostic.span, source_of(&diagnostic.file)) {
+            (Some(span), Some(source)) => title.element(
+                Snippet::source(source).path(&path).annotation(
+                    AnnotationKind::Primary
+                        .span(span.clone())
+                        .label(diagnostic.code.name()),
+                ),
+            ),
+            _ => title.element(annotate_snippets::Origin::path(&path)),
+        };
+        let mut report = vec![group];
+        if let Some(hint) = &diagnostic.hint {
+            report.push(Group::with_title(SnippetLevel::HELP.secondary_title(hint)));
+        }
+        out.push_str(&renderer.render(&report));
+        out.push_str("\n\n");
+    }
+    out
+}
+
+/// Renders diagnostics as GitHub Actions workflow commands, shown inline on a pull request.
+pub fn render_github(diagnostics: &[Diagnostic]) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let command = match d.level() {
+            Level::Error => "error",
+            Level::Warning => "warning",
+        };
+        let mut message = d.message.clone();
+        if let Some(hint) = &d.hint {
+            message.push_str("\n");
+            message.push_str(hint);
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},title={}::{}\n",
+            escape_property(&d.file.display().to_string()),
+            d.line.max(1),
+            d.column.max(1),
+            escape_property(&format!("{} {}", d.code.code(), d.code.name())),
+            escape_data(&message),
+        ));
+    }
+    out
+}
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// The JSON shape of `check --format json`, version 1 (documented in docs/diagnostics.md).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    errors: usize,
+    warnings: usize,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    level: Level,
+    code: &'static str,
+    name: &'static str,
+    file: String,
+    line: usize,
+    column: usize,
+    message: &'a str,
+    hint: Option<&'a str>,
+}
+
+/// Renders diagnostics as one JSON document.
+pub fn render_json(diagnostics: &[Diagnostic]) -> String {
+    let report = JsonReport {
+        version: 1,
+        errors: diagnostics.iter().filter(|d| d.is_error()).count(),
+        warnings: diagnostics.iter().filter(|d| !d.is_error()).count(),
+        diagnostics: diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                level: d.level(),
+                code: d.code.code(),
+                name: d.code.name(),
+                file: d.file.display().to_string(),
+                line: d.line,
+                column: d.column,
+                message: &d.message,
+                hint: d.hint.as_deref(),
+            })
+            .collect(),
+    };
+    let mut json = serde_json::to_string_pretty(&report).expect("diagnostics serialize");
+    json.push('\n');
+    json
+}
+
+/// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique() {
+        let mut codes: Vec<_> = Code::ALL.iter().map(|c| c.code()).collect();
+        let mut names: Vec<_> = Code::ALL.iter().map(|c| c.name()).collect();
+        codes.sort();
+        names.sort();
+        let len = codes.len();
+        codes.dedup();
+        names.dedup();
+        assert_eq!(codes.len(), len);
+        assert_eq!(names.len(), len);
+    }
+
+    #[test]
+    fn line_and_column_count_from_one() {
+        let source = "+++\ntitle = 1\n";
+        assert_eq!(line_column(source, 0), (1, 1));
+        assert_eq!(line_column(source, 12), (2, 9));
+    }
+
+    #[test]
+    fn github_commands_escape_newlines_and_separators() {
+        let d = Diagnostic::at(Code::UnknownField, "a,b.md", "x\ny", 2..3, "bad\nthing")
+            .with_hint("fix it");
+        assert_eq!(
+            render_github(&[d]),
+            "::error file=a%2Cb.md,line=2,col=1,title=E0007 unknown-field::bad%0Athing%0Afix it\n"
+        );
+    }
+
+    #[test]
+    fn did_you_mean_finds_typos_only() {
+        let fields = ["services", "severity", "summary"];
+        assert_eq!(did_you_mean("servics", fields), Some("services"));
+        assert_eq!(did_you_mean("zzz", fields), None);
+    }
+}

@@ -1,0 +1,22 @@
+//! hindsight: a static-site generator for postmortem archives.
+//!
+//! The program is one pipeline with plain data between its phases:
+//!
+//! ```text
+//! content files --load--> Documents + Diagnostics --link--> Archive --render--> Site --write--> output dir
+//! ```
+//!
+//! [`load`] reads and parses files, [`archive`] links them, [`render`] makes pages, [`write`]
+//! swaps the output in. [`build`] runs them in order; `cli` only parses arguments.
+
+pub mod archive;
+pub mod build;
+pub mod cli;
+pub mod config;
+pub mod diagnostic;
+pub mod document;
+pub mod load;
+pub mod markdown;
+pub mod render;
+pub mod theme;
+pub mod write;

@@ -1,0 +1,534 @@
+//! The load phase: walk an archive repository, read each content file, split its front matter,
+//! deserialize it into the schema and analyse its Markdown body.
+//!
+//! Files are read and parsed in parallel. Nothing here stops at the first bad file: every
+//! problem becomes a [`Diagnostic`] with the file and line, and the good files still load, so
+//! that `check` can report a thousand broken files in one run.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue};
+
+use crate::config::{CONFIG_FILE, Config, Edition};
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
+use crate::markdown;
+
+/// What the load phase is asked to do.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub root: PathBuf,
+    /// The edition overriding the configuration's, if any.
+    pub edition: Option<Edition>,
+    /// The base URL overriding the configuration's, if any.
+    pub base_url: Option<String>,
+    /// Render HTML bodies (not needed by `check`, which only reads).
+    pub render_html: bool,
+}
+
+/// Everything read from an archive repository.
+#[derive(Debug)]
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: Config,
+    pub edition: Edition,
+    pub documents: Vec<LoadedDocument>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A document together with the front matter text, kept to point diagnostics at its keys.
+#[derive(Debug)]
+pub struct LoadedDocument {
+    pub document: Document,
+    pub front_matter: FrontMatter,
+}
+
+/// The front matter of a file and where it sits in the file.
+#[derive(Debug, Clone)]
+pub struct FrontMatter {
+    pub text: String,
+    /// Byte offset of `text` in the file.
+    pub offset: usize,
+}
+
+/// A key path into front matter: `["incident", "started"]` or `["actions", "2", "kind"]`.
+pub type KeyPath<'a> = &'a [&'a str];
+
+impl FrontMatter {
+    /// The byte range in the file of the value at `path`, or of the opening `+++` line when
+    /// the key is absent.
+    pub fn span_of(&self, path: KeyPath) -> Range<usize> {
+        let fallback = 0..3;
+        let Ok(table) = DeTable::parse(&self.text) else {
+            return fallback;
+        };
+        let mut span = None;
+        let mut current: Option<&DeValue> = None;
+        for (i, key) in path.iter().enumerate() {
+            let next = match current {
+                None if i == 0 => table.get_ref().get(*key),
+                Some(value) => match key.parse::<usize>() {
+                    Ok(index) => value.get(index),
+                    Err(_) => value.get(*key),
+                },
+                None => None,
+            };
+            let Some(next) = next else { break };
+            span = Some(next.span());
+            current = Some(next.get_ref());
+        }
+        span.map_or(fallback, |s| s.start + self.offset..s.end + self.offset)
+    }
+}
+
+/// Reads the configuration and every content file under `root`.
+///
+/// Returns `Err` only when the archive cannot be read at all (the root is missing); every
+/// problem with a file is a diagnostic in [`Loaded`].
+pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
+    let root = &options.root;
+    if !root.is_dir() {
+        return Err(format!("{} is not a directory", root.display()));
+    }
+    let mut diagnostics = Vec::new();
+    let mut config = load_config(root, &mut diagnostics);
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.clone();
+    }
+    let edition = options.edition.unwrap_or(config.edition);
+    let base_path = config.base_path();
+    let files = content_files(root, &mut diagnostics);
+    let results: Vec<Result<LoadedDocument, Diagnostic>> = files
+        .par_iter()
+        .map(|(kind, path)| {
+            load_document(
+                root,
+                path,
+                *kind,
+                &config,
+                &markdown::Context {
+                    path,
+                    base_path: &base_path,
+                    edition,
+                    unsafe_html: config.markdown.unsafe_html,
+                    render_html: options.render_html,
+                },
+            )
+        })
+        .collect();
+    let mut documents = Vec::with_capacity(results.len());
+    for result in results {
+        match result {
+            Ok(document) => documents.push(document),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    Ok(Loaded {
+        root: root.clone(),
+        config,
+        edition,
+        documents,
+        diagnostics,
+    })
+}
+
+/// Reads `hindsight.toml`; a missing file means every default.
+fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
+    let path = root.join(CONFIG_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        if path.exists() {
+            diagnostics.push(Diagnostic::file(
+                Code::Unreadable,
+                CONFIG_FILE,
+                format!("{CONFIG_FILE} cannot be read as UTF-8 text"),
+            ));
+        }
+        return Config::default();
+    };
+    match toml::from_str::<Config>(&text) {
+        Ok(config) => config,
+        Err(error) => {
+            let span = error.span().unwrap_or(0..0);
+            let (code, message, hint) = classify_toml_error(error.message(), CONFIG_KEYS);
+            let mut diagnostic = Diagnostic::at(
+                Code::InvalidConfig,
+                CONFIG_FILE,
+                &text,
+                span,
+                format!("{CONFIG_FILE}: {message}"),
+            );
+            diagnostic.hint = hint.or_else(|| {
+                (code == Code::TomlSyntax).then(|| "fix the TOML syntax on this line".to_string())
+            });
+            diagnostics.push(diagnostic);
+            Config::default()
+        }
+    }
+}
+
+const CONFIG_KEYS: &[&str] = &[
+    "title",
+    "base_url",
+    "description",
+    "repo_url",
+    "repo_branch",
+    "timezone",
+    "edition",
+    "theme",
+    "severities",
+    "services",
+    "markdown",
+    "check",
+    "max_document_bytes",
+];
+
+/// Every `.md` file under `content/postmortems/` and `content/premortems/`, sorted.
+///
+/// Symbolic links are not followed, so a link cannot pull in a file from outside the archive
+/// or loop; each one is reported.
+fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, PathBuf)> {
+    let mut files = Vec::new();
+    for kind in [Kind::Postmortem, Kind::Premortem] {
+        let dir = Path::new("content").join(kind.dir());
+        for entry in walkdir::WalkDir::new(root.join(&dir))
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    if error.io_error().map(|e| e.kind()) != Some(std::io::ErrorKind::NotFound) {
+                        let path = error.path().unwrap_or(root);
+                        diagnostics.push(Diagnostic::file(
+                            Code::Unreadable,
+                            relative(root, path),
+                            format!("cannot read: {error}"),
+                        ));
+                    }
+                    continue;
+                }
+            };
+            let path = relative(root, entry.path());
+            let is_markdown = path.extension().is_some_and(|e| e == "md");
+            if entry.path_is_symlink() {
+                if is_markdown {
+                    diagnostics.push(
+                        Diagnostic::file(
+                            Code::UnsafePath,
+                            path,
+                            "this file is a symbolic link; links are not followed",
+                        )
+                        .with_hint("replace the link with the file itself"),
+                    );
+                }
+                continue;
+            }
+            if entry.file_type().is_file() && is_markdown {
+                files.push((kind, path));
+            }
+        }
+    }
+    files
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+/// Reads, splits and deserializes one file.
+pub fn load_document(
+    root: &Path,
+    path: &Path,
+    kind: Kind,
+    config: &Config,
+    context: &markdown::Context,
+) -> Result<LoadedDocument, Diagnostic> {
+    let bytes = read_limited(&root.join(path), config.max_document_bytes)
+        .map_err(|(code, message)| Diagnostic::file(code, path, message))?;
+    let source = String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+        Diagnostic::at(
+            Code::NotUtf8,
+            path,
+            &text,
+            offset..offset + 1,
+            "this file is not valid UTF-8",
+        )
+        .with_hint("save the file as UTF-8")
+    })?;
+    parse_document(path, kind, &source, context)
+}
+
+/// Reads a file, refusing one larger than `limit` bytes before reading it.
+fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, (Code, String)> {
+    let unreadable = |e: std::io::Error| (Code::Unreadable, format!("cannot read the file: {e}"));
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > limit {
+        return Err((
+            Code::TooLarge,
+            format!("the file is {size} bytes, over the limit of {limit} bytes"),
+        ));
+    }
+    std::fs::read(path).map_err(unreadable)
+}
+
+/// Splits and deserializes a document held in memory.
+pub fn parse_document(
+    path: &Path,
+    kind: Kind,
+    source: &str,
+    context: &markdown::Context,
+) -> Result<LoadedDocument, Diagnostic> {
+    let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
+        Diagnostic::at(code, path, source, span, message).with_hint(hint)
+    })?;
+    let front_matter = FrontMatter {
+        text: source[split.front_matter.clone()].to_string(),
+        offset: split.front_matter.start,
+    };
+    let located = |error: toml::de::Error, keys: &[&str]| {
+        let span = error.span().unwrap_or(0..0);
+        let span = span.start + front_matter.offset..span.end + front_matter.offset;
+        let (code, message, hint) = classify_toml_error(error.message(), keys);
+        let mut diagnostic = Diagnostic::at(code, path, source, span, message);
+        diagnostic.hint = hint;
+        diagnostic
+    };
+    let table = DeTable::parse(&front_matter.text).map_err(|e| located(e, &[]))?;
+    let deserializer = toml::de::Deserializer::from(table);
+    let meta = match kind {
+        Kind::Postmortem => Meta::Postmortem(Box::new(
+            Postmortem::deserialize(deserializer).map_err(|e| located(e, POSTMORTEM_KEYS))?,
+        )),
+        Kind::Premortem => Meta::Premortem(Box::new(
+            Premortem::deserialize(deserializer).map_err(|e| located(e, PREMORTEM_KEYS))?,
+        )),
+    };
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let body = markdown::analyze(source, split.body, context);
+    Ok(LoadedDocument {
+        document: Document {
+            slug,
+            path: path.to_path_buf(),
+            meta,
+            body,
+        },
+        front_matter,
+    })
+}
+
+const POSTMORTEM_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "summary",
+    "authors",
+    "status",
+    "severity",
+    "services",
+    "tags",
+    "visibility",
+    "premortems",
+    "related",
+    "incident",
+    "actions",
+    "extra",
+    "started",
+    "detected",
+    "mitigated",
+    "resolved",
+    "owner",
+    "kind",
+    "link",
+    "due",
+];
+
+const PREMORTEM_KEYS: &[&str] = &[
+    "title",
+    "date",
+    "summary",
+    "authors",
+    "status",
+    "services",
+    "tags",
+    "visibility",
+    "risks",
+    "extra",
+    "id",
+    "likelihood",
+    "impact",
+    "mitigation",
+    "owner",
+];
+
+struct Split {
+    front_matter: Range<usize>,
+    body: Range<usize>,
+}
+
+type SplitError = (Code, Range<usize>, String, String);
+
+/// Finds the front matter between the `+++` lines at the top of a file.
+fn split_front_matter(source: &str) -> Result<Split, SplitError> {
+    if source.trim().is_empty() {
+        return Err((
+            Code::EmptyFile,
+            0..0,
+            "the file is empty".into(),
+            "start it with `hindsight new`, or delete it".into(),
+        ));
+    }
+    let start = if source.starts_with('\u{feff}') { 3 } else { 0 };
+    let first_line_end = source[start..]
+        .find('\n')
+        .map_or(source.len(), |i| start + i + 1);
+    if source[start..first_line_end].trim_end() != "+++" {
+        return Err((
+            Code::MissingFrontMatter,
+            start..first_line_end,
+            "the file does not start with front matter".into(),
+            "put the TOML front matter between two lines of `+++` at the top of the file".into(),
+        ));
+    }
+    let mut offset = first_line_end;
+    for line in source[first_line_end..].split_inclusive('\n') {
+        if line.trim_end() == "+++" {
+            return Ok(Split {
+                front_matter: first_line_end..offset,
+                body: offset + line.len()..source.len(),
+            });
+        }
+        offset += line.len();
+    }
+    Err((
+        Code::UnclosedFrontMatter,
+        start..first_line_end,
+        "the front matter opened here is never closed".into(),
+        "end the front matter with a line of `+++`".into(),
+    ))
+}
+
+/// Sorts a TOML or serde error into a diagnostic code, a message and a hint.
+///
+/// serde's messages are stable in shape (`unknown field `x`, expected one of ...`), which is
+/// what lets a did-you-mean hint be given for a misspelled key.
+fn classify_toml_error(message: &str, keys: &[&str]) -> (Code, String, Option<String>) {
+    let message = message.trim().to_string();
+    let quoted = |s: &str| s.split('`').nth(1).map(str::to_string);
+    if message.starts_with("missing field") {
+        let field = quoted(&message).unwrap_or_default();
+        return (
+            Code::MissingField,
+            format!("the required field `{field}` is missing"),
+            Some(format!("add `{field} = ...` to the front matter")),
+        );
+    }
+    if message.starts_with("unknown field") {
+        let field = quoted(&message).unwrap_or_default();
+        let expected: Vec<&str> = message
+            .split("expected")
+            .nth(1)
+            .map(|rest| rest.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let candidates = if expected.is_empty() {
+            keys.to_vec()
+        } else {
+            expected
+        };
+        let hint = match did_you_mean(&field, candidates.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("the known fields here are: {}", candidates.join(", ")),
+        };
+        return (
+            Code::UnknownField,
+            format!("unknown field `{field}`"),
+            Some(hint),
+        );
+    }
+    if message.starts_with("unknown variant") {
+        let value = quoted(&message).unwrap_or_default();
+        let expected: Vec<&str> = message
+            .split("expected")
+            .nth(1)
+            .map(|rest| rest.split('`').skip(1).step_by(2).collect())
+            .unwrap_or_default();
+        let hint = match did_you_mean(&value, expected.iter().copied()) {
+            Some(suggestion) => format!("did you mean `{suggestion}`?"),
+            None => format!("use one of: {}", expected.join(", ")),
+        };
+        return (
+            Code::ValueNotAllowed,
+            format!("`{value}` is not an allowed value here"),
+            Some(hint),
+        );
+    }
+    if message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+        || message.starts_with("expected a date")
+        || message.contains("has no time zone")
+        || message.contains("is not a")
+    {
+        return (Code::WrongType, message, None);
+    }
+    (Code::TomlSyntax, message, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(source: &str) -> Result<LoadedDocument, Diagnostic> {
+        let path = Path::new("content/postmortems/x.md");
+        parse_document(
+            path,
+            Kind::Postmortem,
+            source,
+            &markdown::Context {
+                path,
+                base_path: "",
+                edition: Edition::Internal,
+                unsafe_html: false,
+                render_html: true,
+            },
+        )
+    }
+
+    const GOOD: &str = "+++\ntitle = \"T\"\ndate = 2020-01-02\nseverity = \"sev2\"\nservices = [\"api\"]\n\n[incident]\nstarted = 2020-01-01T10:00:00Z\n+++\n\n## Summary\n\nText.\n";
+
+    #[test]
+    fn a_good_document_loads() {
+        let loaded = parse(GOOD).unwrap();
+        assert_eq!(loaded.document.title(), "T");
+        assert_eq!(loaded.document.slug, "x");
+        assert!(loaded.document.body.html.contains("<h2 id=\"summary\">"));
+    }
+
+    #[test]
+    fn a_misspelled_field_is_reported_on_its_line_with_a_hint() {
+        let error = parse(&GOOD.replace("services =", "servics =")).unwrap_err();
+        assert_eq!(error.code, Code::UnknownField);
+        assert_eq!(error.line, 5);
+        assert_eq!(error.hint.as_deref(), Some("did you mean `services`?"));
+    }
+
+    #[test]
+    fn a_toml_syntax_error_is_reported_at_its_line_in_the_file() {
+        let error = parse(&GOOD.replace("date = 2020-01-02", "date = = 2020")).unwrap_err();
+        assert_eq!(error.code, Code::TomlSyntax);
+        assert_eq!(error.line, 3);
+    }
+
+    #[test]
+    fn span_of_finds_nested_keys() {
+        let loaded = parse(GOOD).unwrap();
+        let span = loaded.front_matter.span_of(&["incident", "started"]);
+        assert_eq!(&GOOD[span], "2020-01-01T10:00:00Z");
+    }
+}

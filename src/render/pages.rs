@@ -1,0 +1,473 @@
+//! The HTML pages of the site, one builder each.
+
+use serde::Serialize;
+
+use super::Page;
+use super::views::{
+    ActionView, DocSummary, NamedLink, SeverityView, TocEntry, Views, format_duration,
+    path_segment, rating, risk_anchor, toc,
+};
+use crate::archive::{Archive, DocId, Listing};
+
+/// Every page the site has.
+pub enum PageKind {
+    Home,
+    Postmortems,
+    Postmortem(DocId),
+    Premortems,
+    Premortem(DocId),
+    Services,
+    Service(String),
+    Tags,
+    Tag(String),
+    NotFound,
+}
+
+/// The pages of an archive, in a stable order.
+pub fn all(archive: &Archive) -> Vec<PageKind> {
+    let mut pages = vec![
+        PageKind::Home,
+        PageKind::Postmortems,
+        PageKind::Premortems,
+        PageKind::Services,
+        PageKind::Tags,
+        PageKind::NotFound,
+    ];
+    pages.extend(
+        archive
+            .postmortems
+            .iter()
+            .map(|&id| PageKind::Postmortem(id)),
+    );
+    pages.extend(archive.premortems.iter().map(|&id| PageKind::Premortem(id)));
+    pages.extend(archive.services.keys().cloned().map(PageKind::Service));
+    pages.extend(archive.tags.keys().cloned().map(PageKind::Tag));
+    pages
+}
+
+pub fn build(kind: &PageKind, views: &Views) -> Page {
+    match kind {
+        PageKind::Home => home(views),
+        PageKind::Postmortems => postmortems(views),
+        PageKind::Postmortem(id) => postmortem(views, *id),
+        PageKind::Premortems => premortems(views),
+        PageKind::Premortem(id) => premortem(views, *id),
+        PageKind::Services => services(views),
+        PageKind::Service(id) => service(views, id),
+        PageKind::Tags => tags(views),
+        PageKind::Tag(tag) => tag_page(views, tag),
+        PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
+    }
+}
+
+#[derive(Serialize)]
+struct SeverityCount {
+    severity: SeverityView,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct ServiceCount {
+    service: NamedLink,
+    count: usize,
+}
+
+#[derive(Serialize)]
+struct HomeView {
+    latest: Vec<DocSummary>,
+    severity_counts: Vec<SeverityCount>,
+    top_services: Vec<ServiceCount>,
+    postmortem_count: usize,
+    premortem_count: usize,
+    service_count: usize,
+    tag_count: usize,
+}
+
+fn home(views: &Views) -> Page {
+    let archive = views.archive;
+    let mut top_services: Vec<ServiceCount> = archive
+        .services
+        .iter()
+        .filter(|(_, l)| !l.postmortems.is_empty())
+        .map(|(id, l)| ServiceCount {
+            service: views.service_link(id),
+            count: l.postmortems.len(),
+        })
+        .collect();
+    top_services.sort_by(|a, b| b.count.cmp(&a.count).then(a.service.id.cmp(&b.service.id)));
+    top_services.truncate(8);
+    let view = HomeView {
+        latest: views.summaries(&archive.postmortems[..archive.postmortems.len().min(10)]),
+        severity_counts: severity_counts(views),
+        top_services,
+        postmortem_count: archive.postmortems.len(),
+        premortem_count: archive.premortems.len(),
+        service_count: archive.services.len(),
+        tag_count: archive.tags.len(),
+    };
+    Page::new("/", "index.html", &view)
+}
+
+fn severity_counts(views: &Views) -> Vec<SeverityCount> {
+    let archive = views.archive;
+    let mut counts: Vec<SeverityCount> = archive
+        .config
+        .severities
+        .iter()
+        .map(|s| SeverityCount {
+            severity: views.severity(&s.id),
+            count: archive.severities.get(&s.id).map_or(0, Vec::len),
+        })
+        .collect();
+    // Severities used in documents but missing from the scale still count.
+    for (id, ids) in &archive.severities {
+        if archive.config.severity_rank(id).is_none() {
+            counts.push(SeverityCount {
+                severity: views.severity(id),
+                count: ids.len(),
+            });
+        }
+    }
+    counts
+}
+
+#[derive(Serialize)]
+struct YearGroup {
+    year: i32,
+    postmortems: Vec<DocSummary>,
+}
+
+#[derive(Serialize)]
+struct PostmortemsView {
+    years: Vec<YearGroup>,
+    count: usize,
+}
+
+fn postmortems(views: &Views) -> Page {
+    let archive = views.archive;
+    let years = archive
+        .years
+        .iter()
+        .rev()
+        .map(|(&year, ids)| YearGroup {
+            year,
+            postmortems: views.summaries(ids),
+        })
+        .collect();
+    let view = PostmortemsView {
+        years,
+        count: archive.postmortems.len(),
+    };
+    Page::new("/postmortems/", "postmortems.html", &view)
+}
+
+#[derive(Serialize)]
+struct IncidentView {
+    started: String,
+    detected: Option<String>,
+    mitigated: Option<String>,
+    resolved: Option<String>,
+    duration: Option<String>,
+    time_to_detect: Option<String>,
+    time_to_mitigate: Option<String>,
+    time_to_resolve: Option<String>,
+}
+
+#[derive(Serialize)]
+struct RealizedRisk {
+    premortem: NamedLink,
+    /// The risk's title and link, when the reference names one.
+    risk: Option<NamedLink>,
+}
+
+#[derive(Serialize)]
+struct PostmortemView {
+    doc: DocSummary,
+    authors: Vec<String>,
+    incident: IncidentView,
+    actions: Vec<ActionView>,
+    realized: Vec<RealizedRisk>,
+    related: Vec<DocSummary>,
+    toc: Vec<TocEntry>,
+    body: String,
+    edit_url: Option<String>,
+    extra: toml::Table,
+}
+
+fn postmortem(views: &Views, id: DocId) -> Page {
+    let archive = views.archive;
+    let d = &archive.documents[id];
+    let p = d
+        .postmortem()
+        .expect("postmortem pages are made for postmortems");
+    let incident = &p.incident;
+    let since_start = |t: Option<crate::document::Timestamp>| {
+        t.map(|t| format_duration(t.0 - incident.started.0))
+    };
+    let today = chrono::Utc::now().date_naive();
+    let view = PostmortemView {
+        doc: views.summaries[id].clone(),
+        authors: p.authors.clone(),
+        incident: IncidentView {
+            started: views.time(incident.started),
+            detected: incident.detected.map(|t| views.time(t)),
+            mitigated: incident.mitigated.map(|t| views.time(t)),
+            resolved: incident.resolved.map(|t| views.time(t)),
+            duration: since_start(incident.resolved),
+            time_to_detect: since_start(incident.detected),
+            time_to_mitigate: since_start(incident.mitigated),
+            time_to_resolve: since_start(incident.resolved),
+        },
+        actions: p
+            .actions
+            .iter()
+            .map(|a| ActionView::new(a, today))
+            .collect(),
+        realized: archive.realized[id]
+            .iter()
+            .map(|link| {
+                let premortem_doc = &archive.documents[link.premortem];
+                let url = views.url(&premortem_doc.url_path());
+                RealizedRisk {
+                    risk: link.risk.and_then(|r| {
+                        let risk = premortem_doc.premortem()?.risks.get(r)?;
+                        Some(NamedLink {
+                            id: risk.id.clone(),
+                            name: risk.title.clone(),
+                            url: format!("{url}#{}", risk_anchor(&risk.id)),
+                        })
+                    }),
+                    premortem: NamedLink {
+                        id: premortem_doc.slug.clone(),
+                        name: premortem_doc.title().to_string(),
+                        url,
+                    },
+                }
+            })
+            .collect(),
+        related: views.summaries(&archive.related[id]),
+        toc: toc(&d.body.headings),
+        body: d.body.html.clone(),
+        edit_url: edit_url(views, d),
+        extra: p.extra.clone(),
+    };
+    Page::new(d.url_path(), "postmortem.html", &view)
+}
+
+fn edit_url(views: &Views, d: &crate::document::Document) -> Option<String> {
+    let config = &views.archive.config;
+    let repo = config.repo_url.as_deref()?.trim_end_matches('/');
+    crate::markdown::is_safe_url(repo).then(|| {
+        format!(
+            "{repo}/blob/{}/{}",
+            config.repo_branch,
+            d.path.to_string_lossy().replace('\\', "/")
+        )
+    })
+}
+
+#[derive(Serialize)]
+struct PremortemSummary {
+    doc: DocSummary,
+    risk_count: usize,
+    came_true_count: usize,
+}
+
+#[derive(Serialize)]
+struct PremortemsView {
+    premortems: Vec<PremortemSummary>,
+}
+
+fn premortems(views: &Views) -> Page {
+    let archive = views.archive;
+    let view = PremortemsView {
+        premortems: archive
+            .premortems
+            .iter()
+            .map(|&id| {
+                let came_true = &archive.came_true[id];
+                PremortemSummary {
+                    doc: views.summaries[id].clone(),
+                    risk_count: came_true.by_risk.len(),
+                    came_true_count: came_true
+                        .by_risk
+                        .iter()
+                        .filter(|ids| !ids.is_empty())
+                        .count(),
+                }
+            })
+            .collect(),
+    };
+    Page::new("/premortems/", "premortems.html", &view)
+}
+
+#[derive(Serialize)]
+struct RiskView {
+    id: String,
+    anchor: String,
+    title: String,
+    likelihood: Option<String>,
+    impact: Option<String>,
+    mitigation: String,
+    owner: Option<String>,
+    came_true: Vec<DocSummary>,
+}
+
+#[derive(Serialize)]
+struct PremortemView {
+    doc: DocSummary,
+    authors: Vec<String>,
+    risks: Vec<RiskView>,
+    /// Postmortems that named this premortem without naming a risk.
+    came_true: Vec<DocSummary>,
+    toc: Vec<TocEntry>,
+    body: String,
+    edit_url: Option<String>,
+    extra: toml::Table,
+}
+
+fn premortem(views: &Views, id: DocId) -> Page {
+    let archive = views.archive;
+    let d = &archive.documents[id];
+    let p = d
+        .premortem()
+        .expect("premortem pages are made for premortems");
+    let came_true = &archive.came_true[id];
+    let view = PremortemView {
+        doc: views.summaries[id].clone(),
+        authors: p.authors.clone(),
+        risks: p
+            .risks
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RiskView {
+                id: r.id.clone(),
+                anchor: risk_anchor(&r.id),
+                title: r.title.clone(),
+                likelihood: rating(r.likelihood),
+                impact: rating(r.impact),
+                mitigation: r.mitigation.clone(),
+                owner: r.owner.clone(),
+                came_true: came_true
+                    .by_risk
+                    .get(i)
+                    .map(|ids| views.summaries(ids))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        came_true: views.summaries(&came_true.unspecified),
+        toc: toc(&d.body.headings),
+        body: d.body.html.clone(),
+        edit_url: edit_url(views, d),
+        extra: p.extra.clone(),
+    };
+    Page::new(d.url_path(), "premortem.html", &view)
+}
+
+#[derive(Serialize)]
+struct ServiceView {
+    link: NamedLink,
+    description: String,
+    owner: Option<String>,
+    tier: Option<u32>,
+    in_catalogue: bool,
+    postmortem_count: usize,
+    premortem_count: usize,
+    latest: Option<DocSummary>,
+}
+
+fn service_view(views: &Views, id: &str, listing: &Listing) -> ServiceView {
+    let info = views.archive.config.services.get(id);
+    ServiceView {
+        link: views.service_link(id),
+        description: info.map(|i| i.description.clone()).unwrap_or_default(),
+        owner: info.and_then(|i| i.owner.clone()),
+        tier: info.and_then(|i| i.tier),
+        in_catalogue: info.is_some(),
+        postmortem_count: listing.postmortems.len(),
+        premortem_count: listing.premortems.len(),
+        latest: listing
+            .postmortems
+            .first()
+            .map(|&id| views.summaries[id].clone()),
+    }
+}
+
+#[derive(Serialize)]
+struct ServicesView {
+    services: Vec<ServiceView>,
+}
+
+fn services(views: &Views) -> Page {
+    let view = ServicesView {
+        services: views
+            .archive
+            .services
+            .iter()
+            .map(|(id, listing)| service_view(views, id, listing))
+            .collect(),
+    };
+    Page::new("/services/", "services.html", &view)
+}
+
+#[derive(Serialize)]
+struct ListingView {
+    service: Option<ServiceView>,
+    tag: Option<NamedLink>,
+    postmortems: Vec<DocSummary>,
+    premortems: Vec<DocSummary>,
+}
+
+fn service(views: &Views, id: &str) -> Page {
+    let listing = &views.archive.services[id];
+    let view = ListingView {
+        service: Some(service_view(views, id, listing)),
+        tag: None,
+        postmortems: views.summaries(&listing.postmortems),
+        premortems: views.summaries(&listing.premortems),
+    };
+    Page::new(
+        format!("/services/{}/", path_segment(id)),
+        "service.html",
+        &view,
+    )
+}
+
+#[derive(Serialize)]
+struct TagCount {
+    tag: NamedLink,
+    postmortem_count: usize,
+    premortem_count: usize,
+}
+
+#[derive(Serialize)]
+struct TagsView {
+    tags: Vec<TagCount>,
+}
+
+fn tags(views: &Views) -> Page {
+    let view = TagsView {
+        tags: views
+            .archive
+            .tags
+            .iter()
+            .map(|(tag, listing)| TagCount {
+                tag: views.tag_link(tag),
+                postmortem_count: listing.postmortems.len(),
+                premortem_count: listing.premortems.len(),
+            })
+            .collect(),
+    };
+    Page::new("/tags/", "tags.html", &view)
+}
+
+fn tag_page(views: &Views, tag: &str) -> Page {
+    let listing = &views.archive.tags[tag];
+    let view = ListingView {
+        service: None,
+        tag: Some(views.tag_link(tag)),
+        postmortems: views.summaries(&listing.postmortems),
+        premortems: views.summaries(&listing.premortems),
+    };
+    Page::new(format!("/tags/{}/", path_segment(tag)), "tag.html", &view)
+}

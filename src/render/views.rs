@@ -1,0 +1,283 @@
+//! View models: what templates see. Every lookup, filter and format happens here, in Rust, so
+//! templates only lay out (logic in templates is what makes theme rendering slow).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use serde::Serialize;
+
+use crate::archive::{Archive, DocId};
+use crate::document::{ActionItem, Document, Kind, Rating, Timestamp};
+use crate::markdown::{Heading, escape_url, is_safe_url};
+
+/// What every page knows about the site.
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    /// Prefix of every site link: `""` or `"/archive"`.
+    pub base: String,
+    pub edition: &'static str,
+    pub repo_url: Option<&'a str>,
+}
+
+/// A link with the name it is shown with.
+#[derive(Serialize, Clone)]
+pub struct NamedLink {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct SeverityView {
+    pub id: String,
+    pub label: String,
+    /// 1 for the most severe; the stylesheet colours by it.
+    pub rank: usize,
+}
+
+/// A document as listings show it.
+#[derive(Serialize, Clone)]
+pub struct DocSummary {
+    pub kind: Kind,
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub date: String,
+    pub summary: String,
+    pub severity: Option<SeverityView>,
+    pub services: Vec<NamedLink>,
+    pub tags: Vec<NamedLink>,
+    pub status: String,
+    pub internal: bool,
+    pub draft: bool,
+    /// When the incident started, in the site's zone.
+    pub started: Option<String>,
+    /// Started to resolved, as `1 h 5 min`.
+    pub duration: Option<String>,
+}
+
+/// Helpers shared by the page builders.
+pub struct Views<'a> {
+    pub archive: &'a Archive,
+    pub base: String,
+    /// The summary of every document, by id, made once.
+    pub summaries: Vec<DocSummary>,
+}
+
+impl<'a> Views<'a> {
+    pub fn new(archive: &'a Archive) -> Self {
+        let base = archive.config.base_path();
+        let mut views = Views {
+            archive,
+            base,
+            summaries: Vec::new(),
+        };
+        views.summaries = archive
+            .documents
+            .iter()
+            .map(|d| views.make_summary(d))
+            .collect();
+        views
+    }
+
+    pub fn site(&self) -> SiteView<'a> {
+        let config = &self.archive.config;
+        SiteView {
+            title: &config.title,
+            description: &config.description,
+            base_url: config.base_url.trim_end_matches('/'),
+            base: self.base.clone(),
+            edition: match self.archive.edition {
+                crate::config::Edition::Internal => "internal",
+                crate::config::Edition::Public => "public",
+            },
+            repo_url: config.repo_url.as_deref(),
+        }
+    }
+
+    /// A site link to `path`, which starts with `/`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn summaries(&self, ids: &[DocId]) -> Vec<DocSummary> {
+        ids.iter().map(|&id| self.summaries[id].clone()).collect()
+    }
+
+    pub fn service_link(&self, id: &str) -> NamedLink {
+        let name = self
+            .archive
+            .config
+            .services
+            .get(id)
+            .and_then(|s| s.name.clone())
+            .unwrap_or_else(|| id.to_string());
+        NamedLink {
+            id: id.to_string(),
+            name,
+            url: self.url(&format!("/services/{}/", path_segment(id))),
+        }
+    }
+
+    pub fn tag_link(&self, tag: &str) -> NamedLink {
+        NamedLink {
+            id: tag.to_string(),
+            name: tag.to_string(),
+            url: self.url(&format!("/tags/{}/", path_segment(tag))),
+        }
+    }
+
+    pub fn severity(&self, id: &str) -> SeverityView {
+        let config = &self.archive.config;
+        SeverityView {
+            id: id.to_string(),
+            label: config.severity_label(id).to_string(),
+            rank: config
+                .severity_rank(id)
+                .map_or(config.severities.len() + 1, |r| r + 1),
+        }
+    }
+
+    fn make_summary(&self, d: &Document) -> DocSummary {
+        let common = d.common();
+        let postmortem = d.postmortem();
+        DocSummary {
+            kind: d.kind(),
+            slug: d.slug.clone(),
+            title: common.title.to_string(),
+            url: self.url(&d.url_path()),
+            date: common.date.to_string(),
+            summary: common.summary.to_string(),
+            severity: postmortem.map(|p| self.severity(&p.severity)),
+            services: common
+                .services
+                .iter()
+                .map(|s| self.service_link(s))
+                .collect(),
+            tags: common.tags.iter().map(|t| self.tag_link(t)).collect(),
+            status: match (postmortem, d.premortem()) {
+                (Some(p), _) => kebab(&p.status),
+                (_, Some(p)) => kebab(&p.status),
+                _ => String::new(),
+            },
+            internal: d.is_internal(),
+            draft: d.is_draft(),
+            started: postmortem.map(|p| self.time(p.incident.started)),
+            duration: postmortem.and_then(|p| {
+                p.incident
+                    .resolved
+                    .map(|r| format_duration(r.0 - p.incident.started.0))
+            }),
+        }
+    }
+
+    /// A time in the site's zone: `2016-09-05 09:29 UTC`.
+    pub fn time(&self, t: Timestamp) -> String {
+        format_time(t.0, self.archive.offset)
+    }
+}
+
+/// A path segment safe to use in a URL and a file name: ids are free text in front matter.
+pub fn path_segment(id: &str) -> String {
+    let slug = crate::markdown::slugify(id);
+    if slug.is_empty() {
+        "-".to_string()
+    } else {
+        slug
+    }
+}
+
+/// The serde name of an enum value (`in-review`).
+pub fn kebab<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub fn format_time(t: DateTime<FixedOffset>, offset: FixedOffset) -> String {
+    let local = t.with_timezone(&offset);
+    let zone = if offset.local_minus_utc() == 0 {
+        "UTC".to_string()
+    } else {
+        offset.to_string()
+    };
+    format!("{} {zone}", local.format("%Y-%m-%d %H:%M"))
+}
+
+/// A duration for people: `45 min`, `3 h 5 min`, `2 d 4 h`.
+pub fn format_duration(d: TimeDelta) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// An action item as the postmortem page and the actions index show it.
+#[derive(Serialize, Clone)]
+pub struct ActionView {
+    pub title: String,
+    pub owner: Option<String>,
+    pub kind: Option<String>,
+    pub status: String,
+    pub open: bool,
+    /// The link, only when its scheme is safe to emit.
+    pub link: Option<String>,
+    pub due: Option<String>,
+    pub overdue: bool,
+}
+
+impl ActionView {
+    pub fn new(action: &ActionItem, today: NaiveDate) -> Self {
+        let open = action.status.is_open();
+        ActionView {
+            title: action.title.clone(),
+            owner: action.owner.clone(),
+            kind: action.kind.as_ref().map(kebab),
+            status: kebab(&action.status),
+            open,
+            link: action
+                .link
+                .as_deref()
+                .filter(|l| is_safe_url(l))
+                .map(escape_url),
+            due: action.due.map(|d| d.0.to_string()),
+            overdue: open && action.due.is_some_and(|d| d.0 < today),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TocEntry {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+}
+
+/// The headings of levels 2 and 3, for the table of contents.
+pub fn toc(headings: &[Heading]) -> Vec<TocEntry> {
+    headings
+        .iter()
+        .filter(|h| (2..=3).contains(&h.level))
+        .map(|h| TocEntry {
+            level: h.level,
+            text: h.text.clone(),
+            id: h.id.clone(),
+        })
+        .collect()
+}
+
+pub fn rating(r: Option<Rating>) -> Option<String> {
+    r.as_ref().map(kebab)
+}
+
+/// The anchor of a risk on its premortem's page.
+pub fn risk_anchor(id: &str) -> String {
+    format!("risk-{}", path_segment(id))
+}

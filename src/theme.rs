@@ -1,0 +1,129 @@
+//! Themes: the templates and static assets pages are made with.
+//!
+//! The default theme is embedded in the binary, so an archive repository needs no copy of it.
+//! An archive can select `themes/NAME/` of its own with `theme = "NAME"`, and can override
+//! any single template by putting a file of the same name in its `templates/` directory.
+
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::diagnostic::{Code, Diagnostic};
+
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+/// A theme's templates and static files, ready to use.
+pub struct Theme {
+    pub templates: tera::Tera,
+    /// Static files by their path in the output, from the theme and then the archive.
+    pub assets: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Loads the theme an archive asks for, with the archive's template overrides.
+pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
+    let mut templates: Vec<(String, String)> = Vec::new();
+    let mut assets: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    match theme {
+        None => {
+            for file in embedded_files(&DEFAULT_THEME) {
+                let path = file.path();
+                if let Ok(name) = path.strip_prefix("templates") {
+                    let text = file.contents_utf8().unwrap_or_default().to_string();
+                    templates.push((name.to_string_lossy().replace('\\', "/"), text));
+                } else if let Ok(name) = path.strip_prefix("static") {
+                    assets.push((name.to_path_buf(), file.contents().to_vec()));
+                }
+            }
+        }
+        Some(name) => {
+            let dir = root.join("themes").join(name);
+            if !dir.is_dir() {
+                return Err(Diagnostic::file(
+                    Code::InvalidConfig,
+                    crate::config::CONFIG_FILE,
+                    format!(
+                        "the theme `{name}` does not exist: there is no {}",
+                        dir.display()
+                    ),
+                )
+                .with_hint("remove `theme` to use the default theme"));
+            }
+            templates.extend(read_tree(&dir.join("templates"))?.into_iter().map(text_of));
+            assets.extend(read_tree(&dir.join("static"))?);
+        }
+    }
+    for (name, text) in read_tree(&root.join("templates"))?.into_iter().map(text_of) {
+        match templates.iter_mut().find(|(n, _)| *n == name) {
+            Some(existing) => existing.1 = text,
+            None => templates.push((name, text)),
+        }
+    }
+    assets.extend(read_tree(&root.join("static"))?);
+
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.add_raw_templates(templates)
+        .map_err(|e| template_error(&e))?;
+    Ok(Theme {
+        templates: tera,
+        assets,
+    })
+}
+
+/// The text of a template of the embedded default theme (for `hindsight new`).
+pub fn default_file(path: &str) -> Option<&'static str> {
+    DEFAULT_THEME.get_file(path).and_then(|f| f.contents_utf8())
+}
+
+fn embedded_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(embedded_files(sub));
+    }
+    files
+}
+
+fn text_of((path, bytes): (PathBuf, Vec<u8>)) -> (String, String) {
+    (
+        path.to_string_lossy().replace('\\', "/"),
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+/// Every regular file under `dir` by its path relative to `dir`; symbolic links are skipped
+/// so nothing outside the archive is read.
+fn read_tree(dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
+    let mut files = Vec::new();
+    if !dir.is_dir() {
+        return Ok(files);
+    }
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        let entry = entry
+            .map_err(|e| Diagnostic::file(Code::Unreadable, dir, format!("cannot read: {e}")))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path()).map_err(|e| {
+            Diagnostic::file(Code::Unreadable, entry.path(), format!("cannot read: {e}"))
+        })?;
+        let relative = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        files.push((relative.to_path_buf(), bytes));
+    }
+    Ok(files)
+}
+
+/// A template error with its chain of causes, which is where Tera puts the useful part.
+pub fn template_error(error: &tera::Error) -> Diagnostic {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    Diagnostic::file(Code::Template, "templates", message)
+        .with_hint("fix the template named in the message")
+}

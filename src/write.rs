@@ -1,0 +1,199 @@
+//! The write phase, the only one that touches the output directory.
+//!
+//! The site is written into a fresh directory beside the output and swapped in with renames,
+//! so a failed or interrupted build leaves the previous site whole. Only paths that stay
+//! inside the output are written, and only a directory that is not the archive (or a parent
+//! of it) is ever replaced.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::render::Site;
+
+/// Why the output could not be written.
+#[derive(Debug)]
+pub struct WriteError(pub String);
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Refuses an output directory whose replacement would destroy sources: the archive root,
+/// its content directory, a parent of either, or a file system root.
+pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
+    let root = absolute(root);
+    let out = absolute(out);
+    let content = root.join("content");
+    let refuse = |why: &str| {
+        Err(WriteError(format!(
+            "refusing to write the site to {}: it is {why}; choose an empty or generated directory such as {}",
+            out.display(),
+            root.join("public").display()
+        )))
+    };
+    if out.parent().is_none() {
+        return refuse("the root of the file system");
+    }
+    if root.starts_with(&out) {
+        return refuse("the archive root or a parent of it");
+    }
+    if content.starts_with(&out) || out.starts_with(&content) {
+        return refuse("the content directory, inside it, or a parent of it");
+    }
+    for source_dir in ["templates", "static", "themes"] {
+        if out.starts_with(root.join(source_dir)) {
+            return refuse("inside a source directory of the archive");
+        }
+    }
+    Ok(())
+}
+
+/// An absolute, lexically normalized path, following symbolic links where the path exists.
+fn absolute(path: &Path) -> PathBuf {
+    if let Ok(canonical) = path.canonicalize() {
+        return canonical;
+    }
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    // The path does not exist yet: canonicalize its nearest existing ancestor.
+    let mut existing = joined.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            _ => break,
+        }
+    }
+    let mut out = existing
+        .canonicalize()
+        .unwrap_or_else(|_| existing.to_path_buf());
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    out
+}
+
+/// Whether a site path stays inside the output: relative, with no `..` or root in it.
+pub fn is_contained(path: &Path) -> bool {
+    !path.as_os_str().is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// Writes the site to `out`, replacing what was there only once the new site is complete.
+pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
+    let name = out
+        .file_name()
+        .ok_or_else(|| WriteError(format!("{} has no directory name", out.display())))?
+        .to_string_lossy()
+        .into_owned();
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .map_err(|e| WriteError(format!("cannot create {}: {e}", parent.display())))?;
+    let staging = parent.join(format!(".{name}.hindsight-new"));
+    let previous = parent.join(format!(".{name}.hindsight-old"));
+    for leftover in [&staging, &previous] {
+        remove_dir(leftover)?;
+    }
+    let result = write_tree(site, &staging).and_then(|()| swap(&staging, out, &previous));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn write_tree(site: &Site, dir: &Path) -> Result<(), WriteError> {
+    use rayon::prelude::*;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| WriteError(format!("cannot create {}: {e}", dir.display())))?;
+    let mut dirs: Vec<PathBuf> = site
+        .files
+        .keys()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
+    dirs.dedup();
+    for path in site.files.keys() {
+        if !is_contained(path) {
+            return Err(WriteError(format!(
+                "refusing to write {}: the path leaves the output directory",
+                path.display()
+            )));
+        }
+    }
+    for d in &dirs {
+        std::fs::create_dir_all(dir.join(d))
+            .map_err(|e| WriteError(format!("cannot create {}: {e}", dir.join(d).display())))?;
+    }
+    site.files.par_iter().try_for_each(|(path, bytes)| {
+        let target = dir.join(path);
+        std::fs::write(&target, bytes)
+            .map_err(|e| WriteError(format!("cannot write {}: {e}", target.display())))
+    })
+}
+
+/// Moves the new site into place: the old one aside, the new one in, the old one deleted.
+fn swap(staging: &Path, out: &Path, previous: &Path) -> Result<(), WriteError> {
+    let had_previous = out.exists();
+    if had_previous {
+        std::fs::rename(out, previous).map_err(|e| {
+            WriteError(format!(
+                "cannot move the previous {} aside: {e}",
+                out.display()
+            ))
+        })?;
+    }
+    if let Err(e) = std::fs::rename(staging, out) {
+        if had_previous {
+            let _ = std::fs::rename(previous, out);
+        }
+        return Err(WriteError(format!(
+            "cannot move the new site into {}: {e}",
+            out.display()
+        )));
+    }
+    remove_dir(previous)
+}
+
+fn remove_dir(dir: &Path) -> Result<(), WriteError> {
+    match std::fs::symlink_metadata(dir) {
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(dir)
+            .map_err(|e| WriteError(format!("cannot remove {}: {e}", dir.display()))),
+        Ok(_) => std::fs::remove_file(dir)
+            .map_err(|e| WriteError(format!("cannot remove {}: {e}", dir.display()))),
+        Err(_) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_climb_out_are_not_contained() {
+        assert!(is_contained(Path::new("postmortems/x/index.html")));
+        assert!(!is_contained(Path::new("../x")));
+        assert!(!is_contained(Path::new("a/../../x")));
+        assert!(!is_contained(Path::new("/etc/passwd")));
+        assert!(!is_contained(Path::new("")));
+    }
+
+    #[test]
+    fn the_archive_and_its_content_are_refused_as_output() {
+        let root = std::env::temp_dir().join("hindsight-write-test");
+        std::fs::create_dir_all(root.join("content")).unwrap();
+        assert!(check_output_dir(&root, &root).is_err());
+        assert!(check_output_dir(&root, &root.join("content")).is_err());
+        assert!(check_output_dir(&root, root.parent().unwrap()).is_err());
+        assert!(check_output_dir(&root, Path::new("/")).is_err());
+        assert!(check_output_dir(&root, &root.join("public")).is_ok());
+    }
+}
