@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Run a command and report its wall time and peak resident memory.
 
-    python3 benches/measure.py [--label NAME] [--append FILE] [--quiet] [--json] -- CMD [ARGS...]
+    python3 benches/measure.py [--label NAME] [--append FILE] [--ok CODES] [--quiet] [--json] -- CMD [ARGS...]
 
 Prints one line on stdout:
 
-    label=NAME exit=0 wall_s=1.234 maxrss_kb=56789 maxrss_mb=55.5
+    label=NAME exit=0 ok=1 wall_s=1.234 maxrss_kb=56789 maxrss_mb=55.5
 
 (or the same fields as one JSON object with --json), and appends a tab-separated
-row `label  exit  wall_s  maxrss_kb` to FILE with --append. The peak RSS is
+row `label  exit  ok  wall_s  maxrss_kb` to FILE with --append. ok is 1 when the
+exit status is one of --ok (comma-separated, default 0). The peak RSS is
 getrusage(RUSAGE_CHILDREN).ru_maxrss taken in this fresh process after the child
 exits: the largest resident set of the command or any of its waited-for
 descendants (kilobytes on Linux). --quiet sends the command's stdout and stderr
@@ -17,8 +18,8 @@ command fails). Exits with the command's exit status.
 
     python3 benches/measure.py --report FILE
 
-prints, for every label in FILE, the number of runs, the number that failed and
-the median wall time and peak RSS of the successful ones.
+prints, for every label in FILE, the number of runs, the number that failed
+(not ok) and the median wall time and peak RSS of the ok ones.
 """
 
 import argparse
@@ -64,15 +65,18 @@ def run(args):
             for line in tail:
                 print("  | " + line, file=sys.stderr)
         err_file.close()
-    rec = dict(label=label, exit=code, wall_s=round(wall, 4), maxrss_kb=rss_kb, maxrss_mb=round(rss_kb / 1024.0, 1))
+    ok = int(code in [int(c) for c in args.ok.split(",") if c.strip()])
+    rec = dict(label=label, exit=code, ok=ok, wall_s=round(wall, 4), maxrss_kb=rss_kb,
+               maxrss_mb=round(rss_kb / 1024.0, 1))
     if args.json:
         print(json.dumps(rec))
     else:
-        print("label=%s exit=%d wall_s=%.4f maxrss_kb=%d maxrss_mb=%.1f" % (label, code, wall, rss_kb, rss_kb / 1024.0))
+        print("label=%s exit=%d ok=%d wall_s=%.4f maxrss_kb=%d maxrss_mb=%.1f"
+              % (label, code, ok, wall, rss_kb, rss_kb / 1024.0))
     sys.stdout.flush()
     if args.append:
         with open(args.append, "a", encoding="utf-8") as f:
-            f.write("%s\t%d\t%.4f\t%d\n" % (label, code, wall, rss_kb))
+            f.write("%s\t%d\t%d\t%.4f\t%d\n" % (label, code, ok, wall, rss_kb))
     return code
 
 
@@ -81,13 +85,13 @@ def report(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
-            if len(parts) != 4:
+            if len(parts) != 5:
                 continue
-            label, code, wall, rss = parts[0], int(parts[1]), float(parts[2]), int(parts[3])
-            rows.setdefault(label, []).append((code, wall, rss))
+            label, ok, wall, rss = parts[0], int(parts[2]), float(parts[3]), int(parts[4])
+            rows.setdefault(label, []).append((ok, wall, rss))
     print("%-22s %5s %6s %12s %14s" % ("label", "runs", "failed", "median_wall_s", "median_rss_mb"))
     for label, rs in rows.items():
-        ok = [r for r in rs if r[0] == 0]
+        ok = [r for r in rs if r[0]]
         if ok:
             print("%-22s %5d %6d %12.3f %14.1f" % (label, len(rs), len(rs) - len(ok),
                                                   statistics.median(r[1] for r in ok),
@@ -102,6 +106,7 @@ def main():
     ap.add_argument("--label", help="name for this measurement (default: the program name)")
     ap.add_argument("--append", metavar="FILE", help="append a tab-separated result row to FILE")
     ap.add_argument("--quiet", action="store_true", help="discard the command's output")
+    ap.add_argument("--ok", default="0", help="exit statuses that count as success (default 0)")
     ap.add_argument("--json", action="store_true", help="print the result as JSON")
     ap.add_argument("--report", metavar="FILE", help="summarise a file written with --append, then exit")
     ap.add_argument("cmd", nargs=argparse.REMAINDER, help="the command to run, after --")

@@ -62,12 +62,30 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
 
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_markup);
     tera.add_raw_templates(templates)
         .map_err(|e| template_error(&e))?;
     Ok(Theme {
         templates: tera,
         assets,
     })
+}
+
+/// Escapes a value for HTML or XML text and quoted attributes. Unlike Tera's default it
+/// leaves `/` alone, so URLs stay readable in the page source.
+fn escape_markup(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The text of a template of the embedded default theme (for `hindsight new`).

@@ -1,0 +1,433 @@
+//! The generated site as a reader meets it: pages exist, cross-links go both ways, listings
+//! hold the right documents, and every link and asset reference resolves.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use hindsight::build::{BuildOptions, build};
+
+fn example_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Builds an archive into a fresh directory and returns the directory and its files.
+fn build_site(root: &Path, base_url: Option<&str>, drafts: bool) -> (tempfile::TempDir, Site) {
+    let out = tempfile::tempdir().unwrap();
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        out: Some(out.path().join("site")),
+        edition: None,
+        base_url: base_url.map(str::to_string),
+        drafts,
+    };
+    if let Err(error) = build(&options) {
+        panic!("the build failed: {error:?}");
+    }
+    let site = Site::read(&out.path().join("site"));
+    (out, site)
+}
+
+/// Every file of a built site, by its path relative to the output.
+struct Site {
+    dir: PathBuf,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Site {
+    fn read(dir: &Path) -> Self {
+        let mut files = BTreeMap::new();
+        for entry in walkdir::WalkDir::new(dir) {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let relative = entry.path().strip_prefix(dir).unwrap();
+                files.insert(
+                    relative.to_string_lossy().replace('\\', "/"),
+                    std::fs::read(entry.path()).unwrap(),
+                );
+            }
+        }
+        Site {
+            dir: dir.to_path_buf(),
+            files,
+        }
+    }
+
+    fn page(&self, path: &str) -> String {
+        let file = format!("{}index.html", path.trim_start_matches('/'));
+        let bytes = self
+            .files
+            .get(&file)
+            .unwrap_or_else(|| panic!("no page {path} in {}", self.dir.display()));
+        String::from_utf8(bytes.clone()).unwrap()
+    }
+
+    fn has_page(&self, path: &str) -> bool {
+        self.files
+            .contains_key(&format!("{}index.html", path.trim_start_matches('/')))
+    }
+}
+
+/// The values of `attr="..."` attributes in an HTML text.
+fn attribute_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+    let needle = format!(" {attr}=\"");
+    html.match_indices(&needle)
+        .filter_map(|(i, _)| {
+            let start = i + needle.len();
+            html[start..].find('"').map(|end| &html[start..start + end])
+        })
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+}
+
+/// Checks that every site link and asset reference in every HTML page resolves to a file,
+/// and every `#fragment` to an id on the target page. Returns the broken ones.
+fn broken_links(site: &Site, base_path: &str) -> Vec<String> {
+    let mut broken = Vec::new();
+    for (file, bytes) in &site.files {
+        if !file.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        for value in attribute_values(&html, "href")
+            .into_iter()
+            .chain(attribute_values(&html, "src"))
+        {
+            let url = unescape(value);
+            if url.contains("://") || url.starts_with("mailto:") {
+                continue;
+            }
+            let (path, fragment) = match url.split_once('#') {
+                Some((p, f)) => (p.to_string(), Some(f.to_string())),
+                None => (url.clone(), None),
+            };
+            let target_file = if path.is_empty() {
+                file.clone()
+            } else {
+                let Some(site_path) = path.strip_prefix(base_path) else {
+                    broken.push(format!(
+                        "{file}: {url} is outside the base path {base_path}"
+                    ));
+                    continue;
+                };
+                let site_path = site_path.split('?').next().unwrap_or("");
+                let relative = site_path.trim_start_matches('/');
+                if relative.is_empty() || relative.ends_with('/') {
+                    format!("{relative}index.html")
+                } else {
+                    relative.to_string()
+                }
+            };
+            let Some(target) = site.files.get(&target_file) else {
+                broken.push(format!("{file}: {url} -> {target_file} does not exist"));
+                continue;
+            };
+            if let Some(fragment) = fragment.filter(|f| !f.is_empty()) {
+                let target_html = String::from_utf8_lossy(target);
+                if !target_html.contains(&format!("id=\"{fragment}\"")) {
+                    broken.push(format!("{file}: {url}: no id {fragment} on {target_file}"));
+                }
+            }
+        }
+    }
+    broken
+}
+
+#[test]
+fn every_link_and_asset_of_the_example_site_resolves() {
+    let (_out, site) = build_site(&example_root(), None, false);
+    assert!(site.files.len() > 40, "only {} files", site.files.len());
+    let broken = broken_links(&site, "");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn links_carry_the_base_path_of_a_deploy_preview() {
+    let (_out, site) = build_site(
+        &example_root(),
+        Some("https://deploy-preview-7--acme.netlify.app/archive/"),
+        false,
+    );
+    let home = site.page("/");
+    assert!(home.contains("href=\"/archive/postmortems/\""), "{home}");
+    let broken = broken_links(&site, "/archive");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn the_example_site_has_every_index_and_a_page_per_document() {
+    let (_out, site) = build_site(&example_root(), None, false);
+    for path in ["/", "/postmortems/", "/premortems/", "/services/", "/tags/"] {
+        assert!(site.has_page(path), "{path} is missing");
+    }
+    assert!(site.files.contains_key("404.html"));
+    assert!(site.files.contains_key("style.css"));
+    let content = example_root().join("content");
+    for kind in ["postmortems", "premortems"] {
+        for entry in std::fs::read_dir(content.join(kind)).unwrap() {
+            let path = entry.unwrap().path();
+            let slug = path.file_stem().unwrap().to_string_lossy();
+            assert!(
+                site.has_page(&format!("/{kind}/{slug}/")),
+                "no page for {}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// A small archive written by a test, with everything a reader cross-references.
+fn small_archive() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "hindsight.toml",
+        r#"title = "Test archive"
+[services.api]
+name = "Public API"
+description = "The front door"
+owner = "api-team"
+tier = 1
+"#,
+    );
+    write(
+        "content/premortems/launch.md",
+        r#"+++
+title = "Launch premortem"
+date = 2021-01-10
+services = ["api"]
+tags = ["launch"]
+
+[[risks]]
+id = "capacity"
+title = "Not enough capacity on launch day"
+likelihood = "high"
+impact = "high"
+
+[[risks]]
+id = "never"
+title = "A risk that never came true"
+likelihood = "low"
+impact = "medium"
++++
+We imagined the launch had failed.
+"#,
+    );
+    write(
+        "content/postmortems/2021-02-01-overload.md",
+        r#"+++
+title = "Launch day overload"
+date = 2021-02-03
+severity = "sev2"
+services = ["api", "billing"]
+tags = ["launch", "capacity"]
+premortems = ["launch#capacity"]
+
+[incident]
+started = 2021-02-01T10:00:00Z
+detected = 2021-02-01T10:05:00Z
+resolved = 2021-02-01T11:30:00Z
+
+[[actions]]
+title = "Load test before launches"
+owner = "api-team"
+kind = "prevent"
+status = "open"
++++
+## Summary
+
+The API fell over. See [the premortem](../premortems/launch.md#risk-capacity).
+"#,
+    );
+    write(
+        "content/postmortems/2022-03-01-slow-queries.md",
+        r#"+++
+title = "Slow queries after an index drop"
+date = 2022-03-02
+severity = "sev3"
+services = ["api"]
+tags = ["database"]
+related = ["2021-02-01-overload"]
+
+[incident]
+started = 2022-03-01T08:00:00Z
++++
+Text.
+"#,
+    );
+    write(
+        "content/postmortems/2022-05-01-draft.md",
+        r#"+++
+title = "A draft still being written"
+date = 2022-05-02
+status = "draft"
+severity = "sev4"
+services = ["api"]
+
+[incident]
+started = 2022-05-01T08:00:00Z
++++
+Draft.
+"#,
+    );
+    dir
+}
+
+#[test]
+fn a_risk_that_came_true_links_both_ways() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let premortem = site.page("/premortems/launch/");
+    let risk_block = premortem
+        .split("id=\"risk-capacity\"")
+        .nth(1)
+        .expect("the risk has an anchor")
+        .split("</li>\n")
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(risk_block.contains("Came true"), "{risk_block}");
+    assert!(risk_block.contains("href=\"/postmortems/2021-02-01-overload/\""));
+    let never = premortem.split("id=\"risk-never\"").nth(1).unwrap();
+    assert!(
+        never
+            .split("</li>")
+            .next()
+            .unwrap()
+            .contains("Has not come true")
+    );
+
+    let postmortem = site.page("/postmortems/2021-02-01-overload/");
+    assert!(
+        postmortem.contains("href=\"/premortems/launch/#risk-capacity\""),
+        "{postmortem}"
+    );
+    assert!(postmortem.contains("Not enough capacity on launch day"));
+}
+
+#[test]
+fn related_postmortems_are_shown_in_both_directions() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let newer = site.page("/postmortems/2022-03-01-slow-queries/");
+    let older = site.page("/postmortems/2021-02-01-overload/");
+    assert!(newer.contains("href=\"/postmortems/2021-02-01-overload/\""));
+    assert!(older.contains("href=\"/postmortems/2022-03-01-slow-queries/\""));
+}
+
+#[test]
+fn service_and_tag_pages_list_their_documents() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let api = site.page("/services/api/");
+    assert!(api.contains("Public API") && api.contains("api-team"));
+    assert!(
+        api.contains("Launch day overload") && api.contains("Slow queries after an index drop")
+    );
+    assert!(
+        api.contains("Launch premortem"),
+        "premortems naming the service are listed"
+    );
+    // Newest first.
+    assert!(api.find("Slow queries").unwrap() < api.find("Launch day overload").unwrap());
+
+    // A service missing from the catalogue still gets its page.
+    let billing = site.page("/services/billing/");
+    assert!(billing.contains("Launch day overload"));
+    assert!(!billing.contains("Slow queries"));
+
+    let launch = site.page("/tags/launch/");
+    assert!(launch.contains("Launch day overload") && launch.contains("Launch premortem"));
+    let database = site.page("/tags/database/");
+    assert!(database.contains("Slow queries") && !database.contains("Launch day overload"));
+    let tags = site.page("/tags/");
+    for tag in ["launch", "capacity", "database"] {
+        assert!(
+            tags.contains(&format!("href=\"/tags/{tag}/\"")),
+            "{tag} missing from /tags/"
+        );
+    }
+}
+
+#[test]
+fn the_postmortem_page_shows_its_metadata_and_action_items() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let page = site.page("/postmortems/2021-02-01-overload/");
+    for expected in [
+        "SEV-2",
+        "2021-02-01 10:00 UTC",
+        "2021-02-01 11:30 UTC",
+        "1 h 30 min",
+        "5 min",
+        "Load test before launches",
+        "api-team",
+        "href=\"/services/billing/\"",
+        "href=\"/tags/capacity/\"",
+        // The Markdown link to the premortem file became a link to its page.
+        "href=\"/premortems/launch/#risk-capacity\"",
+    ] {
+        assert!(page.contains(expected), "{expected:?} missing");
+    }
+    let broken = broken_links(&site, "");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+}
+
+#[test]
+fn drafts_are_left_out_unless_asked_for() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    assert!(!site.has_page("/postmortems/2022-05-01-draft/"));
+    let everything: BTreeSet<_> = site
+        .files
+        .values()
+        .filter(|b| String::from_utf8_lossy(b).contains("A draft still being written"))
+        .collect();
+    assert!(
+        everything.is_empty(),
+        "the draft's title appears in the site"
+    );
+
+    let (_out, site) = build_site(archive.path(), None, true);
+    assert!(
+        site.page("/postmortems/2022-05-01-draft/")
+            .contains("draft")
+    );
+}
+
+#[test]
+fn postmortems_are_listed_newest_first_grouped_by_year() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let list = site.page("/postmortems/");
+    let y2022 = list.find("id=\"y2022\"").unwrap();
+    let y2021 = list.find("id=\"y2021\"").unwrap();
+    assert!(y2022 < y2021);
+    assert!(list.find("Slow queries").unwrap() < list.find("Launch day overload").unwrap());
+}
+
+#[test]
+fn code_blocks_are_highlighted_with_classes_and_one_stylesheet() {
+    let (_out, site) = build_site(&example_root(), None, false);
+    let highlighted = site
+        .files
+        .iter()
+        .filter(|(name, _)| name.starts_with("postmortems/"))
+        .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("<span class=\"hl-"))
+        .count();
+    assert!(
+        highlighted >= 5,
+        "only {highlighted} pages have highlighted code"
+    );
+    let css = String::from_utf8(site.files["highlight.css"].clone()).unwrap();
+    assert!(css.contains(".hl-") && css.contains("prefers-color-scheme: dark"));
+}
