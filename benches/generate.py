@@ -1143,6 +1143,14 @@ def build_postmortems(r, count, premortems, people, svc_zipf, tag_zipf, theme_zi
         started, detected, mitigated, resolved = gen_incident(r)
         docs.append(dict(started=started, detected=detected, mitigated=mitigated, resolved=resolved))
     docs.sort(key=lambda d: d["started"])
+    # distinct start minutes, so "earlier" is well defined for related links
+    prev = None
+    for d in docs:
+        if prev is not None and d["started"] <= prev:
+            shift = prev - d["started"] + dt.timedelta(minutes=1)
+            for k in ("started", "detected", "mitigated", "resolved"):
+                d[k] += shift
+        prev = d["started"]
     by_service = {}
     published_slugs = []
     for i, d in enumerate(docs):

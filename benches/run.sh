@@ -117,6 +117,7 @@ find "$CORPUS" -type f -name '*.md' -print0 | xargs -0 cat > /dev/null
     [ -x "$BIN" ] && echo "hindsight: $BIN ($(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo 'no commit'))"
     echo "corpus: $COUNT postmortems, seed $SEED, $(du -sm "$CORPUS/content" | cut -f1) MB of content"
     echo "runs: $RUNS"
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (wall times are only comparable on an idle machine)"
 } | tee "$LOG" >&2
 
 : > "$RESULTS"
@@ -187,6 +188,7 @@ for i in $(seq 1 "$RUNS"); do
     fi
 done
 rm -rf "$HUGO_CACHE"
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- summary ------------------------------------------------------------------
 "$PY" - "$RESULTS" "$COUNT" <<'EOF' | tee -a "$LOG"
@@ -195,8 +197,8 @@ path, count = sys.argv[1], int(sys.argv[2])
 rows = {}
 for line in open(path, encoding="utf-8"):
     p = line.rstrip("\n").split("\t")
-    if len(p) == 5:
-        rows.setdefault(p[0], []).append((int(p[2]), float(p[3]), int(p[4])))
+    if len(p) == 6:
+        rows.setdefault(p[0], []).append((int(p[2]), float(p[3]), int(p[4]), float(p[5])))
 
 def med(label, col):
     ok = [r[col] for r in rows.get(label, []) if r[0]]
@@ -209,10 +211,10 @@ labels = ["hindsight-cold", "hindsight-warm", "hindsight-one-change", "hindsight
 print()
 print("Medians over %s (%d postmortems)" % (", ".join("%s: %d ok of %d" % (l, sum(r[0] for r in rows[l]), len(rows[l]))
                                                      for l in labels if l in rows) or "no runs", count))
-print("%-22s %12s %14s" % ("", "wall s", "peak RSS MB"))
+print("%-22s %12s %12s %14s" % ("", "wall s", "cpu s", "peak RSS MB"))
 for l in labels:
-    w, m = med(l, 1), med(l, 2)
-    print("%-22s %12s %14s" % (l, fmt(w, "%.3f"), fmt(m and m / 1024.0, "%.1f")))
+    w, c, m = med(l, 1), med(l, 3), med(l, 2)
+    print("%-22s %12s %12s %14s" % (l, fmt(w, "%.3f"), fmt(c, "%.3f"), fmt(m and m / 1024.0, "%.1f")))
 
 def ratio(a, b):
     return None if a is None or b is None or b == 0 else a / b
@@ -231,6 +233,8 @@ print()
 print("%-28s %10s %8s  %s" % ("ratio (issue 8)", "value", "goal", "met"))
 for name, v, goal, okf, f in checks:
     print("%-28s %10s %8s  %s" % (name, fmt(v, f), goal, "n/a" if v is None else ("yes" if okf(v) else "NO")))
+c_cold, c_hugo = med("hindsight-cold", 3), med("hugo", 3)
+print("%-28s %10s %8s  %s" % ("(cpu time) cold / hugo", fmt(ratio(c_cold, c_hugo), "%.3f"), "", "for reference"))
 EOF
 say ""
 say "raw results: $RESULTS"

@@ -44,14 +44,28 @@ pub struct BuildReport {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Prints how long a phase took when `HINDSIGHT_TIMINGS` is set: the numbers profiling and
+/// docs/benchmarks.md start from.
+pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
+    let started = std::time::Instant::now();
+    let value = f();
+    if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
+        eprintln!(
+            "timing: {phase:<8} {:>8.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+    }
+    value
+}
+
 /// Loads and links an archive, with every diagnostic of both phases.
 pub fn load_and_link(
     load_options: &LoadOptions,
     link_options: LinkOptions,
 ) -> Result<(Archive, Vec<Diagnostic>), String> {
-    let loaded = load::load(load_options)?;
+    let loaded = timed("load", || load::load(load_options))?;
     let mut diagnostics = loaded.diagnostics.clone();
-    let (archive, link_diagnostics) = archive::link(loaded, link_options);
+    let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);
     Diagnostic::sort(&mut diagnostics);
     Ok((archive, diagnostics))
@@ -75,9 +89,12 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Invalid(diagnostics));
     }
-    let theme = theme::load(&options.root, archive.config.theme.as_deref())
+    let theme = timed("theme", || {
+        theme::load(&options.root, archive.config.theme.as_deref())
+    })
+    .map_err(|d| BuildError::Invalid(vec![d]))?;
+    let site = timed("render", || render::render(&archive, &theme))
         .map_err(|d| BuildError::Invalid(vec![d]))?;
-    let site = render::render(&archive, &theme).map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((site, archive, diagnostics))
 }
 
@@ -86,7 +103,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out = options.out_dir();
     write::check_output_dir(&options.root, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
     let (site, archive, warnings) = render_site(options)?;
-    write::write(&site, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
+    timed("write", || write::write(&site, &out)).map_err(|e| BuildError::Fatal(e.to_string()))?;
     Ok(BuildReport {
         out,
         files: site.files.len(),

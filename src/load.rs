@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
+use crate::cache::HighlightCache;
 use crate::config::{CONFIG_FILE, Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
@@ -101,6 +102,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let edition = options.edition.unwrap_or(config.edition);
     let base_path = config.base_path();
     let files = content_files(root, &mut diagnostics);
+    let highlights = options.render_html.then(|| HighlightCache::open(root));
     let results: Vec<Result<LoadedDocument, Diagnostic>> = files
         .par_iter()
         .map(|(kind, path)| {
@@ -115,10 +117,14 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
                     edition,
                     unsafe_html: config.markdown.unsafe_html,
                     render_html: options.render_html,
+                    highlights: highlights.as_ref(),
                 },
             )
         })
         .collect();
+    if let Some(highlights) = highlights {
+        highlights.save(root);
+    }
     let mut documents = Vec::with_capacity(results.len());
     for result in results {
         match result {
@@ -496,6 +502,7 @@ mod tests {
                 edition: Edition::Internal,
                 unsafe_html: false,
                 render_html: true,
+                highlights: None,
             },
         )
     }

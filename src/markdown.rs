@@ -17,6 +17,7 @@ use syntect::html::{ClassStyle, ClassedHTMLGenerator};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
 
+use crate::cache::HighlightCache;
 use crate::config::Edition;
 
 /// The CSS class prefix of highlighted code tokens; the theme's stylesheet uses the same.
@@ -69,6 +70,8 @@ pub struct Context<'a> {
     pub unsafe_html: bool,
     /// Whether HTML is wanted at all; `check` only reads, and skips highlighting.
     pub render_html: bool,
+    /// Highlighted code kept from earlier builds.
+    pub highlights: Option<&'a HighlightCache>,
 }
 
 const INTERNAL_OPEN: &str = "<!-- internal -->";
@@ -125,7 +128,12 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
                     let html = if lang == "internal" {
                         internal_fence(text, offset, context, out)
                     } else if context.render_html {
-                        highlight(lang, text)
+                        match context.highlights {
+                            Some(cache) => {
+                                cache.get_or_insert(lang, text, || highlight(lang, text))
+                            }
+                            None => highlight(lang, text),
+                        }
                     } else {
                         String::new()
                     };
@@ -627,6 +635,7 @@ mod tests {
             edition,
             unsafe_html: false,
             render_html: true,
+            highlights: None,
         };
         analyze(body, 0..body.len(), &context)
     }

@@ -104,14 +104,17 @@ pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
     for leftover in [&staging, &previous] {
         remove_dir(leftover)?;
     }
-    let result = write_tree(site, &staging).and_then(|()| swap(&staging, out, &previous));
+    let result = write_tree(site, &staging, out).and_then(|()| swap(&staging, out, &previous));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
     result
 }
 
-fn write_tree(site: &Site, dir: &Path) -> Result<(), WriteError> {
+/// Writes every file of the site under `dir`. A file whose bytes are those of the same file
+/// in `previous` (the site being replaced) is hard-linked instead of written: an unchanged
+/// rebuild then writes no data, and removing the previous site frees none.
+fn write_tree(site: &Site, dir: &Path, previous: &Path) -> Result<(), WriteError> {
     use rayon::prelude::*;
     std::fs::create_dir_all(dir)
         .map_err(|e| WriteError(format!("cannot create {}: {e}", dir.display())))?;
@@ -135,9 +138,23 @@ fn write_tree(site: &Site, dir: &Path) -> Result<(), WriteError> {
     }
     site.files.par_iter().try_for_each(|(path, bytes)| {
         let target = dir.join(path);
+        let old = previous.join(path);
+        if unchanged(&old, bytes) && std::fs::hard_link(&old, &target).is_ok() {
+            return Ok(());
+        }
         std::fs::write(&target, bytes)
             .map_err(|e| WriteError(format!("cannot write {}: {e}", target.display())))
     })
+}
+
+/// Whether `path` is a regular file holding exactly `bytes`.
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            std::fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
 }
 
 /// Moves the new site into place: the old one aside, the new one in, the old one deleted.

@@ -1,0 +1,114 @@
+//! The build cache: highlighted code blocks kept between builds, in `.hindsight-cache/`.
+//!
+//! Highlighting is the most expensive step of a build (more than half of a cold build of the
+//! benchmark corpus), and a code block's highlighted HTML depends only on its language and
+//! text. Entries are keyed by exactly those, so a hit can never be stale; a build writes back
+//! only the entries it used, so the cache never outgrows the archive. A cache that cannot be
+//! read is ignored: it only ever saves time.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Bumped whenever the highlighted HTML would change for the same input.
+const FORMAT: &str = "hindsight-highlight-cache-1";
+
+/// The directory of the cache, relative to the archive root.
+pub const CACHE_DIR: &str = ".hindsight-cache";
+
+type Key = (String, String);
+
+/// Highlighted code from the previous build, and what this build highlights or reuses.
+#[derive(Default)]
+pub struct HighlightCache {
+    previous: HashMap<Key, String>,
+    current: Mutex<HashMap<Key, String>>,
+}
+
+impl HighlightCache {
+    fn file(root: &Path) -> PathBuf {
+        root.join(CACHE_DIR).join("highlight.bin")
+    }
+
+    /// The cache of the archive at `root`, empty when there is none or it cannot be read.
+    pub fn open(root: &Path) -> Self {
+        let previous = std::fs::read(Self::file(root))
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<(String, HashMap<Key, String>)>(&bytes).ok())
+            .filter(|(format, _)| format == FORMAT)
+            .map(|(_, entries)| entries)
+            .unwrap_or_default();
+        HighlightCache {
+            previous,
+            current: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The highlighted HTML of a code block, computed by `highlight` on a miss.
+    pub fn get_or_insert(
+        &self,
+        lang: &str,
+        code: &str,
+        highlight: impl FnOnce() -> String,
+    ) -> String {
+        let key = (lang.to_string(), code.to_string());
+        let html = match self.previous.get(&key) {
+            Some(html) => html.clone(),
+            None => highlight(),
+        };
+        self.current
+            .lock()
+            .expect("no thread panics while holding the cache")
+            .insert(key, html.clone());
+        html
+    }
+
+    /// Writes what this build used, when it differs from what was read. Failures are
+    /// ignored: the next build is merely slower.
+    pub fn save(self, root: &Path) {
+        let current = self
+            .current
+            .into_inner()
+            .expect("no thread panics while holding the cache");
+        if current == self.previous {
+            return;
+        }
+        let Ok(bytes) = postcard::to_stdvec(&(FORMAT, &current)) else {
+            return;
+        };
+        let file = Self::file(root);
+        let temporary = file.with_extension("tmp");
+        let written = std::fs::create_dir_all(root.join(CACHE_DIR))
+            .and_then(|()| std::fs::write(&temporary, bytes))
+            .and_then(|()| std::fs::rename(&temporary, &file));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_saved_entry_is_reused_and_unused_entries_are_dropped() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = HighlightCache::open(root.path());
+        assert_eq!(cache.get_or_insert("rust", "fn a() {}", || "A".into()), "A");
+        assert_eq!(cache.get_or_insert("rust", "fn b() {}", || "B".into()), "B");
+        cache.save(root.path());
+
+        let cache = HighlightCache::open(root.path());
+        let reused =
+            cache.get_or_insert("rust", "fn a() {}", || panic!("a hit must not highlight"));
+        assert_eq!(reused, "A");
+        cache.save(root.path());
+
+        let cache = HighlightCache::open(root.path());
+        assert_eq!(
+            cache.get_or_insert("rust", "fn b() {}", || "B2".into()),
+            "B2"
+        );
+    }
+}
