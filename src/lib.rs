@@ -19,4 +19,5 @@ pub mod load;
 pub mod markdown;
 pub mod render;
 pub mod theme;
+pub mod timeline;
 pub mod write;
