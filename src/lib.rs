@@ -17,6 +17,8 @@ pub mod diagnostic;
 pub mod document;
 pub mod load;
 pub mod markdown;
+pub mod metrics;
+pub mod related;
 pub mod render;
 pub mod theme;
 pub mod timeline;
