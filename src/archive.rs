@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::FixedOffset;
+use rayon::prelude::*;
 
 use crate::config::{Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -53,6 +54,12 @@ pub struct Archive {
     /// For each premortem, the postmortems that realized each of its risks (by risk index),
     /// and those that named the premortem without a risk.
     pub came_true: Vec<CameTrue>,
+    /// Incident metrics, per postmortem and per group.
+    pub metrics: crate::metrics::Metrics,
+    /// The parsed Timeline section of each document, if it has one.
+    pub timelines: Vec<Option<crate::timeline::Timeline>>,
+    /// Up to five similar postmortems suggested for each postmortem, best first.
+    pub suggested: Vec<Vec<DocId>>,
     by_slug: HashMap<(Kind, String), DocId>,
 }
 
@@ -131,11 +138,22 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         related: vec![Vec::new(); documents.len()],
         realized: vec![Vec::new(); documents.len()],
         came_true: vec![CameTrue::default(); documents.len()],
+        metrics: crate::metrics::Metrics::default(),
+        timelines: Vec::new(),
+        suggested: Vec::new(),
         by_slug,
         config: loaded.config,
         documents,
     };
     index(&mut archive);
+    // What the archive learns across documents, once the indexes are in place.
+    archive.timelines = archive
+        .documents
+        .par_iter()
+        .map(crate::timeline::of)
+        .collect();
+    archive.metrics = crate::metrics::compute(&archive);
+    archive.suggested = crate::related::suggest(&archive);
     (archive, diagnostics)
 }
 

@@ -19,6 +19,7 @@ use syntect::util::LinesWithEndings;
 
 use crate::cache::HighlightCache;
 use crate::config::Edition;
+use crate::timeline::{SectionCollector, TimelineSection};
 
 /// The CSS class prefix of highlighted code tokens; the theme's stylesheet uses the same.
 pub const HIGHLIGHT_CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
@@ -37,6 +38,8 @@ pub struct Body {
     pub had_raw_html: bool,
     /// Byte ranges of internal blocks that never closed (the rest of the body was withheld).
     pub unclosed_internal: Option<Range<usize>>,
+    /// The Timeline section as written, for [`crate::timeline::parse`].
+    pub timeline: Option<TimelineSection>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -96,9 +99,29 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
     };
     render(&markdown.text, body.start, context, &mut out);
     if out.had_raw_html && !context.unsafe_html {
-        out.html = sanitize(&out.html);
+        sanitize_body(&mut out);
     }
     out
+}
+
+/// Sanitizes the HTML piece by piece around the timeline's blocks, so that their ranges still
+/// point at them afterwards.
+fn sanitize_body(out: &mut Body) {
+    let Some(timeline) = out.timeline.as_mut().filter(|t| !t.html_blocks.is_empty()) else {
+        out.html = sanitize(&out.html);
+        return;
+    };
+    let mut html = String::with_capacity(out.html.len());
+    let mut done = 0;
+    for block in &mut timeline.html_blocks {
+        html.push_str(&sanitize(&out.html[done..block.start]));
+        let start = html.len();
+        html.push_str(&sanitize(&out.html[block.clone()]));
+        done = block.end;
+        *block = start..html.len();
+    }
+    html.push_str(&sanitize(&out.html[done..]));
+    out.html = html;
 }
 
 fn options() -> Options {
@@ -116,9 +139,17 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
     let mut heading: Option<(u8, usize, String, Vec<Event>)> = None;
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
+    let mut timeline = SectionCollector::default();
 
     for (event, range) in parser {
         let span = range.start + offset..range.end + offset;
+        timeline.observe(
+            &event,
+            &span,
+            &markdown[range.clone()],
+            heading_level,
+            events.len(),
+        );
         if let Some((lang, text)) = &mut code {
             match event {
                 Event::Text(t) => text.push_str(&t),
@@ -278,7 +309,57 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
             None => events.push(event),
         }
     }
-    pulldown_cmark::html::push_html(&mut out.html, events.into_iter());
+    let boundaries: Vec<usize> = timeline
+        .blocks()
+        .iter()
+        .flat_map(|b| [b.start, b.end])
+        .collect();
+    let offsets = push_html_locating(&mut out.html, events, &boundaries);
+    let html_blocks = offsets.chunks_exact(2).map(|b| b[0]..b[1]).collect();
+    out.timeline = timeline.finish(html_blocks);
+}
+
+/// Writes `events` as HTML, returning the byte offset in `html` at which each event index of
+/// `boundaries` (ascending) begins. One writer does it all, so footnotes number across the page.
+fn push_html_locating(html: &mut String, events: Vec<Event>, boundaries: &[usize]) -> Vec<usize> {
+    use std::cell::Cell;
+
+    /// Appends to the page and publishes its length, for the event iterator to read.
+    struct Counting<'a> {
+        html: &'a mut String,
+        len: &'a Cell<usize>,
+    }
+    impl std::fmt::Write for Counting<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.html.push_str(s);
+            self.len.set(self.html.len());
+            Ok(())
+        }
+    }
+
+    let len = Cell::new(html.len());
+    let found = std::cell::RefCell::new(Vec::with_capacity(boundaries.len()));
+    let count = events.len();
+    // The writer handles each event before asking for the next, so when the iterator is asked
+    // for event `i`, everything before it is written.
+    let stream = events.into_iter().enumerate().map(|(i, event)| {
+        let mut found = found.borrow_mut();
+        while boundaries.get(found.len()) == Some(&i) {
+            found.push(len.get());
+        }
+        event
+    });
+    let writer = Counting { html, len: &len };
+    let written = pulldown_cmark::html::write_html_fmt(writer, stream);
+    debug_assert!(written.is_ok(), "writing to a String cannot fail");
+    let mut found = found.into_inner();
+    while found.len() < boundaries.len() && boundaries[found.len()] >= count {
+        found.push(len.get());
+    }
+    if found.len() != boundaries.len() {
+        found.clear();
+    }
+    found
 }
 
 /// An ```internal fence: its text is Markdown, shown in a marked box in the internal edition.

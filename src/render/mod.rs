@@ -1,7 +1,13 @@
 //! The render phase: the linked [`Archive`] becomes a [`Site`], a map from output paths to
 //! bytes. Every page is a pure function of the archive, rendered in parallel.
 
+mod actions;
+pub mod charts;
+mod data;
+pub mod feeds;
 mod pages;
+mod stats;
+mod timeline;
 pub mod views;
 
 use std::collections::BTreeMap;
@@ -60,7 +66,7 @@ pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
     let views = Views::new(archive);
     let site_view = tera::Context::from_serialize(serde_json::json!({ "site": views.site() }))
         .map_err(|e| template_error(&e))?;
-    let rendered: Vec<(PathBuf, Vec<u8>)> = pages::all(archive)
+    let rendered: Vec<(String, PathBuf, Vec<u8>)> = pages::all(archive)
         .into_par_iter()
         .map(|kind| {
             let mut page = pages::build(&kind, &views);
@@ -69,7 +75,7 @@ pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
             theme
                 .templates
                 .render(page.template, &page.context)
-                .map(|html| (page.output_path(), html.into_bytes()))
+                .map(|html| (page.path.clone(), page.output_path(), html.into_bytes()))
                 .map_err(|e| {
                     let mut d = template_error(&e);
                     d.message = format!("rendering {}: {}", page.path, d.message);
@@ -86,6 +92,21 @@ pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
         PathBuf::from("highlight.css"),
         crate::markdown::highlight_css().into_bytes(),
     );
-    site.files.extend(rendered);
+    let page_paths: Vec<String> = rendered
+        .iter()
+        .map(|(path, _, _)| path.clone())
+        .filter(|path| path.ends_with('/'))
+        .collect();
+    site.files.extend(
+        rendered
+            .into_iter()
+            .map(|(_, output, bytes)| (output, bytes)),
+    );
+    site.files.extend(feeds::all(&views));
+    site.files.extend(data::all(&views));
+    site.files.insert(
+        PathBuf::from("sitemap.xml"),
+        feeds::sitemap(&views, &page_paths),
+    );
     Ok(site)
 }

@@ -20,6 +20,8 @@ pub enum PageKind {
     Service(String),
     Tags,
     Tag(String),
+    Stats,
+    Actions,
     NotFound,
 }
 
@@ -31,6 +33,8 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
         PageKind::Premortems,
         PageKind::Services,
         PageKind::Tags,
+        PageKind::Stats,
+        PageKind::Actions,
         PageKind::NotFound,
     ];
     pages.extend(
@@ -56,6 +60,8 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Service(id) => service(views, id),
         PageKind::Tags => tags(views),
         PageKind::Tag(tag) => tag_page(views, tag),
+        PageKind::Stats => super::stats::page(views),
+        PageKind::Actions => super::actions::page(views),
         PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
     }
 }
@@ -81,6 +87,8 @@ struct HomeView {
     premortem_count: usize,
     service_count: usize,
     tag_count: usize,
+    /// Incidents of this ISO week in earlier years.
+    this_week: Vec<DocSummary>,
 }
 
 fn home(views: &Views) -> Page {
@@ -104,6 +112,7 @@ fn home(views: &Views) -> Page {
         premortem_count: archive.premortems.len(),
         service_count: archive.services.len(),
         tag_count: archive.tags.len(),
+        this_week: super::stats::this_week_in_history(views, super::actions::today()),
     };
     Page::new("/", "index.html", &view)
 }
@@ -188,8 +197,14 @@ struct PostmortemView {
     actions: Vec<ActionView>,
     realized: Vec<RealizedRisk>,
     related: Vec<DocSummary>,
+    /// Similar postmortems found by scoring, shown as suggestions.
+    suggested: Vec<DocSummary>,
     toc: Vec<TocEntry>,
+    /// The body, or its part before the timeline when the timeline is shown visually.
     body: String,
+    timeline: Option<super::timeline::TimelineView>,
+    /// The body after the timeline, when the timeline is shown visually.
+    body_after: String,
     edit_url: Option<String>,
     extra: toml::Table,
 }
@@ -204,7 +219,19 @@ fn postmortem(views: &Views, id: DocId) -> Page {
     let since_start = |t: Option<crate::document::Timestamp>| {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = super::actions::today();
+    let split = d
+        .body
+        .timeline
+        .as_ref()
+        .zip(archive.timelines.get(id).and_then(Option::as_ref))
+        .and_then(|(section, timeline)| {
+            super::timeline::split(&d.body.html, section, timeline, incident)
+        });
+    let (body, timeline, body_after) = match split {
+        Some(split) => (split.before, Some(split.view), split.after),
+        None => (d.body.html.clone(), None, String::new()),
+    };
     let view = PostmortemView {
         doc: views.summaries[id].clone(),
         authors: p.authors.clone(),
@@ -246,8 +273,11 @@ fn postmortem(views: &Views, id: DocId) -> Page {
             })
             .collect(),
         related: views.summaries(&archive.related[id]),
+        suggested: views.summaries(&archive.suggested[id]),
         toc: toc(&d.body.headings),
-        body: d.body.html.clone(),
+        body,
+        timeline,
+        body_after,
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
@@ -416,6 +446,8 @@ struct ListingView {
     tag: Option<NamedLink>,
     postmortems: Vec<DocSummary>,
     premortems: Vec<DocSummary>,
+    /// Figures, chart and open action items, on service pages.
+    insights: Option<super::stats::ServiceInsights>,
 }
 
 fn service(views: &Views, id: &str) -> Page {
@@ -425,6 +457,7 @@ fn service(views: &Views, id: &str) -> Page {
         tag: None,
         postmortems: views.summaries(&listing.postmortems),
         premortems: views.summaries(&listing.premortems),
+        insights: Some(super::stats::service_insights(views, id)),
     };
     Page::new(
         format!("/services/{}/", path_segment(id)),
@@ -468,6 +501,7 @@ fn tag_page(views: &Views, tag: &str) -> Page {
         tag: Some(views.tag_link(tag)),
         postmortems: views.summaries(&listing.postmortems),
         premortems: views.summaries(&listing.premortems),
+        insights: None,
     };
     Page::new(format!("/tags/{}/", path_segment(tag)), "tag.html", &view)
 }

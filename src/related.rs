@@ -1,0 +1,311 @@
+//! Suggested related incidents: for each postmortem, up to five others that share its
+//! services, tags and rare words. docs/related.md explains the scoring and its costs.
+//!
+//! Comparing every pair would be quadratic: 100,000 postmortems make five billion pairs. So
+//! candidates come from an inverted index (feature → postmortems having it), and each
+//! posting list contributes at most [`NEIGHBOURS`] postmortems, the ones nearest in time to
+//! the one at hand. Work is then about N × features × NEIGHBOURS, linear in N.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rayon::prelude::*;
+
+use crate::archive::{Archive, DocId};
+use crate::document::Document;
+
+/// How many suggestions a postmortem gets at most.
+pub const MAX_SUGGESTIONS: usize = 5;
+/// How many postmortems one shared feature may propose, nearest in time first.
+pub const NEIGHBOURS: usize = 40;
+/// Rare words kept per postmortem as features.
+pub const TERMS_PER_DOCUMENT: usize = 12;
+/// A suggestion must score at least this much: one shared service, or a shared tag and a
+/// shared rare word; a few common words alone are not enough.
+pub const MIN_SCORE: f64 = 3.0;
+/// Bytes of body text read for words: the opening sections (summary, impact, causes) say
+/// what an incident was about; the rest adds cost more than signal.
+const TEXT_BYTES: usize = 4000;
+
+const SERVICE_WEIGHT: f64 = 3.0;
+const TAG_WEIGHT: f64 = 2.0;
+const TERM_WEIGHT: f64 = 1.0;
+
+/// A feature a postmortem has: a service, a tag or a word, hashed to keep the index small.
+type Feature = u64;
+
+/// The suggestions of every document (empty for premortems), best first.
+pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
+    let postmortems = &archive.postmortems;
+    let count = postmortems.len();
+    let mut suggested = vec![Vec::new(); archive.documents.len()];
+    if count < 2 {
+        return suggested;
+    }
+    let documents = &archive.documents;
+
+    // Pass 1: in how many postmortems each word occurs.
+    let word_frequency: HashMap<u64, u32> = postmortems
+        .par_iter()
+        .fold(HashMap::new, |mut df: HashMap<u64, u32>, &id| {
+            for word in unique_words(&documents[id]) {
+                *df.entry(word).or_default() += 1;
+            }
+            df
+        })
+        .reduce(HashMap::new, merge_counts);
+
+    // Pass 2: each postmortem's features with their weights.
+    let idf = |df: u32| (1.0 + count as f64 / f64::from(df.max(1))).ln();
+    let features: Vec<Vec<(Feature, f64)>> = postmortems
+        .par_iter()
+        .map(|&id| features_of(archive, &documents[id], &word_frequency, idf))
+        .collect();
+
+    // The inverted index; posting lists follow `postmortems` (newest first), so a position
+    // in a list is a position in time.
+    let mut postings: HashMap<Feature, Vec<usize>> = HashMap::new();
+    for (rank, doc_features) in features.iter().enumerate() {
+        for (feature, _) in doc_features {
+            postings.entry(*feature).or_default().push(rank);
+        }
+    }
+
+    let explicit = &archive.related;
+    let ranked: Vec<Vec<DocId>> = (0..count)
+        .into_par_iter()
+        .map(|rank| {
+            let id = postmortems[rank];
+            let mut scores: HashMap<usize, f64> = HashMap::new();
+            for (feature, weight) in &features[rank] {
+                let Some(list) = postings.get(feature) else {
+                    continue;
+                };
+                for &other in nearest(list, rank, NEIGHBOURS) {
+                    if other != rank {
+                        *scores.entry(other).or_default() += weight;
+                    }
+                }
+            }
+            let mut best: Vec<(usize, f64)> = scores
+                .into_iter()
+                .filter(|&(other, score)| {
+                    score >= MIN_SCORE && !explicit[id].contains(&postmortems[other])
+                })
+                .collect();
+            // Highest score first; among equals, nearest in time, then the archive's order.
+            best.sort_by(|a, b| {
+                b.1.total_cmp(&a.1)
+                    .then_with(|| a.0.abs_diff(rank).cmp(&b.0.abs_diff(rank)))
+                    .then_with(|| a.0.cmp(&b.0))
+            });
+            best.truncate(MAX_SUGGESTIONS);
+            best.into_iter()
+                .map(|(other, _)| postmortems[other])
+                .collect()
+        })
+        .collect();
+    for (rank, ids) in ranked.into_iter().enumerate() {
+        suggested[postmortems[rank]] = ids;
+    }
+    suggested
+}
+
+/// At most `n` entries of a sorted posting list, those nearest to `rank`.
+fn nearest(list: &[usize], rank: usize, n: usize) -> &[usize] {
+    if list.len() <= n {
+        return list;
+    }
+    let at = list.partition_point(|&r| r < rank);
+    let start = at.saturating_sub(n / 2).min(list.len() - n);
+    &list[start..start + n]
+}
+
+fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, u32> {
+    let (mut big, small) = if a.len() >= b.len() {
+        (a, b)
+    } else {
+        (b, std::mem::take(&mut a))
+    };
+    for (k, v) in small {
+        *big.entry(k).or_default() += v;
+    }
+    big
+}
+
+/// A postmortem's services, tags and rarest words, each weighted by its kind and rarity.
+fn features_of(
+    archive: &Archive,
+    d: &Document,
+    word_frequency: &HashMap<u64, u32>,
+    idf: impl Fn(u32) -> f64,
+) -> Vec<(Feature, f64)> {
+    let count = archive.postmortems.len();
+    let common = d.common();
+    let frequency = |listing: Option<&crate::archive::Listing>| {
+        listing.map_or(1, |l| l.postmortems.len() as u32)
+    };
+    let mut features: Vec<(Feature, f64)> = Vec::new();
+    for service in common.services {
+        let df = frequency(archive.services.get(service));
+        features.push((hash_of(b's', service), SERVICE_WEIGHT * idf(df)));
+    }
+    for tag in common.tags {
+        let df = frequency(archive.tags.get(tag));
+        features.push((hash_of(b't', tag), TAG_WEIGHT * idf(df)));
+    }
+    features.sort_by_key(|f| f.0);
+    features.dedup_by_key(|f| f.0);
+
+    let mut term_counts: HashMap<u64, u32> = HashMap::new();
+    for word in words(d) {
+        *term_counts.entry(word).or_default() += 1;
+    }
+    // Words in one postmortem only can match nothing; words in over a tenth of them are
+    // the archive's vocabulary, not this incident's.
+    let common_limit = (count / 10).max(2) as u32;
+    let mut terms: Vec<(u64, f64)> = term_counts
+        .into_iter()
+        .filter_map(|(word, tf)| {
+            let df = *word_frequency.get(&word)?;
+            (df >= 2 && df <= common_limit).then(|| (word, f64::from(tf).sqrt() * idf(df)))
+        })
+        .collect();
+    terms.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    terms.truncate(TERMS_PER_DOCUMENT);
+    features.extend(terms.into_iter().map(|(word, _)| {
+        let df = word_frequency.get(&word).copied().unwrap_or(1);
+        (word, TERM_WEIGHT * idf(df) / 2.0)
+    }));
+    features
+}
+
+fn unique_words(d: &Document) -> Vec<u64> {
+    let mut words: Vec<u64> = words(d).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// The words of a postmortem's title, summary and opening text: lower-cased, four letters
+/// or more, not a stop word, hashed.
+fn words(d: &Document) -> impl Iterator<Item = u64> + '_ {
+    let common = d.common();
+    let text = &d.body.text;
+    let mut end = text.len().min(TEXT_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    [common.title, common.summary, &text[..end]]
+        .into_iter()
+        .flat_map(|part| part.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .map(|w| hash_of(b'w', &w))
+}
+
+/// Words too common in postmortems to say what one is about.
+const STOP_WORDS: &[&str] = &[
+    "about",
+    "after",
+    "again",
+    "also",
+    "because",
+    "been",
+    "before",
+    "being",
+    "both",
+    "but",
+    "could",
+    "does",
+    "down",
+    "during",
+    "each",
+    "every",
+    "from",
+    "have",
+    "having",
+    "here",
+    "into",
+    "just",
+    "like",
+    "more",
+    "most",
+    "much",
+    "only",
+    "other",
+    "over",
+    "same",
+    "should",
+    "some",
+    "such",
+    "than",
+    "that",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "time",
+    "under",
+    "until",
+    "very",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "will",
+    "with",
+    "would",
+    "your",
+    "incident",
+    "impact",
+    "summary",
+    "timeline",
+    "action",
+    "items",
+    "root",
+    "cause",
+    "causes",
+    "lessons",
+    "learned",
+    "went",
+    "well",
+    "wrong",
+    "lucky",
+    "resolution",
+    "detection",
+    "trigger",
+    "supporting",
+    "information",
+    "minutes",
+    "hours",
+];
+
+fn hash_of(kind: u8, value: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    kind.hash(&mut hasher);
+    value.hash(&mut hasher);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_takes_a_window_around_the_position() {
+        let list: Vec<usize> = (0..100).map(|i| i * 2).collect();
+        assert_eq!(nearest(&list, 100, 4), &[96, 98, 100, 102]);
+        assert_eq!(nearest(&list, 0, 4), &[0, 2, 4, 6]);
+        assert_eq!(nearest(&list, 500, 4), &[192, 194, 196, 198]);
+        assert_eq!(nearest(&list[..3], 2, 4), &[0, 2, 4]);
+    }
+}

@@ -1,0 +1,189 @@
+//! The visual timeline of a postmortem page: the parsed events on a rail, with the incident's
+//! started, detected, mitigated and resolved marks placed among them in time order.
+//!
+//! It takes the place of the Timeline section's list or table only when every entry parsed;
+//! the section as written stays on the page, folded under the visual timeline, so links and
+//! formatting in the entries are never lost.
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+
+use super::views::format_duration;
+use crate::document::Incident;
+use crate::timeline::{Precision, Timeline, TimelineSection};
+
+/// What the template lays out.
+#[derive(Serialize)]
+pub struct TimelineView {
+    /// `Times in UTC.`, or empty when the entries name their zones one by one.
+    pub zone_note: String,
+    pub rows: Vec<TimelineRow>,
+    /// The written lists and tables, shown folded.
+    pub written_html: String,
+}
+
+/// An event or a mark on the rail.
+#[derive(Serialize)]
+pub struct TimelineRow {
+    /// `None` for an event; `started`, `detected`, `mitigated` or `resolved` for a mark.
+    pub mark: Option<&'static str>,
+    /// The time as shown: `09:29`, with the date when the day changes.
+    pub time: String,
+    /// RFC 3339, for `<time datetime>`.
+    pub datetime: String,
+    pub text: String,
+    /// Time since the incident started: `+12 min`, or `−5 min` before it.
+    pub since_start: String,
+}
+
+/// The body split around the timeline: `before` the first written block, the visual timeline,
+/// then `after` (the body past the first block, other timeline blocks taken out).
+pub struct SplitBody {
+    pub before: String,
+    pub view: TimelineView,
+    pub after: String,
+}
+
+/// Splits `html` around a structured timeline; `None` leaves the body as written.
+pub fn split(
+    html: &str,
+    section: &TimelineSection,
+    timeline: &Timeline,
+    incident: &Incident,
+) -> Option<SplitBody> {
+    if !timeline.is_structured() || section.html_blocks.is_empty() {
+        return None;
+    }
+    let blocks = &section.html_blocks;
+    if blocks.iter().any(|b| b.end > html.len() || b.start > b.end)
+        || blocks.windows(2).any(|w| w[0].end > w[1].start)
+    {
+        return None;
+    }
+    let mut written_html = String::new();
+    let mut after = String::new();
+    let mut done = blocks[0].start;
+    for block in blocks {
+        after.push_str(html.get(done..block.start)?);
+        written_html.push_str(html.get(block.clone())?);
+        done = block.end;
+    }
+    after.push_str(html.get(done..)?);
+    Some(SplitBody {
+        before: html.get(..blocks[0].start)?.to_string(),
+        view: view(timeline, incident, written_html),
+        after,
+    })
+}
+
+fn view(timeline: &Timeline, incident: &Incident, written_html: String) -> TimelineView {
+    let started = incident.started.0;
+    // One zone for the whole rail: the first event's, unless the writers mixed zones.
+    let zones = timeline.written_zones();
+    let single_zone = zones.len() <= 1;
+    let zone = timeline
+        .events
+        .first()
+        .map_or(*started.offset(), |e| e.zone.offset);
+    let zone_label = timeline
+        .events
+        .first()
+        .map_or_else(|| "UTC".to_string(), |e| e.zone.label.clone());
+
+    // (instant for ordering, row); marks sort after events of the same instant.
+    let mut entries: Vec<(DateTime<FixedOffset>, u8, TimelineRow, Precision)> = timeline
+        .events
+        .iter()
+        .map(|e| {
+            (
+                e.at,
+                0,
+                TimelineRow {
+                    mark: None,
+                    time: String::new(),
+                    datetime: match e.precision {
+                        Precision::Day => e.at.date_naive().to_string(),
+                        _ => e.at.to_rfc3339(),
+                    },
+                    text: e.text.clone(),
+                    since_start: String::new(),
+                },
+                e.precision,
+            )
+        })
+        .collect();
+    for (name, t) in incident.marks() {
+        let at = t.0.with_timezone(&zone);
+        entries.push((
+            at,
+            1,
+            TimelineRow {
+                mark: Some(name),
+                time: String::new(),
+                datetime: at.to_rfc3339(),
+                text: format!("Incident {name}"),
+                since_start: String::new(),
+            },
+            Precision::Minute,
+        ));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+
+    let mut previous_day = None;
+    let rows = entries
+        .into_iter()
+        .map(|(at, _, mut row, precision)| {
+            let shown = if single_zone {
+                at.with_timezone(&zone)
+            } else {
+                at
+            };
+            let day = shown.date_naive();
+            let time = match precision {
+                Precision::Day => String::new(),
+                Precision::Minute => shown.format("%H:%M").to_string(),
+                Precision::Second => shown.format("%H:%M:%S").to_string(),
+            };
+            let date = (previous_day != Some(day)).then(|| day.format("%Y-%m-%d").to_string());
+            previous_day = Some(day);
+            let zone_suffix = if single_zone || time.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", offset_label(*shown.offset()))
+            };
+            row.time = [date.unwrap_or_default(), time]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+                + &zone_suffix;
+            if precision != Precision::Day {
+                let since = at - started;
+                row.since_start = if since < chrono::TimeDelta::zero() {
+                    format!("−{}", format_duration(-since))
+                } else {
+                    format!("+{}", format_duration(since))
+                };
+            }
+            row
+        })
+        .collect();
+    TimelineView {
+        // The section's own note ("All times in UTC.") already says it when it declares one.
+        zone_note: if single_zone && timeline.declared_zone.is_none() {
+            format!("Times in {zone_label}.")
+        } else {
+            String::new()
+        },
+        rows,
+        written_html,
+    }
+}
+
+fn offset_label(offset: FixedOffset) -> String {
+    if offset.local_minus_utc() == 0 {
+        "UTC".into()
+    } else {
+        offset.to_string()
+    }
+}
