@@ -71,6 +71,8 @@ codes! {
     InvalidConfig = "E0022" "invalid-config" Error;
     UnsafePath = "E0023" "unsafe-path" Error;
     Template = "E0024" "template" Error;
+    UnclosedInternalBlock = "E0025" "unclosed-internal-block" Error;
+    MisplacedInternalMarker = "E0026" "misplaced-internal-marker" Error;
     UnknownService = "W0001" "unknown-service" Warning;
     UnknownTag = "W0002" "unknown-tag" Warning;
     MissingSection = "W0003" "missing-section" Warning;
