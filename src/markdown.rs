@@ -83,7 +83,8 @@ pub struct Context<'a> {
 
 const INTERNAL_LABEL: &str = "<div class=\"internal-block\" role=\"note\"><p class=\"internal-label\">Internal: left out of the public edition</p>\n";
 /// The label of an internal region within a paragraph, list item or table cell.
-const INTERNAL_INLINE_LABEL: &str = "<span class=\"internal-inline\" title=\"Internal: left out of the public edition\">";
+const INTERNAL_INLINE_LABEL: &str =
+    "<span class=\"internal-inline\" title=\"Internal: left out of the public edition\">";
 
 /// One end of an internal region: `<!-- internal -->` or `<!-- /internal -->`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,9 +187,9 @@ impl Regions {
                     });
                     return match (public, inline) {
                         (true, _) => Verdict::Drop,
-                        (false, true) => Verdict::Replace(Event::InlineHtml(
-                            INTERNAL_INLINE_LABEL.into(),
-                        )),
+                        (false, true) => {
+                            Verdict::Replace(Event::InlineHtml(INTERNAL_INLINE_LABEL.into()))
+                        }
                         (false, false) => Verdict::Replace(Event::Html(INTERNAL_LABEL.into())),
                     };
                 }
@@ -1133,12 +1134,28 @@ mod tests {
         ];
         for source in cases {
             let public = render_with(source, Edition::Public);
-            assert!(!public.html.contains("SECRET"), "{source:?}: {}", public.html);
+            assert!(
+                !public.html.contains("SECRET"),
+                "{source:?}: {}",
+                public.html
+            );
             assert!(!public.text.contains("SECRET"), "{source:?}");
-            assert!(public.diagnostics.is_empty(), "{source:?}: {:?}", public.diagnostics);
+            assert!(
+                public.diagnostics.is_empty(),
+                "{source:?}: {:?}",
+                public.diagnostics
+            );
             let internal = render_with(source, Edition::Internal);
-            assert!(internal.html.contains("SECRET"), "{source:?}: {}", internal.html);
-            assert!(internal.html.contains("internal-"), "{source:?}: {}", internal.html);
+            assert!(
+                internal.html.contains("SECRET"),
+                "{source:?}: {}",
+                internal.html
+            );
+            assert!(
+                internal.html.contains("internal-"),
+                "{source:?}: {}",
+                internal.html
+            );
             assert!(internal.diagnostics.is_empty(), "{source:?}");
         }
     }
@@ -1163,7 +1180,11 @@ mod tests {
             for edition in [Edition::Public, Edition::Internal] {
                 let body = render_with(source, edition);
                 let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
-                assert_eq!(codes, [Code::MisplacedInternalMarker], "{source:?} {edition:?}");
+                assert_eq!(
+                    codes,
+                    [Code::MisplacedInternalMarker],
+                    "{source:?} {edition:?}"
+                );
             }
             assert!(!render_with(source, Edition::Public).html.contains("SECRET"));
         }
@@ -1171,7 +1192,10 @@ mod tests {
 
     #[test]
     fn an_unclosed_block_is_reported_once_in_the_internal_edition_too() {
-        for source in ["A.\n\n<!-- internal -->\nSECRET\n", "A.\n\n```internal\nSECRET\n"] {
+        for source in [
+            "A.\n\n<!-- internal -->\nSECRET\n",
+            "A.\n\n```internal\nSECRET\n",
+        ] {
             let body = render_with(source, Edition::Internal);
             let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
             assert_eq!(codes, [Code::UnclosedInternalBlock], "{source:?}");
