@@ -235,7 +235,7 @@ const CONFIG_KEYS: &[&str] = &[
 /// Every `.md` file under `content/postmortems/` and `content/premortems/`, sorted.
 ///
 /// Symbolic links are not followed, so a link cannot pull in a file from outside the archive
-/// or loop; each one is reported.
+/// or loop; each one to a document or a directory is reported.
 fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, PathBuf)> {
     let mut files = Vec::new();
     for kind in [Kind::Postmortem, Kind::Premortem] {
@@ -261,14 +261,25 @@ fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, P
             let path = relative(root, entry.path());
             let is_markdown = path.extension().is_some_and(|e| e == "md");
             if entry.path_is_symlink() {
-                if is_markdown {
+                // A link to a document or a directory would silently lose documents; a link
+                // that loops or cannot be resolved is worth knowing about too. A link to some
+                // other file is simply not content.
+                let target = std::fs::metadata(entry.path());
+                let what = match &target {
+                    _ if is_markdown => Some("this file is a symbolic link"),
+                    Ok(meta) if meta.is_dir() => Some("this directory is a symbolic link"),
+                    Ok(_) => None,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(_) => Some("this symbolic link cannot be resolved (does it loop?)"),
+                };
+                if let Some(what) = what {
                     diagnostics.push(
                         Diagnostic::file(
                             Code::UnsafePath,
                             path,
-                            "this file is a symbolic link; links are not followed",
+                            format!("{what}; links are not followed, so nothing outside the archive is read"),
                         )
-                        .with_hint("replace the link with the file itself"),
+                        .with_hint("replace the link with the file or directory itself"),
                     );
                 }
                 continue;

@@ -706,8 +706,20 @@ fn rewrite_link(dest: &str, context: &Context) -> Option<LinkTarget> {
     } else {
         normalize(&context.path.parent().unwrap_or(Path::new("")).join(path))
     };
-    let target = target?;
-    let url = page_url_of(&target, context.base_path)?;
+    // A path that climbs out of the archive, or to a file that is not a document, is kept as a
+    // content link with no page, so that the link check reports it as broken.
+    let Some(target) = target else {
+        return Some(LinkTarget::Content {
+            url: String::new(),
+            target: PathBuf::from(path),
+        });
+    };
+    let Some(url) = page_url_of(&target, context.base_path) else {
+        return Some(LinkTarget::Content {
+            url: String::new(),
+            target,
+        });
+    };
     let url = match fragment {
         Some(f) => format!("{url}#{f}"),
         None => url,

@@ -32,6 +32,9 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
             root.join("public").display()
         )))
     };
+    if out.exists() && !out.is_dir() {
+        return refuse("an existing file, not a directory");
+    }
     if out.parent().is_none() {
         return refuse("the root of the file system");
     }
