@@ -613,3 +613,36 @@ fn a_thousand_broken_files_yield_a_thousand_diagnostics() {
         .collect();
     assert_eq!(files.len(), 1001, "one diagnostic per broken file");
 }
+
+#[test]
+fn source_date_epoch_fixes_the_day_overdue_actions_are_judged_on() {
+    let archive = plain_archive();
+    let root = archive.path();
+    write(
+        root,
+        "content/postmortems/plain.md",
+        &POSTMORTEM.replace(
+            "+++\nPlain",
+            "\n[[actions]]\ntitle = \"Add an alert\"\nowner = \"team\"\ndue = 2024-02-01\n+++\nPlain",
+        ),
+    );
+    let out = root.join("public");
+    let page_on = |epoch: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .args([
+                "build",
+                "--root",
+                root.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        std::fs::read_to_string(out.join("postmortems/plain/index.html")).unwrap()
+    };
+    // 2024-01-15 and 2024-03-01, both at noon UTC.
+    assert!(!page_on("1705320000").contains("badge-overdue"));
+    assert!(page_on("1709294400").contains("badge-overdue"));
+}

@@ -204,7 +204,7 @@ fn postmortem(views: &Views, id: DocId) -> Page {
     let since_start = |t: Option<crate::document::Timestamp>| {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = super::views::today();
     let view = PostmortemView {
         doc: views.summaries[id].clone(),
         authors: p.authors.clone(),
