@@ -234,7 +234,7 @@ pub fn render_github(diagnostics: &[Diagnostic]) -> String {
         };
         let mut message = d.message.clone();
         if let Some(hint) = &d.hint {
-            message.push_str("\n");
+            message.push('\n');
             message.push_str(hint);
         }
         out.push_str(&format!(
