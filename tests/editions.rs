@@ -41,24 +41,27 @@ fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     files
 }
 
-/// Where each occurrence of `needle` is: the file name, or the file and the text around it.
+/// Where each occurrence of `needle` is (in any case): the file name, or the file and the
+/// text around it. Every file is searched as bytes; invalid UTF-8 only blurs the context.
 fn occurrences(files: &BTreeMap<String, Vec<u8>>, needle: &str) -> Vec<String> {
-    let needle_bytes = needle.as_bytes();
+    let needle = needle.to_lowercase();
     let mut found = Vec::new();
     for (path, bytes) in files {
-        if path.contains(needle) {
+        if path.to_lowercase().contains(&needle) {
             found.push(format!("file name {path}"));
         }
-        let mut start = 0;
-        while let Some(i) = bytes[start..]
-            .windows(needle_bytes.len())
-            .position(|w| w.eq_ignore_ascii_case(needle_bytes))
-        {
-            let at = start + i;
-            let context =
-                &bytes[at.saturating_sub(60)..(at + needle_bytes.len() + 30).min(bytes.len())];
-            found.push(format!("{path}: …{}…", String::from_utf8_lossy(context)));
-            start = at + needle_bytes.len();
+        let text = String::from_utf8_lossy(bytes).to_lowercase();
+        for (at, _) in text.match_indices(&needle) {
+            let context: String = text[..at]
+                .chars()
+                .rev()
+                .take(60)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .chain(text[at..].chars().take(needle.len() + 30))
+                .collect();
+            found.push(format!("{path}: …{context}…"));
         }
     }
     found
