@@ -20,7 +20,8 @@ impl std::fmt::Display for WriteError {
 }
 
 /// Refuses an output directory whose replacement would destroy sources: the archive root,
-/// its content directory, a parent of either, or a file system root.
+/// its content directory, a parent of either, a file system root, an existing file, or a
+/// directory of other files that is not a previous build.
 pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
     let root = absolute(root);
     let out = absolute(out);
@@ -49,7 +50,17 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
             return refuse("inside a source directory of the archive");
         }
     }
+    if out.is_dir() && !is_empty_or_a_site(&out) {
+        return refuse("a directory holding files but no generated site (it has no index.html)");
+    }
     Ok(())
+}
+
+/// Whether replacing `dir` can only lose a previous build: it is empty, or it has the
+/// `index.html` every build writes. This keeps `--out ~/Documents` from deleting documents.
+fn is_empty_or_a_site(dir: &Path) -> bool {
+    dir.join("index.html").is_file()
+        || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// An absolute, lexically normalized path, following symbolic links where the path exists.

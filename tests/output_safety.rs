@@ -172,6 +172,10 @@ link = "javascript:alert(5)"
 title = "A link with a tab in its scheme"
 link = "java\tscript:alert(6)"
 
+[[actions]]
+title = "A link that tries to close its attribute"
+link = "https://example.com/\"onmouseover=alert(19) x=\"<script>alert(20)</script>"
+
 [extra]
 note = "{p}"
 +++
@@ -380,6 +384,15 @@ fn build_refuses_an_output_that_would_destroy_sources_and_deletes_nothing() {
             out.display()
         );
     }
+    // A directory of other files is not a previous build: replacing it would delete them.
+    let documents = tempfile::tempdir().unwrap();
+    write(documents.path(), "thesis.txt", "years of work");
+    let output = build(root, documents.path());
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("no generated site"), "{message}");
+    assert!(documents.path().join("thesis.txt").is_file());
+
     // A relative path that resolves to the root is refused as well.
     let output = Command::new(env!("CARGO_BIN_EXE_hindsight"))
         .args(["build", "--root", ".", "--out", "content/.."])
