@@ -881,11 +881,9 @@ struct Unclosed {
 /// could disagree, the scan errs towards withholding more, and the parser's own net
 /// ([`Regions`]) catches markers the scan cannot see.
 fn withhold_internal(body: &str) -> Withheld<'_> {
-    let mentions_internal = body
-        .as_bytes()
-        .windows(8)
-        .any(|w| w.eq_ignore_ascii_case(b"internal"));
-    if !mentions_internal {
+    // Every internal block starts with a comment or a fence.
+    let may_hold_blocks = body.contains("<!--") || body.contains("```") || body.contains("~~~");
+    if !may_hold_blocks {
         return Withheld {
             text: std::borrow::Cow::Borrowed(body),
             unclosed: None,
@@ -904,6 +902,7 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
     let mut out = String::with_capacity(body.len());
     let mut state = State::Prose;
     let mut offset = 0;
+    let mut withheld_any = false;
     for line in body.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
@@ -953,6 +952,7 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
             }
         };
         state = next;
+        withheld_any |= withhold;
         if withhold {
             if line.ends_with('\n') {
                 out.push('\n');
@@ -960,6 +960,13 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
         } else {
             out.push_str(line);
         }
+    }
+    if !withheld_any {
+        // Nothing was withheld: spare the copy.
+        return Withheld {
+            text: std::borrow::Cow::Borrowed(body),
+            unclosed: None,
+        };
     }
     let unclosed = match state {
         State::InternalFence(_, opened) => Some(Unclosed {
