@@ -5,41 +5,15 @@
 //! kind of internal block of a public document, builds the public edition, and searches the
 //! bytes of every output file for each of them.
 
+mod built_site;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use built_site::{files_under, hindsight, write};
 
 /// Every canary starts with this, so one search finds any of them.
 const CANARY: &str = "zqxcanary";
-
-fn hindsight(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(args)
-        .output()
-        .expect("the hindsight binary runs")
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            let relative = entry.path().strip_prefix(dir).unwrap();
-            files.insert(
-                relative.to_string_lossy().replace('\\', "/"),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-    }
-    files
-}
 
 /// Where each occurrence of `needle` is (in any case): the file name, or the file and the
 /// text around it. Every file is searched as bytes; invalid UTF-8 only blurs the context.

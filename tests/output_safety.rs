@@ -2,25 +2,16 @@
 //! previous site whole, nothing outside the output is written or read through a path or a
 //! link, two builds are byte-identical, and oversized or broken input gets a diagnostic.
 
+mod built_site;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn hindsight(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
-        .args(args)
-        .output()
-        .expect("the hindsight binary runs")
-}
+use built_site::{files_under, hindsight, write};
 
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
 }
 
 fn build(root: &Path, out: &Path) -> Output {
@@ -37,22 +28,6 @@ fn check(root: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["check", "--root", root.to_str().unwrap()];
     args.extend_from_slice(extra);
     hindsight(&args)
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.unwrap();
-        if entry.file_type().is_file() {
-            let relative = entry.path().strip_prefix(dir).unwrap();
-            files.insert(
-                relative.to_string_lossy().replace('\\', "/"),
-                std::fs::read(entry.path()).unwrap(),
-            );
-        }
-    }
-    files
 }
 
 const POSTMORTEM: &str = "+++\ntitle = \"A plain postmortem\"\ndate = 2024-01-02\nseverity = \"sev3\"\nservices = [\"api\"]\n\n[incident]\nstarted = 2024-01-01T10:00:00Z\n+++\nPlain words.\n";
