@@ -506,31 +506,33 @@ fn symbolic_links_in_content_and_static_are_reported_and_never_followed() {
 fn two_builds_of_the_example_archive_are_byte_identical() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = tempfile::tempdir().unwrap();
-    let (first, second) = (out.path().join("first"), out.path().join("second"));
-    for (dir, edition) in [(&first, "internal"), (&second, "internal")] {
-        let output = hindsight(&[
-            "build",
-            "--root",
-            root.to_str().unwrap(),
-            "--out",
-            dir.to_str().unwrap(),
-            "--edition",
-            edition,
-        ]);
-        assert!(output.status.success(), "{}", stderr(&output));
+    for edition in ["internal", "public"] {
+        let dirs = ["first", "second"].map(|n| out.path().join(format!("{edition}-{n}")));
+        for dir in &dirs {
+            let output = hindsight(&[
+                "build",
+                "--root",
+                root.to_str().unwrap(),
+                "--out",
+                dir.to_str().unwrap(),
+                "--edition",
+                edition,
+            ]);
+            assert!(output.status.success(), "{}", stderr(&output));
+        }
+        let (a, b) = (files_under(&dirs[0]), files_under(&dirs[1]));
+        assert!(a.len() > 20);
+        assert_eq!(
+            a.keys().collect::<Vec<_>>(),
+            b.keys().collect::<Vec<_>>(),
+            "two builds of the {edition} edition have different files"
+        );
+        let differing: Vec<&String> = a.keys().filter(|path| a[*path] != b[*path]).collect();
+        assert!(
+            differing.is_empty(),
+            "these files differ between two builds of the {edition} edition: {differing:?}"
+        );
     }
-    let (a, b) = (files_under(&first), files_under(&second));
-    assert!(a.len() > 20);
-    assert_eq!(
-        a.keys().collect::<Vec<_>>(),
-        b.keys().collect::<Vec<_>>(),
-        "the two builds have different files"
-    );
-    let differing: Vec<&String> = a.keys().filter(|path| a[*path] != b[*path]).collect();
-    assert!(
-        differing.is_empty(),
-        "these files differ between two builds: {differing:?}"
-    );
 }
 
 // ---------------------------------------------------------------- limits
