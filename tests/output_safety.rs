@@ -636,3 +636,123 @@ fn source_date_epoch_fixes_the_day_overdue_actions_are_judged_on() {
     assert!(!page_on("1705320000").contains("badge-overdue"));
     assert!(page_on("1709294400").contains("badge-overdue"));
 }
+
+// ---------------------------------------------------------------- real documents
+
+/// The shared corpora of real postmortems, if this machine has them.
+fn corpora() -> Option<PathBuf> {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    [
+        manifest.join("../shared/corpora"),
+        manifest.join("../../shared/corpora"),
+    ]
+    .into_iter()
+    .find(|dir| dir.is_dir())
+}
+
+#[test]
+fn real_postmortem_bodies_build_in_both_editions_with_no_false_internal_markers() {
+    let Some(corpora) = corpora() else {
+        eprintln!("note: no shared/corpora directory here; skipping the real-document test");
+        return;
+    };
+    // (slug, file name, body) of every document.
+    let mut documents: Vec<(String, String, String)> = Vec::new();
+    for dir in ["dfds-postmortems", "jenkins-status/content/issues"] {
+        let Ok(entries) = std::fs::read_dir(corpora.join(dir)) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        paths.sort();
+        for path in paths.into_iter().filter(|p| p.is_file()) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name == "LICENSE" {
+                continue;
+            }
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            // Jenkins notices start with YAML front matter; hindsight's replaces it.
+            let body = match text
+                .strip_prefix("---\n")
+                .and_then(|rest| rest.split_once("\n---"))
+            {
+                Some((_, body)) => body.to_string(),
+                None => text,
+            };
+            let stem = name.strip_suffix(".md").unwrap_or(&name);
+            documents.push((slug(stem), name, body));
+        }
+    }
+    assert!(
+        documents.len() > 100,
+        "the corpora hold {} documents",
+        documents.len()
+    );
+
+    let archive = tempfile::tempdir().unwrap();
+    let root = archive.path();
+    for (i, (slug, _, body)) in documents.iter().enumerate() {
+        // The documents link to each other by file name: point those links at the new slugs.
+        let mut body = body.clone();
+        for (other_slug, other_name, _) in &documents {
+            for written in [other_name.replace(' ', "%20"), other_name.clone()] {
+                body = body.replace(&format!("({written})"), &format!("({other_slug}.md)"));
+                body = body.replace(&format!("]: {written}"), &format!("]: {other_slug}.md"));
+            }
+        }
+        write(
+            root,
+            &format!("content/postmortems/{slug}.md"),
+            &format!(
+                "+++\ntitle = \"Corpus document {i}\"\ndate = 2024-01-02\nseverity = \"sev3\"\nservices = [\"corpus\"]\n\n[incident]\nstarted = 2024-01-01T10:00:00Z\n+++\n{body}"
+            ),
+        );
+    }
+    for edition in ["internal", "public"] {
+        let out = root.join(edition);
+        let output = hindsight(&[
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--edition",
+            edition,
+        ]);
+        let message = stderr(&output);
+        assert!(output.status.success(), "{edition}: {message}");
+        assert!(!message.contains("-internal-"), "{edition}: {message}");
+        for (slug, _, _) in &documents {
+            assert!(out.join(format!("postmortems/{slug}/index.html")).is_file());
+        }
+    }
+    // Nothing in these documents is marked internal: both editions show the same bodies.
+    let page = |edition: &str, slug: &str| {
+        let path = root
+            .join(edition)
+            .join(format!("postmortems/{slug}/index.html"));
+        std::fs::read_to_string(path).unwrap()
+    };
+    for (slug, _, _) in &documents {
+        let (internal, public) = (page("internal", slug), page("public", slug));
+        let prose = |html: &str| {
+            html.split("<div class=\"prose\">")
+                .nth(1)
+                .map(str::to_string)
+        };
+        assert_eq!(
+            prose(&internal),
+            prose(&public),
+            "{slug} differs between editions"
+        );
+    }
+}
+
+/// A file stem as a slug: lower-case letters and digits joined by single dashes.
+fn slug(stem: &str) -> String {
+    let words: Vec<String> = stem
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    words.join("-")
+}
