@@ -36,6 +36,16 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
             }
         }
         Some(name) => {
+            let plain_name =
+                !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', ':']);
+            if !plain_name {
+                return Err(Diagnostic::file(
+                    Code::InvalidConfig,
+                    crate::config::CONFIG_FILE,
+                    format!("the theme `{name}` is not a plain directory name"),
+                )
+                .with_hint("name a directory directly under themes/, such as `theme = \"acme\"`"));
+            }
             let dir = root.join("themes").join(name);
             if !dir.is_dir() {
                 return Err(Diagnostic::file(

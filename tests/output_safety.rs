@@ -518,6 +518,23 @@ fn symbolic_links_in_content_and_static_are_reported_and_never_followed() {
     }
 }
 
+#[test]
+fn a_theme_name_cannot_reach_outside_the_archive() {
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "static/stolen.txt", "OUTSIDE-SECRET");
+    let archive = plain_archive();
+    let root = archive.path();
+    std::fs::create_dir_all(root.join("themes")).unwrap();
+    let relative = format!("../../../../../../../..{}", outside.path().display());
+    for theme in [relative.as_str(), "..", "/etc"] {
+        write(root, "hindsight.toml", &format!("theme = \"{theme}\"\n"));
+        let output = build(root, &root.join("public"));
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{theme}: {message}");
+        assert!(message.contains("not a plain directory name"), "{message}");
+    }
+}
+
 // ---------------------------------------------------------------- determinism
 
 #[test]
