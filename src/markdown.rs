@@ -308,9 +308,62 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
         .map(|p| p.diagnostic(source, context.path))
         .collect();
     if out.had_raw_html && !context.unsafe_html {
-        out.html = sanitize(&out.html);
+        let depth = nesting_depth(&out.html);
+        if depth > MAX_SANITIZED_DEPTH {
+            // The sanitizer's parser takes time quadratic in nesting: a 1 MB file of nested
+            // <div>s would stall the build for a minute. Refuse it instead.
+            out.diagnostics.push(
+                Diagnostic::file(
+                    Code::TooLarge,
+                    context.path,
+                    format!(
+                        "the body's HTML nests {depth} elements deep, over the limit of {MAX_SANITIZED_DEPTH}"
+                    ),
+                )
+                .with_hint("close the raw HTML elements this body opens"),
+            );
+            out.html.clear();
+        } else {
+            out.html = sanitize(&out.html);
+        }
     }
     out
+}
+
+/// How deep raw HTML may nest before sanitizing it is refused (browsers' parsers give up on
+/// deeper trees too).
+const MAX_SANITIZED_DEPTH: usize = 512;
+
+/// The deepest nesting of elements in `html`, counted from its tags alone: an estimate that
+/// only has to be cheap and never far below the truth for well-formed markup.
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let bytes = html.as_bytes();
+    for (i, _) in html.match_indices('<') {
+        match bytes.get(i + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name: String = html[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                let self_closing = html[i..]
+                    .find('>')
+                    .is_some_and(|end| html[i..i + end].ends_with('/'));
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Something wrong with the internal-block markup of a body.
@@ -1256,5 +1309,18 @@ mod tests {
         assert!(body.html.contains("the other one"));
         assert!(body.html.contains("href=\"/postmortems/b/\""));
         assert_eq!(body.content_links.len(), 2, "both are still checked");
+    }
+
+    #[test]
+    fn deeply_nested_raw_html_is_refused_rather_than_sanitized() {
+        let source = format!("{}x{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+        let body = render_with(&source, Edition::Public);
+        let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::TooLarge]);
+        assert!(body.html.is_empty());
+
+        let shallow = render_with("<div><p>a<br>b</p><img src=x></div>", Edition::Public);
+        assert!(shallow.diagnostics.is_empty());
+        assert_eq!(nesting_depth("<div><p>a<br>b</p><img src=x></div>"), 2);
     }
 }
