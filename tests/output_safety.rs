@@ -402,6 +402,7 @@ fn build_refuses_an_output_that_would_destroy_sources_and_deletes_nothing() {
 fn links_that_climb_out_of_the_archive_or_name_no_document_are_reported() {
     let archive = plain_archive();
     let root = archive.path();
+    write(root, "README.md", "The archive's read-me, not a document.");
     write(
         root,
         "content/postmortems/climber.md",
@@ -421,11 +422,17 @@ fn links_that_climb_out_of_the_archive_or_name_no_document_are_reported() {
         .map(|d| d["message"].as_str().unwrap())
         .collect();
     assert_eq!(broken.len(), 3, "{broken:?}");
-    assert!(
+    let reported = |target: &str, what: &str| {
         broken
             .iter()
-            .any(|m| m.contains("../../../../etc/passwd.md"))
+            .any(|m| m.contains(&format!("points at {target},")) && m.ends_with(what))
+    };
+    assert!(
+        reported("../../../../etc/passwd.md", "outside the archive"),
+        "{broken:?}"
     );
+    assert!(reported("etc/passwd.md", "does not exist"), "{broken:?}");
+    assert!(reported("README.md", "has no page"), "{broken:?}");
 }
 
 #[test]
