@@ -135,6 +135,8 @@ struct OpenRegion {
     at: usize,
     /// Whether its problem was already reported.
     reported: bool,
+    /// Its closing marker came inside an element opened within it: it ends with that element.
+    closing: bool,
 }
 
 /// Whether an internal region whose marker met the parser (not the line scan) is open.
@@ -145,6 +147,17 @@ struct OpenRegion {
 #[derive(Default)]
 struct Regions {
     open: Option<OpenRegion>,
+    /// The end of a label, due right after the event just passed.
+    after: Option<Event<'static>>,
+}
+
+/// The end tag of an internal edition's label.
+fn close_label(inline: bool) -> Event<'static> {
+    if inline {
+        Event::InlineHtml("</span>".into())
+    } else {
+        Event::Html("</div>\n".into())
+    }
 }
 
 /// What to do with an event, given the internal regions.
@@ -184,6 +197,7 @@ impl Regions {
                         depth: 0,
                         at,
                         reported: false,
+                        closing: false,
                     });
                     return match (public, inline) {
                         (true, _) => Verdict::Drop,
@@ -194,11 +208,19 @@ impl Regions {
                     };
                 }
                 Some(Marker::Close) if self.open.is_some() => {
+                    let region = self.open.as_mut().expect("checked above");
+                    if region.depth > 0 {
+                        // Closed inside an element opened within the region (`*a <!--
+                        // /internal --> b*`, or a paragraph the marker line continues): the
+                        // region ends with that element, so the tags still nest.
+                        region.closing = true;
+                        return Verdict::Drop;
+                    }
                     let region = self.open.take().expect("checked above");
-                    return match (public, region.inline) {
-                        (true, _) => Verdict::Drop,
-                        (false, true) => Verdict::Replace(Event::InlineHtml("</span>".into())),
-                        (false, false) => Verdict::Replace(Event::Html("</div>\n".into())),
+                    return if public {
+                        Verdict::Drop
+                    } else {
+                        Verdict::Replace(close_label(region.inline))
                     };
                 }
                 Some(_) => {
@@ -217,6 +239,7 @@ impl Regions {
                                     at,
                                     // Already reported as misplaced.
                                     reported: true,
+                                    closing: false,
                                 });
                             }
                             return Verdict::Drop;
@@ -230,7 +253,18 @@ impl Regions {
         };
         match &event {
             Event::Start(_) => region.depth += 1,
-            Event::End(_) if region.depth > 0 => region.depth -= 1,
+            Event::End(_) if region.depth > 0 => {
+                region.depth -= 1;
+                if region.depth == 0 && region.closing {
+                    let inline = region.inline;
+                    self.open = None;
+                    if public {
+                        return Verdict::Drop;
+                    }
+                    self.after = Some(close_label(inline));
+                    return Verdict::Pass(event);
+                }
+            }
             Event::End(_) => {
                 // The element the region opened in ends here; its end tag is always emitted so
                 // the HTML stays balanced. An inline region must close before it.
@@ -243,7 +277,7 @@ impl Regions {
                     region.reported = true;
                     if !public {
                         self.open = None;
-                        return Verdict::Before(Event::InlineHtml("</span>".into()), event);
+                        return Verdict::Before(close_label(true), event);
                     }
                 }
                 return Verdict::Pass(event);
@@ -268,10 +302,9 @@ impl Regions {
                 fence: false,
             });
         }
-        match (edition, region.inline) {
-            (Edition::Public, _) => None,
-            (Edition::Internal, true) => Some(Event::InlineHtml("</span>".into())),
-            (Edition::Internal, false) => Some(Event::Html("</div>\n".into())),
+        match edition {
+            Edition::Public => None,
+            Edition::Internal => Some(close_label(region.inline)),
         }
     }
 }
@@ -458,6 +491,9 @@ fn render(
     }
 
     for (event, range) in parser {
+        if let Some(after) = regions.after.take() {
+            emit(&mut heading, &mut events, after);
+        }
         let span = range.start + offset..range.end + offset;
         let event = match regions.judge(event, span.start, context.edition, problems) {
             Verdict::Pass(event) => event,
@@ -649,6 +685,9 @@ fn render(
             }
             None => events.push(event),
         }
+    }
+    if let Some(after) = regions.after.take() {
+        events.push(after);
     }
     if let Some(end) = regions.finish(context.edition, problems) {
         events.push(end);
@@ -1260,6 +1299,23 @@ mod tests {
             }
             assert!(!render_with(source, Edition::Public).html.contains("SECRET"));
         }
+    }
+
+    #[test]
+    fn a_region_closed_inside_an_element_it_opened_ends_with_that_element() {
+        let source = "Words <!-- internal -->*SECRET <!-- /internal --> more*, after.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(public.diagnostics.is_empty());
+        assert_eq!(public.html, "<p>Words , after.</p>\n");
+        let internal = render_with(source, Edition::Internal);
+        assert!(internal.diagnostics.is_empty());
+        assert!(
+            internal
+                .html
+                .contains("<em>SECRET  more</em></span>, after."),
+            "{}",
+            internal.html
+        );
     }
 
     #[test]
