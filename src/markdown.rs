@@ -1357,6 +1357,7 @@ mod tests {
             edition: Edition::Public,
             unsafe_html: false,
             render_html: true,
+            highlights: None,
             withheld_targets: Some(&withheld),
         };
         let source = "See [the other one](secret-slug.md) and [b](b.md).";
