@@ -424,6 +424,24 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
         for link in &d.body.content_links {
             if !paths.contains(link.target.as_path()) {
                 let text = source();
+                // Only a path inside the archive is looked at on disk: nothing outside is read.
+                let inside = crate::write::is_contained(&link.target);
+                let (what, hint) = if !inside {
+                    (
+                        "which is outside the archive",
+                        "links to other documents are relative to this file and stay in content/",
+                    )
+                } else if loaded.root.join(&link.target).is_file() {
+                    (
+                        "which is not a document of the archive, so it has no page",
+                        "link to the file by its full URL, such as its page on the repository host",
+                    )
+                } else {
+                    (
+                        "which does not exist",
+                        "fix the path: links to other documents are relative to this file",
+                    )
+                };
                 diagnostics.push(
                     Diagnostic::at(
                         Code::BrokenLink,
@@ -431,12 +449,12 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
                         &text,
                         link.span.clone(),
                         format!(
-                            "the link `{}` points at {}, which does not exist",
+                            "the link `{}` points at {}, {what}",
                             link.written,
                             link.target.display()
                         ),
                     )
-                    .with_hint("fix the path: links to other documents are relative to this file"),
+                    .with_hint(hint),
                 );
             }
         }

@@ -102,6 +102,7 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out = options.out_dir();
     write::check_output_dir(&options.root, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
+    write::recover(&out).map_err(|e| BuildError::Fatal(e.to_string()))?;
     let (site, archive, warnings) = render_site(options)?;
     timed("write", || write::write(&site, &out)).map_err(|e| BuildError::Fatal(e.to_string()))?;
     Ok(BuildReport {

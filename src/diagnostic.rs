@@ -71,6 +71,8 @@ codes! {
     InvalidConfig = "E0022" "invalid-config" Error;
     UnsafePath = "E0023" "unsafe-path" Error;
     Template = "E0024" "template" Error;
+    UnclosedInternalBlock = "E0025" "unclosed-internal-block" Error;
+    MisplacedInternalMarker = "E0026" "misplaced-internal-marker" Error;
     UnknownService = "W0001" "unknown-service" Warning;
     UnknownTag = "W0002" "unknown-tag" Warning;
     MissingSection = "W0003" "missing-section" Warning;
@@ -312,7 +314,8 @@ pub fn did_you_mean<'a>(
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
         .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Equal scores go to the first name in order, whatever order the candidates came in.
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
 

@@ -5,6 +5,7 @@
 //! problem becomes a [`Diagnostic`] with the file and line, and the good files still load, so
 //! that `check` can report a thousand broken files in one run.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -103,34 +104,74 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let base_path = config.base_path();
     let files = content_files(root, &mut diagnostics);
     let highlights = options.render_html.then(|| HighlightCache::open(root));
+    let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
+        load_document(
+            root,
+            path,
+            kind,
+            &config,
+            &markdown::Context {
+                path,
+                base_path: &base_path,
+                edition,
+                unsafe_html: config.markdown.unsafe_html,
+                render_html: options.render_html,
+                highlights: highlights.as_ref(),
+                withheld_targets,
+            },
+        )
+    };
     let results: Vec<Result<LoadedDocument, Diagnostic>> = files
         .par_iter()
-        .map(|(kind, path)| {
-            load_document(
-                root,
-                path,
-                *kind,
-                &config,
-                &markdown::Context {
-                    path,
-                    base_path: &base_path,
-                    edition,
-                    unsafe_html: config.markdown.unsafe_html,
-                    render_html: options.render_html,
-                    highlights: highlights.as_ref(),
-                },
-            )
-        })
+        .map(|(kind, path)| load_one(*kind, path, None))
         .collect();
-    if let Some(highlights) = highlights {
-        highlights.save(root);
-    }
     let mut documents = Vec::with_capacity(results.len());
     for result in results {
         match result {
             Ok(document) => documents.push(document),
             Err(diagnostic) => diagnostics.push(diagnostic),
         }
+    }
+    if edition == Edition::Public {
+        // Which documents are internal is known only now: the few public ones linking to one
+        // are rendered again, so that the link (and the page's URL) stays out of the edition.
+        let internal: HashSet<PathBuf> = documents
+            .iter()
+            .filter(|d| d.document.is_internal())
+            .map(|d| d.document.path.clone())
+            .collect();
+        let to_relink: Vec<usize> = documents
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| {
+                !d.document.is_internal()
+                    && d.document
+                        .body
+                        .content_links
+                        .iter()
+                        .any(|link| internal.contains(&link.target))
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let relinked: Vec<(usize, Result<LoadedDocument, Diagnostic>)> = to_relink
+            .into_par_iter()
+            .map(|i| {
+                let d = &documents[i].document;
+                (i, load_one(d.kind(), &d.path, Some(&internal)))
+            })
+            .collect();
+        for (i, result) in relinked {
+            match result {
+                Ok(relinked) => documents[i] = relinked,
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+    }
+    for d in &mut documents {
+        diagnostics.append(&mut d.document.body.diagnostics);
+    }
+    if let Some(highlights) = highlights {
+        highlights.save(root);
     }
     Ok(Loaded {
         root: root.clone(),
@@ -194,7 +235,7 @@ const CONFIG_KEYS: &[&str] = &[
 /// Every `.md` file under `content/postmortems/` and `content/premortems/`, sorted.
 ///
 /// Symbolic links are not followed, so a link cannot pull in a file from outside the archive
-/// or loop; each one is reported.
+/// or loop; each one to a document or a directory is reported.
 fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, PathBuf)> {
     let mut files = Vec::new();
     for kind in [Kind::Postmortem, Kind::Premortem] {
@@ -220,14 +261,25 @@ fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, P
             let path = relative(root, entry.path());
             let is_markdown = path.extension().is_some_and(|e| e == "md");
             if entry.path_is_symlink() {
-                if is_markdown {
+                // A link to a document or a directory would silently lose documents; a link
+                // that loops or cannot be resolved is worth knowing about too. A link to some
+                // other file is simply not content.
+                let target = std::fs::metadata(entry.path());
+                let what = match &target {
+                    _ if is_markdown => Some("this file is a symbolic link"),
+                    Ok(meta) if meta.is_dir() => Some("this directory is a symbolic link"),
+                    Ok(_) => None,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(_) => Some("this symbolic link cannot be resolved (does it loop?)"),
+                };
+                if let Some(what) = what {
                     diagnostics.push(
                         Diagnostic::file(
                             Code::UnsafePath,
                             path,
-                            "this file is a symbolic link; links are not followed",
+                            format!("{what}; links are not followed, so nothing outside the archive is read"),
                         )
-                        .with_hint("replace the link with the file itself"),
+                        .with_hint("replace the link with the file or directory itself"),
                     );
                 }
                 continue;
@@ -503,6 +555,7 @@ mod tests {
                 unsafe_html: false,
                 render_html: true,
                 highlights: None,
+                withheld_targets: None,
             },
         )
     }

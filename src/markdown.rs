@@ -6,6 +6,7 @@
 //! (for the table of contents and the section checks), the links to other content files (for
 //! link checks), and the plain text (for search and related-incident scoring).
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
@@ -19,6 +20,7 @@ use syntect::util::LinesWithEndings;
 
 use crate::cache::HighlightCache;
 use crate::config::Edition;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::timeline::{SectionCollector, TimelineSection};
 
 /// The CSS class prefix of highlighted code tokens; the theme's stylesheet uses the same.
@@ -36,8 +38,10 @@ pub struct Body {
     pub text: String,
     /// Whether the body held raw HTML (sanitized unless the archive allows it).
     pub had_raw_html: bool,
-    /// Byte ranges of internal blocks that never closed (the rest of the body was withheld).
-    pub unclosed_internal: Option<Range<usize>>,
+    /// Problems with internal blocks (unclosed, misplaced markers), found in either edition
+    /// so that `check` reports what the public edition would trip on. The load phase moves
+    /// them into its diagnostics; each is an error, so no edition is built from such a body.
+    pub diagnostics: Vec<Diagnostic>,
     /// The Timeline section as written, for [`crate::timeline::parse`].
     pub timeline: Option<TimelineSection>,
 }
@@ -75,31 +79,289 @@ pub struct Context<'a> {
     pub render_html: bool,
     /// Highlighted code kept from earlier builds.
     pub highlights: Option<&'a HighlightCache>,
+    /// Content files left out of this edition (internal documents, in the public edition):
+    /// a link to one keeps its text but is not emitted as a link.
+    pub withheld_targets: Option<&'a HashSet<PathBuf>>,
 }
 
-const INTERNAL_OPEN: &str = "<!-- internal -->";
-const INTERNAL_CLOSE: &str = "<!-- /internal -->";
 const INTERNAL_LABEL: &str = "<div class=\"internal-block\" role=\"note\"><p class=\"internal-label\">Internal: left out of the public edition</p>\n";
+/// The label of an internal region within a paragraph, list item or table cell.
+const INTERNAL_INLINE_LABEL: &str =
+    "<span class=\"internal-inline\" title=\"Internal: left out of the public edition\">";
+
+/// One end of an internal region: `<!-- internal -->` or `<!-- /internal -->`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Open,
+    Close,
+}
+
+/// The marker an HTML comment is, forgiving of case and of spaces inside the comment, so that
+/// `<!--Internal-->` withholds as surely as `<!-- internal -->`.
+fn marker(html: &str) -> Option<Marker> {
+    let inner = html
+        .trim()
+        .strip_prefix("<!--")?
+        .strip_suffix("-->")?
+        .trim();
+    if inner.eq_ignore_ascii_case("internal") {
+        Some(Marker::Open)
+    } else if inner.eq_ignore_ascii_case("/internal") {
+        Some(Marker::Close)
+    } else {
+        None
+    }
+}
+
+/// The markers among the comments of a piece of HTML, in order.
+fn markers_in(html: &str) -> Vec<Marker> {
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let Some(len) = rest[start..].find("-->") else {
+            break;
+        };
+        let end = start + len + 3;
+        found.extend(marker(&rest[start..end]));
+        rest = &rest[end..];
+    }
+    found
+}
+
+/// An internal region the parser met: in the public edition everything in it is dropped.
+struct OpenRegion {
+    /// Opened by a marker inside a paragraph, list item or table cell.
+    inline: bool,
+    /// How many elements opened inside the region are still open.
+    depth: usize,
+    /// Byte offset of the opening marker in the file.
+    at: usize,
+    /// Whether its problem was already reported.
+    reported: bool,
+    /// Its closing marker came inside an element opened within it: it ends with that element.
+    closing: bool,
+}
+
+/// Whether an internal region whose marker met the parser (not the line scan) is open.
+///
+/// The line scan in [`withhold_internal`] removes the usual blocks before parsing; this is
+/// the net behind it, for markers it cannot see: within a paragraph or table cell, inside a
+/// block quote, or deep in a list.
+#[derive(Default)]
+struct Regions {
+    open: Option<OpenRegion>,
+    /// The end of a label, due right after the event just passed.
+    after: Option<Event<'static>>,
+}
+
+/// The end tag of an internal edition's label.
+fn close_label(inline: bool) -> Event<'static> {
+    if inline {
+        Event::InlineHtml("</span>".into())
+    } else {
+        Event::Html("</div>\n".into())
+    }
+}
+
+/// What to do with an event, given the internal regions.
+enum Verdict<'a> {
+    /// Not internal markup, and not inside a withheld region: render as usual.
+    Pass(Event<'a>),
+    /// Emit this instead (a label, or an end tag that keeps the HTML balanced).
+    Replace(Event<'a>),
+    /// Emit the first, then render the second as usual.
+    Before(Event<'a>, Event<'a>),
+    /// Emit nothing.
+    Drop,
+}
+
+impl Regions {
+    fn judge<'a>(
+        &mut self,
+        event: Event<'a>,
+        at: usize,
+        edition: Edition,
+        problems: &mut Vec<Problem>,
+    ) -> Verdict<'a> {
+        let public = edition == Edition::Public;
+        let misplaced = |problems: &mut Vec<Problem>| {
+            problems.push(Problem {
+                kind: ProblemKind::Misplaced,
+                at,
+                fence: false,
+            })
+        };
+        if let Event::Html(html) | Event::InlineHtml(html) = &event {
+            let inline = matches!(event, Event::InlineHtml(_));
+            match marker(html) {
+                Some(Marker::Open) if self.open.is_none() => {
+                    self.open = Some(OpenRegion {
+                        inline,
+                        depth: 0,
+                        at,
+                        reported: false,
+                        closing: false,
+                    });
+                    return match (public, inline) {
+                        (true, _) => Verdict::Drop,
+                        (false, true) => {
+                            Verdict::Replace(Event::InlineHtml(INTERNAL_INLINE_LABEL.into()))
+                        }
+                        (false, false) => Verdict::Replace(Event::Html(INTERNAL_LABEL.into())),
+                    };
+                }
+                Some(Marker::Close) if self.open.is_some() => {
+                    let region = self.open.as_mut().expect("checked above");
+                    if region.depth > 0 {
+                        // Closed inside an element opened within the region (`*a <!--
+                        // /internal --> b*`, or a paragraph the marker line continues): the
+                        // region ends with that element, so the tags still nest.
+                        region.closing = true;
+                        return Verdict::Drop;
+                    }
+                    let region = self.open.take().expect("checked above");
+                    return if public {
+                        Verdict::Drop
+                    } else {
+                        Verdict::Replace(close_label(region.inline))
+                    };
+                }
+                Some(_) => {
+                    misplaced(problems);
+                    return Verdict::Drop;
+                }
+                None => {
+                    let found = markers_in(html);
+                    if !found.is_empty() {
+                        misplaced(problems);
+                        if public {
+                            if found.last() == Some(&Marker::Open) && self.open.is_none() {
+                                self.open = Some(OpenRegion {
+                                    inline,
+                                    depth: 0,
+                                    at,
+                                    // Already reported as misplaced.
+                                    reported: true,
+                                    closing: false,
+                                });
+                            }
+                            return Verdict::Drop;
+                        }
+                    }
+                }
+            }
+        }
+        let Some(region) = &mut self.open else {
+            return Verdict::Pass(event);
+        };
+        match &event {
+            Event::Start(_) => region.depth += 1,
+            Event::End(_) if region.depth > 0 => {
+                region.depth -= 1;
+                if region.depth == 0 && region.closing {
+                    let inline = region.inline;
+                    self.open = None;
+                    if public {
+                        return Verdict::Drop;
+                    }
+                    self.after = Some(close_label(inline));
+                    return Verdict::Pass(event);
+                }
+            }
+            Event::End(_) => {
+                // The element the region opened in ends here; its end tag is always emitted so
+                // the HTML stays balanced. An inline region must close before it.
+                if region.inline && !region.reported {
+                    problems.push(Problem {
+                        kind: ProblemKind::Unclosed,
+                        at: region.at,
+                        fence: false,
+                    });
+                    region.reported = true;
+                    if !public {
+                        self.open = None;
+                        return Verdict::Before(close_label(true), event);
+                    }
+                }
+                return Verdict::Pass(event);
+            }
+            _ => {}
+        }
+        if public {
+            Verdict::Drop
+        } else {
+            Verdict::Pass(event)
+        }
+    }
+
+    /// At the end of the body: a region still open was never closed. Returns the end tag the
+    /// internal edition's label needs.
+    fn finish(&mut self, edition: Edition, problems: &mut Vec<Problem>) -> Option<Event<'static>> {
+        let region = self.open.take()?;
+        if !region.reported {
+            problems.push(Problem {
+                kind: ProblemKind::Unclosed,
+                at: region.at,
+                fence: false,
+            });
+        }
+        match edition {
+            Edition::Public => None,
+            Edition::Internal => Some(close_label(region.inline)),
+        }
+    }
+}
 
 /// Analyses the body of a document. `source` is the whole file and `body` the byte range of
 /// the body in it, so that every span is a position in the file.
 pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
+    // The scan runs in both editions so an unclosed block is reported whichever is built.
+    let scanned = withhold_internal(&source[body.clone()]);
     let markdown = match context.edition {
-        Edition::Public => withhold_internal(&source[body.clone()]),
-        Edition::Internal => Withheld {
-            text: std::borrow::Cow::Borrowed(&source[body.clone()]),
-            unclosed: None,
-        },
+        Edition::Public => scanned.text,
+        Edition::Internal => std::borrow::Cow::Borrowed(&source[body.clone()]),
     };
-    let mut out = Body {
-        unclosed_internal: markdown
-            .unclosed
-            .map(|r| r.start + body.start..r.end + body.start),
-        ..Body::default()
-    };
-    render(&markdown.text, body.start, context, &mut out);
+    let mut out = Body::default();
+    let mut problems = Vec::new();
+    render(&markdown, body.start, context, &mut out, &mut problems);
+    if let Some(unclosed) = &scanned.unclosed {
+        let opened = unclosed.opened + body.start;
+        // The internal edition parses the marker too and finds it unclosed: report it once.
+        problems.retain(|p| {
+            !(p.kind == ProblemKind::Unclosed
+                && source
+                    .get(opened.min(p.at)..opened.max(p.at))
+                    .is_some_and(|between| !between.contains('\n')))
+        });
+        problems.push(Problem {
+            kind: ProblemKind::Unclosed,
+            at: opened,
+            fence: unclosed.fence,
+        });
+    }
+    out.diagnostics = problems
+        .iter()
+        .map(|p| p.diagnostic(source, context.path))
+        .collect();
     if out.had_raw_html && !context.unsafe_html {
-        sanitize_body(&mut out);
+        let depth = nesting_depth(&out.html);
+        if depth > MAX_SANITIZED_DEPTH {
+            // The sanitizer's parser takes time quadratic in nesting: a 1 MB file of nested
+            // <div>s would stall the build for a minute. Refuse it instead.
+            out.diagnostics.push(
+                Diagnostic::file(
+                    Code::TooLarge,
+                    context.path,
+                    format!(
+                        "the body's HTML nests {depth} elements deep, over the limit of {MAX_SANITIZED_DEPTH}"
+                    ),
+                )
+                .with_hint("close the raw HTML elements this body opens"),
+            );
+            out.html.clear();
+        } else {
+            sanitize_body(&mut out);
+        }
     }
     out
 }
@@ -124,6 +386,99 @@ fn sanitize_body(out: &mut Body) {
     out.html = html;
 }
 
+/// How deep raw HTML may nest before sanitizing it is refused (browsers' parsers give up on
+/// deeper trees too).
+const MAX_SANITIZED_DEPTH: usize = 512;
+
+/// The deepest nesting of elements in `html`, counted from its tags alone: an estimate that
+/// only has to be cheap and never far below the truth for well-formed markup.
+fn nesting_depth(html: &str) -> usize {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let bytes = html.as_bytes();
+    for (i, _) in html.match_indices('<') {
+        match bytes.get(i + 1) {
+            Some(b'/') => depth = depth.saturating_sub(1),
+            Some(c) if c.is_ascii_alphabetic() => {
+                let name: String = html[i + 1..]
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                let self_closing = html[i..]
+                    .find('>')
+                    .is_some_and(|end| html[i..i + end].ends_with('/'));
+                if !VOID.contains(&name.as_str()) && !self_closing {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Something wrong with the internal-block markup of a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProblemKind {
+    /// Opened and never closed (for an inline marker: not closed in the block it opened in).
+    Unclosed,
+    /// A closing marker with nothing open, or a marker run together with other HTML.
+    Misplaced,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Problem {
+    kind: ProblemKind,
+    /// Byte offset of the marker in the file.
+    at: usize,
+    /// Whether the block is an ```internal fence rather than a comment region.
+    fence: bool,
+}
+
+impl Problem {
+    fn diagnostic(&self, source: &str, path: &Path) -> Diagnostic {
+        let line_end = source[self.at..]
+            .find('\n')
+            .map_or(source.len(), |i| self.at + i);
+        let span = self.at..line_end;
+        match (self.kind, self.fence) {
+            (ProblemKind::Unclosed, true) => Diagnostic::at(
+                Code::UnclosedInternalBlock,
+                path,
+                source,
+                span,
+                "this ```internal block is never closed: the public edition would withhold everything after it",
+            )
+            .with_hint("close the block with a fence line such as ``` where the internal part ends"),
+            (ProblemKind::Unclosed, false) => Diagnostic::at(
+                Code::UnclosedInternalBlock,
+                path,
+                source,
+                span,
+                "this internal block is never closed: the public edition would withhold everything after it",
+            )
+            .with_hint(
+                "put `<!-- /internal -->` where the internal part ends (an inline block must end in the same paragraph, list item or table cell)",
+            ),
+            (ProblemKind::Misplaced, _) => Diagnostic::at(
+                Code::MisplacedInternalMarker,
+                path,
+                source,
+                span,
+                "this internal marker is not understood here: a closing marker with no open block, or a marker run together with other HTML",
+            )
+            .with_hint(
+                "write `<!-- internal -->` and `<!-- /internal -->` each as a comment of its own, on its own line or around words within one paragraph",
+            ),
+        }
+    }
+}
+
 fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
@@ -133,16 +488,49 @@ fn options() -> Options {
 }
 
 /// Renders `markdown` (which starts at byte `offset` of its file) into `out`.
-fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
+fn render(
+    markdown: &str,
+    offset: usize,
+    context: &Context,
+    out: &mut Body,
+    problems: &mut Vec<Problem>,
+) {
     let parser = Parser::new_ext(markdown, options()).into_offset_iter();
     let mut events: Vec<Event> = Vec::new();
     let mut heading: Option<(u8, usize, String, Vec<Event>)> = None;
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
     let mut timeline = SectionCollector::default();
+    let mut regions = Regions::default();
+    // Where an event goes: into the heading being collected, or the page.
+    fn emit<'a>(
+        heading: &mut Option<(u8, usize, String, Vec<Event<'a>>)>,
+        events: &mut Vec<Event<'a>>,
+        event: Event<'a>,
+    ) {
+        match heading {
+            Some((_, _, _, inner)) => inner.push(event),
+            None => events.push(event),
+        }
+    }
 
     for (event, range) in parser {
+        if let Some(after) = regions.after.take() {
+            emit(&mut heading, &mut events, after);
+        }
         let span = range.start + offset..range.end + offset;
+        let event = match regions.judge(event, span.start, context.edition, problems) {
+            Verdict::Pass(event) => event,
+            Verdict::Replace(event) => {
+                emit(&mut heading, &mut events, event);
+                continue;
+            }
+            Verdict::Before(first, event) => {
+                emit(&mut heading, &mut events, first);
+                event
+            }
+            Verdict::Drop => continue,
+        };
         timeline.observe(
             &event,
             &span,
@@ -154,10 +542,18 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
             match event {
                 Event::Text(t) => text.push_str(&t),
                 Event::End(TagEnd::CodeBlock) => {
-                    out.text.push_str(text);
-                    out.text.push('\n');
-                    let html = if lang == "internal" {
-                        internal_fence(text, offset, context, out)
+                    let internal = is_internal_lang(lang);
+                    let withheld = internal && context.edition == Edition::Public;
+                    if !withheld {
+                        out.text.push_str(text);
+                        out.text.push('\n');
+                    }
+                    let html = if withheld {
+                        // Only a fence the line scan could not see gets here (in a block
+                        // quote, say); it is withheld all the same.
+                        String::new()
+                    } else if internal {
+                        internal_fence(text, offset, context, out, problems)
                     } else if context.render_html {
                         match context.highlights {
                             Some(cache) => {
@@ -178,9 +574,7 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
         let event = match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
-                    CodeBlockKind::Fenced(info) => {
-                        info.split([' ', ',', '{']).next().unwrap_or("").to_string()
-                    }
+                    CodeBlockKind::Fenced(info) => fence_lang(&info).to_string(),
                     CodeBlockKind::Indented => String::new(),
                 };
                 code = Some((lang, String::new()));
@@ -221,6 +615,20 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
                 title,
                 id,
             }) => match rewrite_link(&dest_url, context) {
+                Some(LinkTarget::Content { target, .. })
+                    if context
+                        .withheld_targets
+                        .is_some_and(|withheld| withheld.contains(&target)) =>
+                {
+                    // A page this edition leaves out: keep the words, drop the link.
+                    out.content_links.push(ContentLink {
+                        target,
+                        written: dest_url.to_string(),
+                        span: span.clone(),
+                    });
+                    link_stack.push(false);
+                    continue;
+                }
                 Some(LinkTarget::Content { url, target }) => {
                     out.content_links.push(ContentLink {
                         target,
@@ -273,14 +681,14 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
                     id,
                 })
             }
-            Event::Html(html) | Event::InlineHtml(html) => match html.trim() {
-                INTERNAL_OPEN => Event::Html(INTERNAL_LABEL.into()),
-                INTERNAL_CLOSE => Event::Html("</div>\n".into()),
-                _ => {
-                    out.had_raw_html = true;
-                    Event::Html(html)
-                }
-            },
+            Event::Html(html) => {
+                out.had_raw_html = true;
+                Event::Html(html)
+            }
+            Event::InlineHtml(html) => {
+                out.had_raw_html = true;
+                Event::InlineHtml(html)
+            }
             Event::Text(t) => {
                 out.text.push_str(&t);
                 Event::Text(t)
@@ -308,6 +716,12 @@ fn render(markdown: &str, offset: usize, context: &Context, out: &mut Body) {
             }
             None => events.push(event),
         }
+    }
+    if let Some(after) = regions.after.take() {
+        events.push(after);
+    }
+    if let Some(end) = regions.finish(context.edition, problems) {
+        events.push(end);
     }
     let boundaries: Vec<usize> = timeline
         .blocks()
@@ -362,11 +776,27 @@ fn push_html_locating(html: &mut String, events: Vec<Event>, boundaries: &[usize
     found
 }
 
+/// The language of a fence from its info string: ```` ```rust,ignore ```` → `rust`.
+fn fence_lang(info: &str) -> &str {
+    info.trim().split([' ', ',', '{']).next().unwrap_or("")
+}
+
+/// Whether a fence's language marks it internal (`internal`, in any case).
+fn is_internal_lang(lang: &str) -> bool {
+    lang.eq_ignore_ascii_case("internal")
+}
+
 /// An ```internal fence: its text is Markdown, shown in a marked box in the internal edition.
 /// (The public edition never gets here: the fence was withheld before parsing.)
-fn internal_fence(text: &str, offset: usize, context: &Context, out: &mut Body) -> String {
+fn internal_fence(
+    text: &str,
+    offset: usize,
+    context: &Context,
+    out: &mut Body,
+    problems: &mut Vec<Problem>,
+) -> String {
     let mut inner = Body::default();
-    render(text, offset, context, &mut inner);
+    render(text, offset, context, &mut inner, problems);
     out.had_raw_html |= inner.had_raw_html;
     format!("{INTERNAL_LABEL}{}</div>\n", inner.html)
 }
@@ -449,8 +879,20 @@ fn rewrite_link(dest: &str, context: &Context) -> Option<LinkTarget> {
     } else {
         normalize(&context.path.parent().unwrap_or(Path::new("")).join(path))
     };
-    let target = target?;
-    let url = page_url_of(&target, context.base_path)?;
+    // A path that climbs out of the archive, or to a file that is not a document, is kept as a
+    // content link with no page, so that the link check reports it as broken.
+    let Some(target) = target else {
+        return Some(LinkTarget::Content {
+            url: String::new(),
+            target: PathBuf::from(path),
+        });
+    };
+    let Some(url) = page_url_of(&target, context.base_path) else {
+        return Some(LinkTarget::Content {
+            url: String::new(),
+            target,
+        });
+    };
     let url = match fragment {
         Some(f) => format!("{url}#{f}"),
         None => url,
@@ -594,16 +1036,27 @@ fn sanitize(html: &str) -> String {
 struct Withheld<'a> {
     text: std::borrow::Cow<'a, str>,
     /// An internal block opened and never closed: everything after it was withheld.
-    unclosed: Option<Range<usize>>,
+    unclosed: Option<Unclosed>,
+}
+
+struct Unclosed {
+    /// Byte offset in the body of the line that opened the block.
+    opened: usize,
+    /// Whether the block is an ```internal fence.
+    fence: bool,
 }
 
 /// Blanks every internal block: ```internal fences and `<!-- internal -->` regions.
 ///
 /// This works on lines, before Markdown parsing, so nothing inside such a block can reach the
 /// public edition through any Markdown construct. Other fenced code blocks are skipped, so an
-/// example of the syntax inside one stays as written.
+/// example of the syntax inside one stays as written. Where this scan and the Markdown parser
+/// could disagree, the scan errs towards withholding more, and the parser's own net
+/// ([`Regions`]) catches markers the scan cannot see.
 fn withhold_internal(body: &str) -> Withheld<'_> {
-    if !body.contains("internal") {
+    // Every internal block starts with a comment or a fence.
+    let may_hold_blocks = body.contains("<!--") || body.contains("```") || body.contains("~~~");
+    if !may_hold_blocks {
         return Withheld {
             text: std::borrow::Cow::Borrowed(body),
             unclosed: None,
@@ -615,53 +1068,64 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
         Fence(String),
         /// Inside an ```internal fence of this marker.
         InternalFence(String, usize),
-        /// Between `<!-- internal -->` and `<!-- /internal -->`.
-        InternalRegion(usize),
+        /// Between `<!-- internal -->` and `<!-- /internal -->`, perhaps inside a fence there
+        /// (where a closing marker is only an example).
+        InternalRegion(usize, Option<String>),
     }
     let mut out = String::with_capacity(body.len());
     let mut state = State::Prose;
     let mut offset = 0;
+    let mut withheld_any = false;
     for line in body.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
-        let trimmed = line.trim();
         let (withhold, next) = match state {
             State::Prose => {
-                if let Some((marker, info)) = fence_open(line) {
-                    if info.split_whitespace().next() == Some("internal") {
-                        (true, State::InternalFence(marker, start))
+                if let Some((fence, info)) = fence_open(line) {
+                    if is_internal_lang(fence_lang(info)) {
+                        (true, State::InternalFence(fence, start))
                     } else {
-                        (false, State::Fence(marker))
+                        (false, State::Fence(fence))
                     }
-                } else if trimmed == INTERNAL_OPEN {
-                    (true, State::InternalRegion(start))
+                } else if marker(line) == Some(Marker::Open) {
+                    (true, State::InternalRegion(start, None))
                 } else {
                     (false, State::Prose)
                 }
             }
-            State::Fence(marker) => {
-                if fence_closes(line, &marker) {
+            State::Fence(fence) => {
+                if fence_closes(line, &fence) {
                     (false, State::Prose)
                 } else {
-                    (false, State::Fence(marker))
+                    (false, State::Fence(fence))
                 }
             }
-            State::InternalFence(marker, opened) => {
-                if fence_closes(line, &marker) {
+            State::InternalFence(fence, opened) => {
+                if fence_closes(line, &fence) {
                     (true, State::Prose)
                 } else {
-                    (true, State::InternalFence(marker, opened))
+                    (true, State::InternalFence(fence, opened))
                 }
             }
-            State::InternalRegion(opened) => {
-                if trimmed == INTERNAL_CLOSE {
+            State::InternalRegion(opened, None) => {
+                if marker(line) == Some(Marker::Close) {
                     (true, State::Prose)
+                } else if let Some((fence, _)) = fence_open(line) {
+                    (true, State::InternalRegion(opened, Some(fence)))
                 } else {
-                    (true, State::InternalRegion(opened))
+                    (true, State::InternalRegion(opened, None))
+                }
+            }
+            State::InternalRegion(opened, Some(fence)) => {
+                if fence_closes(line, &fence) {
+                    (true, State::InternalRegion(opened, None))
+                } else {
+                    (true, State::InternalRegion(opened, Some(fence)))
                 }
             }
         };
         state = next;
+        withheld_any |= withhold;
         if withhold {
             if line.ends_with('\n') {
                 out.push('\n');
@@ -670,8 +1134,22 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
             out.push_str(line);
         }
     }
+    if !withheld_any {
+        // Nothing was withheld: spare the copy.
+        return Withheld {
+            text: std::borrow::Cow::Borrowed(body),
+            unclosed: None,
+        };
+    }
     let unclosed = match state {
-        State::InternalFence(_, opened) | State::InternalRegion(opened) => Some(opened..body.len()),
+        State::InternalFence(_, opened) => Some(Unclosed {
+            opened,
+            fence: true,
+        }),
+        State::InternalRegion(opened, _) => Some(Unclosed {
+            opened,
+            fence: false,
+        }),
         State::Prose | State::Fence(_) => None,
     };
     Withheld {
@@ -680,13 +1158,26 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
     }
 }
 
+/// The indentation of a line in columns, a tab reaching the next multiple of four (as
+/// CommonMark counts it), and the rest of the line.
+fn indentation(line: &str) -> (usize, &str) {
+    let mut columns = 0;
+    for (i, c) in line.char_indices() {
+        match c {
+            ' ' => columns += 1,
+            '\t' => columns += 4 - columns % 4,
+            _ => return (columns, &line[i..]),
+        }
+    }
+    (columns, "")
+}
+
 /// If `line` opens a fenced code block, its fence marker and info string.
 fn fence_open(line: &str) -> Option<(String, &str)> {
-    let indent = line.len() - line.trim_start_matches(' ').len();
+    let (indent, rest) = indentation(line);
     if indent > 3 {
         return None;
     }
-    let rest = &line[indent..];
     let fence_char = rest.chars().next().filter(|c| *c == '`' || *c == '~')?;
     let len = rest.len() - rest.trim_start_matches(fence_char).len();
     if len < 3 {
@@ -699,10 +1190,13 @@ fn fence_open(line: &str) -> Option<(String, &str)> {
     Some((rest[..len].to_string(), info))
 }
 
+/// Whether `line` closes a fence opened with `marker`. A line indented four columns or more
+/// never does, so the scan cannot end an internal fence before the parser would.
 fn fence_closes(line: &str, marker: &str) -> bool {
-    let trimmed = line.trim();
+    let (indent, rest) = indentation(line);
+    let trimmed = rest.trim_end();
     let fence_char = marker.chars().next().unwrap_or('`');
-    trimmed.len() >= marker.len() && trimmed.chars().all(|c| c == fence_char)
+    indent <= 3 && trimmed.len() >= marker.len() && trimmed.chars().all(|c| c == fence_char)
 }
 
 #[cfg(test)]
@@ -717,6 +1211,7 @@ mod tests {
             unsafe_html: false,
             render_html: true,
             highlights: None,
+            withheld_targets: None,
         };
         analyze(body, 0..body.len(), &context)
     }
@@ -805,7 +1300,9 @@ mod tests {
     fn an_unclosed_internal_region_withholds_the_rest() {
         let public = render_with("A.\n\n<!-- internal -->\nSECRET\n", Edition::Public);
         assert!(!public.html.contains("SECRET"));
-        assert!(public.unclosed_internal.is_some());
+        assert_eq!(public.diagnostics.len(), 1);
+        assert_eq!(public.diagnostics[0].code, Code::UnclosedInternalBlock);
+        assert_eq!(public.diagnostics[0].line, 3);
     }
 
     #[test]
@@ -813,5 +1310,155 @@ mod tests {
         let source = "````markdown\n```internal\nexample\n```\n````\n";
         let public = render_with(source, Edition::Public);
         assert!(public.html.contains("example"), "{}", public.html);
+    }
+
+    #[test]
+    fn internal_markers_the_line_scan_cannot_see_are_withheld_by_the_parser() {
+        let cases = [
+            "Words <!-- internal -->SECRET<!-- /internal --> more.\n",
+            "| a | b |\n|---|---|\n| x | <!-- internal -->SECRET<!-- /internal --> |\n",
+            "> <!-- internal -->\n> SECRET\n> <!-- /internal -->\n\nAfter.\n",
+            "> ```internal\n> SECRET\n> ```\n",
+            "- a\n    - b\n\n        ```internal\n        SECRET\n        ```\n",
+            "<!--Internal-->\nSECRET\n<!-- /INTERNAL -->\n",
+            "~~~ internal\nSECRET\n~~~\n",
+            "```Internal\nSECRET\n```\n",
+        ];
+        for source in cases {
+            let public = render_with(source, Edition::Public);
+            assert!(
+                !public.html.contains("SECRET"),
+                "{source:?}: {}",
+                public.html
+            );
+            assert!(!public.text.contains("SECRET"), "{source:?}");
+            assert!(
+                public.diagnostics.is_empty(),
+                "{source:?}: {:?}",
+                public.diagnostics
+            );
+            let internal = render_with(source, Edition::Internal);
+            assert!(
+                internal.html.contains("SECRET"),
+                "{source:?}: {}",
+                internal.html
+            );
+            assert!(
+                internal.html.contains("internal-"),
+                "{source:?}: {}",
+                internal.html
+            );
+            assert!(internal.diagnostics.is_empty(), "{source:?}");
+        }
+    }
+
+    #[test]
+    fn an_inline_internal_region_left_open_is_an_error_in_both_editions() {
+        let source = "Words <!-- internal -->SECRET\n\nNext paragraph.\n";
+        for edition in [Edition::Public, Edition::Internal] {
+            let body = render_with(source, edition);
+            let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [Code::UnclosedInternalBlock], "{edition:?}");
+        }
+        assert!(!render_with(source, Edition::Public).html.contains("SECRET"));
+    }
+
+    #[test]
+    fn markers_run_together_with_other_html_or_closing_nothing_are_errors() {
+        for source in [
+            "<!-- internal --> SECRET on the same line\n",
+            "<!-- /internal -->\n",
+        ] {
+            for edition in [Edition::Public, Edition::Internal] {
+                let body = render_with(source, edition);
+                let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+                assert_eq!(
+                    codes,
+                    [Code::MisplacedInternalMarker],
+                    "{source:?} {edition:?}"
+                );
+            }
+            assert!(!render_with(source, Edition::Public).html.contains("SECRET"));
+        }
+    }
+
+    #[test]
+    fn a_region_closed_inside_an_element_it_opened_ends_with_that_element() {
+        let source = "Words <!-- internal -->*SECRET <!-- /internal --> more*, after.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(public.diagnostics.is_empty());
+        assert_eq!(public.html, "<p>Words , after.</p>\n");
+        let internal = render_with(source, Edition::Internal);
+        assert!(internal.diagnostics.is_empty());
+        assert!(
+            internal
+                .html
+                .contains("<em>SECRET  more</em></span>, after."),
+            "{}",
+            internal.html
+        );
+    }
+
+    #[test]
+    fn an_unclosed_block_is_reported_once_in_the_internal_edition_too() {
+        for source in [
+            "A.\n\n<!-- internal -->\nSECRET\n",
+            "A.\n\n```internal\nSECRET\n",
+        ] {
+            let body = render_with(source, Edition::Internal);
+            let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [Code::UnclosedInternalBlock], "{source:?}");
+            assert_eq!(body.diagnostics[0].line, 3);
+        }
+    }
+
+    #[test]
+    fn a_closing_marker_inside_a_code_example_does_not_end_the_region() {
+        let source = "<!-- internal -->\nSECRET\n```text\n<!-- /internal -->\nSECRET TOO\n```\n<!-- /internal -->\nAfter.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(!public.html.contains("SECRET"), "{}", public.html);
+        assert!(public.html.contains("After."));
+        assert!(public.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn an_indented_fence_line_does_not_end_an_internal_fence_early() {
+        let source = "```internal\n    ```\nSECRET\n```\nAfter.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(!public.html.contains("SECRET"), "{}", public.html);
+        assert!(public.html.contains("After."));
+    }
+
+    #[test]
+    fn a_link_to_a_withheld_page_keeps_its_words_but_not_its_address() {
+        let withheld = HashSet::from([PathBuf::from("content/postmortems/secret-slug.md")]);
+        let context = Context {
+            path: Path::new("content/postmortems/a.md"),
+            base_path: "",
+            edition: Edition::Public,
+            unsafe_html: false,
+            render_html: true,
+            highlights: None,
+            withheld_targets: Some(&withheld),
+        };
+        let source = "See [the other one](secret-slug.md) and [b](b.md).";
+        let body = analyze(source, 0..source.len(), &context);
+        assert!(!body.html.contains("secret-slug"), "{}", body.html);
+        assert!(body.html.contains("the other one"));
+        assert!(body.html.contains("href=\"/postmortems/b/\""));
+        assert_eq!(body.content_links.len(), 2, "both are still checked");
+    }
+
+    #[test]
+    fn deeply_nested_raw_html_is_refused_rather_than_sanitized() {
+        let source = format!("{}x{}", "<div>".repeat(20_000), "</div>".repeat(20_000));
+        let body = render_with(&source, Edition::Public);
+        let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::TooLarge]);
+        assert!(body.html.is_empty());
+
+        let shallow = render_with("<div><p>a<br>b</p><img src=x></div>", Edition::Public);
+        assert!(shallow.diagnostics.is_empty());
+        assert_eq!(nesting_depth("<div><p>a<br>b</p><img src=x></div>"), 2);
     }
 }

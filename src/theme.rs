@@ -36,6 +36,16 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
             }
         }
         Some(name) => {
+            let plain_name =
+                !name.is_empty() && name != "." && name != ".." && !name.contains(['/', '\\', ':']);
+            if !plain_name {
+                return Err(Diagnostic::file(
+                    Code::InvalidConfig,
+                    crate::config::CONFIG_FILE,
+                    format!("the theme `{name}` is not a plain directory name"),
+                )
+                .with_hint("name a directory directly under themes/, such as `theme = \"acme\"`"));
+            }
             let dir = root.join("themes").join(name);
             if !dir.is_dir() {
                 return Err(Diagnostic::file(
@@ -108,8 +118,8 @@ fn text_of((path, bytes): (PathBuf, Vec<u8>)) -> (String, String) {
     )
 }
 
-/// Every regular file under `dir` by its path relative to `dir`; symbolic links are skipped
-/// so nothing outside the archive is read.
+/// Every regular file under `dir` by its path relative to `dir`. A symbolic link is refused
+/// rather than followed, so nothing outside the archive is read or published.
 fn read_tree(dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
     let mut files = Vec::new();
     if !dir.is_dir() {
@@ -121,6 +131,14 @@ fn read_tree(dir: &Path) -> Result<Vec<(PathBuf, Vec<u8>)>, Diagnostic> {
     {
         let entry = entry
             .map_err(|e| Diagnostic::file(Code::Unreadable, dir, format!("cannot read: {e}")))?;
+        if entry.path_is_symlink() {
+            return Err(Diagnostic::file(
+                Code::UnsafePath,
+                entry.path(),
+                "this is a symbolic link; links are not followed, so nothing outside the archive is read or published",
+            )
+            .with_hint("replace the link with the file or directory itself"));
+        }
         if !entry.file_type().is_file() {
             continue;
         }

@@ -714,6 +714,7 @@ mod tests {
             unsafe_html: false,
             render_html: true,
             highlights: None,
+            withheld_targets: None,
         };
         analyze(body, 0..body.len(), &context)
             .timeline
@@ -919,6 +920,7 @@ mod tests {
             unsafe_html: false,
             render_html: true,
             highlights: None,
+            withheld_targets: None,
         };
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.unwrap();
@@ -967,6 +969,7 @@ mod tests {
                 unsafe_html: false,
                 render_html: false,
                 highlights: None,
+                withheld_targets: None,
             };
             let Some(section) = analyze(&text, 0..text.len(), &context).timeline else {
                 continue;

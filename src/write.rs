@@ -20,7 +20,8 @@ impl std::fmt::Display for WriteError {
 }
 
 /// Refuses an output directory whose replacement would destroy sources: the archive root,
-/// its content directory, a parent of either, or a file system root.
+/// its content directory, a parent of either, a file system root, an existing file, or a
+/// directory of other files that is not a previous build.
 pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
     let root = absolute(root);
     let out = absolute(out);
@@ -32,6 +33,9 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
             root.join("public").display()
         )))
     };
+    if out.exists() && !out.is_dir() {
+        return refuse("an existing file, not a directory");
+    }
     if out.parent().is_none() {
         return refuse("the root of the file system");
     }
@@ -46,7 +50,17 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
             return refuse("inside a source directory of the archive");
         }
     }
+    if out.is_dir() && !is_empty_or_a_site(&out) {
+        return refuse("a directory holding files but no generated site (it has no index.html)");
+    }
     Ok(())
+}
+
+/// Whether replacing `dir` can only lose a previous build: it is empty, or it has the
+/// `index.html` every build writes. This keeps `--out ~/Documents` from deleting documents.
+fn is_empty_or_a_site(dir: &Path) -> bool {
+    dir.join("index.html").is_file()
+        || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// An absolute, lexically normalized path, following symbolic links where the path exists.
@@ -86,8 +100,14 @@ pub fn is_contained(path: &Path) -> bool {
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
 }
 
-/// Writes the site to `out`, replacing what was there only once the new site is complete.
-pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
+/// The two directories beside `out` that a build uses: the new site being written, and the
+/// previous one while it is being swapped out.
+struct Beside {
+    staging: PathBuf,
+    previous: PathBuf,
+}
+
+fn beside(out: &Path) -> Result<Beside, WriteError> {
     let name = out
         .file_name()
         .ok_or_else(|| WriteError(format!("{} has no directory name", out.display())))?
@@ -97,10 +117,35 @@ pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| WriteError(format!("cannot create {}: {e}", parent.display())))?;
-    let staging = parent.join(format!(".{name}.hindsight-new"));
-    let previous = parent.join(format!(".{name}.hindsight-old"));
+    Ok(Beside {
+        staging: parent.join(format!(".{name}.hindsight-new")),
+        previous: parent.join(format!(".{name}.hindsight-old")),
+    })
+}
+
+/// Puts the previous site back if a build was interrupted between its two renames (the old
+/// site moved aside, the new one not yet in), so the site is never left missing.
+pub fn recover(out: &Path) -> Result<(), WriteError> {
+    let Beside { previous, .. } = beside(out)?;
+    if !out.exists() && previous.is_dir() {
+        std::fs::rename(&previous, out).map_err(|e| {
+            WriteError(format!(
+                "cannot restore the previous site from {}: {e}",
+                previous.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Writes the site to `out`, replacing what was there only once the new site is complete.
+pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
+    recover(out)?;
+    let Beside { staging, previous } = beside(out)?;
+    if let Some(parent) = staging.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| WriteError(format!("cannot create {}: {e}", parent.display())))?;
+    }
     for leftover in [&staging, &previous] {
         remove_dir(leftover)?;
     }

@@ -4,23 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Page;
-use super::views::{ActionView, NamedLink, Views};
+use super::views::{ActionView, NamedLink, Views, today};
 use crate::archive::DocId;
-
-/// The day overdue marks and "this week in incident history" are computed for: today, or
-/// the day `SOURCE_DATE_EPOCH` names, so that a build can be reproduced byte for byte.
-pub fn today() -> NaiveDate {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
-        .unwrap_or_else(chrono::Utc::now)
-        .date_naive()
-}
 
 /// An action item with the postmortem it came from.
 #[derive(Serialize, Clone)]

@@ -112,7 +112,7 @@ fn home(views: &Views) -> Page {
         premortem_count: archive.premortems.len(),
         service_count: archive.services.len(),
         tag_count: archive.tags.len(),
-        this_week: super::stats::this_week_in_history(views, super::actions::today()),
+        this_week: super::stats::this_week_in_history(views, super::views::today()),
     };
     Page::new("/", "index.html", &view)
 }
@@ -219,7 +219,7 @@ fn postmortem(views: &Views, id: DocId) -> Page {
     let since_start = |t: Option<crate::document::Timestamp>| {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
-    let today = super::actions::today();
+    let today = super::views::today();
     let split = d
         .body
         .timeline

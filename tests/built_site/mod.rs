@@ -1,0 +1,40 @@
+//! What the safety tests share: running the real binary, writing an archive's files, and
+//! reading back every file a build wrote.
+
+// Each test crate that includes this module uses only some of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `hindsight` binary, as a user or CI would.
+pub fn hindsight(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .args(args)
+        .output()
+        .expect("the hindsight binary runs")
+}
+
+/// Writes a file of an archive, creating its directories.
+pub fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// Every file under `dir`, by path relative to it (with `/`), with its bytes.
+pub fn files_under(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let relative = entry.path().strip_prefix(dir).unwrap();
+            files.insert(
+                relative.to_string_lossy().replace('\\', "/"),
+                std::fs::read(entry.path()).unwrap(),
+            );
+        }
+    }
+    files
+}
