@@ -7,7 +7,7 @@ use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Site};
-use crate::{theme, write};
+use crate::{check, theme, write};
 
 /// What `hindsight build` was asked for.
 #[derive(Debug, Clone)]
@@ -58,13 +58,17 @@ pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     value
 }
 
-/// Loads and links an archive, with every diagnostic of both phases.
+/// Loads and links an archive, with every diagnostic of both phases and of the check rules.
+///
+/// `build`, `check` and `serve` all come through here, so an archive that `check` rejects
+/// never builds, and both show the same diagnostics.
 pub fn load_and_link(
     load_options: &LoadOptions,
     link_options: LinkOptions,
 ) -> Result<(Archive, Vec<Diagnostic>), String> {
     let loaded = timed("load", || load::load(load_options))?;
     let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(timed("check", || check::check(&loaded, chrono::Utc::now())));
     let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);
     Diagnostic::sort(&mut diagnostics);

@@ -1,0 +1,120 @@
+//! The check rules: what `hindsight check` finds beyond what loading and linking already refuse.
+//!
+//! Loading reports files that cannot be read as documents (front matter, TOML, schema); linking
+//! reports references that do not resolve. The rules here look at one loaded document at a
+//! time, with the archive's configuration: incident times in order and not in the future,
+//! services and tags known, the sections a severity requires, action items with owners, prompt
+//! publication, and blameless language. Error-level findings stop `build` exactly as load and
+//! link errors do, because [`crate::build::load_and_link`] runs these rules for every command.
+
+mod actions;
+mod blame;
+mod catalogue;
+mod sections;
+mod times;
+
+use std::cell::OnceCell;
+use std::ops::Range;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::document::Document;
+use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
+
+/// Runs every rule on every loaded document, in parallel, and returns what they found.
+///
+/// `now` is the instant "in the future" is measured from; commands pass the clock's time.
+pub fn check(loaded: &Loaded, now: DateTime<Utc>) -> Vec<Diagnostic> {
+    let rules = Rules::new(&loaded.config, now);
+    loaded
+        .documents
+        .par_iter()
+        .flat_map_iter(|document| {
+            let mut found = Found::new(&loaded.root, document);
+            rules.run(&mut found);
+            found.diagnostics
+        })
+        .collect()
+}
+
+/// The rules, with what they need from the configuration prepared once for all documents.
+struct Rules<'a> {
+    config: &'a Config,
+    now: DateTime<Utc>,
+    catalogue: catalogue::Catalogue<'a>,
+    sections: sections::RequiredSections,
+    blame: blame::Phrases,
+}
+
+impl<'a> Rules<'a> {
+    fn new(config: &'a Config, now: DateTime<Utc>) -> Self {
+        Rules {
+            config,
+            now,
+            catalogue: catalogue::Catalogue::new(config),
+            sections: sections::RequiredSections::new(&config.check.required_sections),
+            blame: blame::Phrases::new(&config.check.blame_phrases),
+        }
+    }
+
+    fn run(&self, found: &mut Found) {
+        times::check(found, self.config, self.now);
+        self.catalogue.check(found);
+        self.sections.check(found);
+        actions::check(found, self.config);
+        self.blame.check(found);
+    }
+}
+
+/// One document under check, and what the rules found in it.
+///
+/// The file's text is read again only when a finding needs a line number (or when a rule
+/// needs positions in the body), so a clean archive is checked without a second read.
+struct Found<'a> {
+    root: &'a Path,
+    document: &'a Document,
+    front_matter: &'a FrontMatter,
+    source: OnceCell<String>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Found<'a> {
+    fn new(root: &'a Path, loaded: &'a LoadedDocument) -> Self {
+        Found {
+            root,
+            document: &loaded.document,
+            front_matter: &loaded.front_matter,
+            source: OnceCell::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The text of the file, read on first use.
+    fn source(&self) -> &str {
+        self.source.get_or_init(|| {
+            std::fs::read(self.root.join(&self.document.path))
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Reports `message` at the value of a front-matter key (or at the opening `+++` when the
+    /// key is absent), returning the diagnostic so a hint can be added.
+    fn at_key(&mut self, code: Code, keys: KeyPath, message: String) -> &mut Diagnostic {
+        let span = self.front_matter.span_of(keys);
+        self.at_span(code, span, message)
+    }
+
+    /// Reports `message` at a byte range of the file.
+    fn at_span(&mut self, code: Code, span: Range<usize>, message: String) -> &mut Diagnostic {
+        let diagnostic = Diagnostic::at(code, &self.document.path, self.source(), span, message);
+        self.diagnostics.push(diagnostic);
+        self.diagnostics
+            .last_mut()
+            .expect("a diagnostic was just pushed")
+    }
+}
