@@ -98,25 +98,28 @@ impl RequiredSections {
             .iter()
             .map(|h| normalize(&h.text))
             .collect();
-        let severity = postmortem.severity.clone();
-        for section in required {
-            if section.accepted.iter().any(|name| present.contains(name)) {
-                continue;
-            }
-            found
-                .at_key(
-                    Code::MissingSection,
-                    &["severity"],
-                    format!(
-                        "a {severity} postmortem needs a `{}` section, and this one has none",
-                        section.name
-                    ),
-                )
-                .hint = Some(format!(
-                "add a `## {}` heading with what belongs there; the required sections are `[check.required_sections]` in {CONFIG_FILE}",
-                section.name
-            ));
-        }
+        let missing: Vec<&str> = required
+            .iter()
+            .filter(|section| !section.accepted.iter().any(|name| present.contains(name)))
+            .map(|section| section.name.as_str())
+            .collect();
+        let Some(first) = missing.first() else {
+            return;
+        };
+        let list = missing
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let message = format!(
+            "missing the section{} {list}, which a {} postmortem needs",
+            if missing.len() == 1 { "" } else { "s" },
+            postmortem.severity,
+        );
+        let hint = format!(
+            "add a heading for each, such as `## {first}`, with what belongs there; the sections each severity requires are `[check.required_sections]` in {CONFIG_FILE}"
+        );
+        found.at_key(Code::MissingSection, &["severity"], message).hint = Some(hint);
     }
 }
 
