@@ -20,6 +20,7 @@ pub mod document;
 pub mod load;
 pub mod markdown;
 pub mod metrics;
+pub mod new;
 pub mod related;
 pub mod render;
 pub mod theme;

@@ -183,7 +183,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
 }
 
 /// Reads `hindsight.toml`; a missing file means every default.
-fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
+pub fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
     let path = root.join(CONFIG_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         if path.exists() {

@@ -62,7 +62,11 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
             assets.extend(read_tree(&dir.join("static"))?);
         }
     }
-    for (name, text) in read_tree(&root.join("templates"))?.into_iter().map(text_of) {
+    // templates/new/ holds the archive's `hindsight new` templates, which are not pages.
+    let overrides = read_tree(&root.join("templates"))?
+        .into_iter()
+        .filter(|(path, _)| !path.starts_with("new"));
+    for (name, text) in overrides.map(text_of) {
         match templates.iter_mut().find(|(n, _)| *n == name) {
             Some(existing) => existing.1 = text,
             None => templates.push((name, text)),

@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod new;
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -35,6 +36,8 @@ enum Command {
     Build(build::Args),
     /// Check documents and report what is wrong, line by line.
     Check(check::Args),
+    /// Start a new postmortem or premortem from a template.
+    New(new::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -54,6 +57,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
+        Command::New(args) => new::run(args),
     }
 }
 
