@@ -324,3 +324,12 @@ fn an_archive_template_replaces_the_default_and_does_not_disturb_the_build() {
         "templates/new/ is for `hindsight new`, not a page template"
     );
 }
+
+#[test]
+fn every_diagnostic_code_is_documented_in_the_table() {
+    let docs = std::fs::read_to_string(manifest_dir().join("docs/diagnostics.md")).unwrap();
+    for code in hindsight::diagnostic::Code::ALL {
+        let row = format!("| {} | {} | ", code.code(), code.name());
+        assert!(docs.contains(&row), "docs/diagnostics.md has no row for {row}");
+    }
+}
