@@ -61,8 +61,16 @@ fn the_example_archive_checks_with_no_errors_and_no_warnings() {
 #[test]
 fn github_format_prints_one_workflow_command_per_diagnostic_at_its_line() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/out-of-order.md", ERROR_DOC);
-    write(archive.path(), "content/postmortems/unknown-tag.md", WARNING_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/out-of-order.md",
+        ERROR_DOC,
+    );
+    write(
+        archive.path(),
+        "content/postmortems/unknown-tag.md",
+        WARNING_DOC,
+    );
     let output = hindsight(&["check", "--format", "github"], archive.path());
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
@@ -80,14 +88,25 @@ fn github_format_prints_one_workflow_command_per_diagnostic_at_its_line() {
         ),
         "{text}"
     );
-    assert!(lines[1].contains("%0A"), "the hint follows on a new line: {text}");
+    assert!(
+        lines[1].contains("%0A"),
+        "the hint follows on a new line: {text}"
+    );
 }
 
 #[test]
 fn json_format_is_one_document_with_counts_and_every_field() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/out-of-order.md", ERROR_DOC);
-    write(archive.path(), "content/postmortems/unknown-tag.md", WARNING_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/out-of-order.md",
+        ERROR_DOC,
+    );
+    write(
+        archive.path(),
+        "content/postmortems/unknown-tag.md",
+        WARNING_DOC,
+    );
     let output = hindsight(&["check", "--format", "json"], archive.path());
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
@@ -109,12 +128,19 @@ fn json_format_is_one_document_with_counts_and_every_field() {
 #[test]
 fn human_format_underlines_the_offending_value_on_standard_error() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/out-of-order.md", ERROR_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/out-of-order.md",
+        ERROR_DOC,
+    );
     let output = hindsight(&["check"], archive.path());
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(text.contains("error[E0011]"), "{text}");
-    assert!(text.contains("content/postmortems/out-of-order.md:9:12"), "{text}");
+    assert!(
+        text.contains("content/postmortems/out-of-order.md:9:12"),
+        "{text}"
+    );
     assert!(text.contains("detected = 2020-05-01T09:00:00Z"), "{text}");
     assert!(text.contains("^^^^^^^^^^^^^^^^^^^^"), "{text}");
     assert!(text.contains("1 error, 0 warnings"), "{text}");
@@ -123,7 +149,11 @@ fn human_format_underlines_the_offending_value_on_standard_error() {
 #[test]
 fn warnings_alone_exit_zero() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/unknown-tag.md", WARNING_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/unknown-tag.md",
+        WARNING_DOC,
+    );
     let output = hindsight(&["check"], archive.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("0 errors, 1 warning"));
@@ -132,34 +162,62 @@ fn warnings_alone_exit_zero() {
 #[test]
 fn files_limit_the_report_whether_relative_to_the_root_or_to_the_current_directory() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/out-of-order.md", ERROR_DOC);
-    write(archive.path(), "content/postmortems/unknown-tag.md", WARNING_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/out-of-order.md",
+        ERROR_DOC,
+    );
+    write(
+        archive.path(),
+        "content/postmortems/unknown-tag.md",
+        WARNING_DOC,
+    );
     let root = archive.path().to_str().unwrap();
     let parent = archive.path().parent().unwrap();
     let name = archive.path().file_name().unwrap().to_str().unwrap();
 
     // Relative to the root, run from elsewhere.
     let output = hindsight(
-        &["check", "--root", root, "--format", "json", "content/postmortems/unknown-tag.md"],
+        &[
+            "check",
+            "--root",
+            root,
+            "--format",
+            "json",
+            "content/postmortems/unknown-tag.md",
+        ],
         parent,
     );
-    assert_eq!(output.status.code(), Some(0), "the error is in another file");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the error is in another file"
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["errors"], 0);
     assert_eq!(report["warnings"], 1);
 
     // Relative to the current directory.
     let in_cwd = format!("{name}/content/postmortems/out-of-order.md");
-    let output = hindsight(&["check", "--root", name, "--format", "json", &in_cwd], parent);
+    let output = hindsight(
+        &["check", "--root", name, "--format", "json", &in_cwd],
+        parent,
+    );
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(report["errors"], 1);
     assert_eq!(report["warnings"], 0);
 
     // A directory covers the files under it.
-    let output = hindsight(&["check", "--format", "json", "content/postmortems"], archive.path());
+    let output = hindsight(
+        &["check", "--format", "json", "content/postmortems"],
+        archive.path(),
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    assert_eq!((report["errors"].clone(), report["warnings"].clone()), (1.into(), 1.into()));
+    assert_eq!(
+        (report["errors"].clone(), report["warnings"].clone()),
+        (1.into(), 1.into())
+    );
 }
 
 #[test]
@@ -180,7 +238,11 @@ fn a_file_that_does_not_exist_or_a_missing_root_exits_two() {
     let archive = fixture_archive();
     let output = hindsight(&["check", "content/postmortems/nope.md"], archive.path());
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("nope.md does not exist"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("nope.md does not exist"),
+        "{}",
+        stderr(&output)
+    );
     let output = hindsight(&["check", "--root", "no-such-dir"], archive.path());
     assert_eq!(output.status.code(), Some(2));
     let output = hindsight(&["check", "--format", "xml"], archive.path());
@@ -190,23 +252,42 @@ fn a_file_that_does_not_exist_or_a_missing_root_exits_two() {
 #[test]
 fn build_refuses_an_archive_with_rule_errors_and_shows_the_same_diagnostics() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/out-of-order.md", ERROR_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/out-of-order.md",
+        ERROR_DOC,
+    );
     let output = hindsight(&["build"], archive.path());
     assert_eq!(output.status.code(), Some(1));
     let text = stderr(&output);
     assert!(text.contains("error[E0011]"), "{text}");
-    assert!(text.contains("content/postmortems/out-of-order.md:9:12"), "{text}");
-    assert!(!archive.path().join("public").exists(), "nothing was written");
+    assert!(
+        text.contains("content/postmortems/out-of-order.md:9:12"),
+        "{text}"
+    );
+    assert!(
+        !archive.path().join("public").exists(),
+        "nothing was written"
+    );
 }
 
 #[test]
 fn build_goes_ahead_with_warnings_and_shows_them() {
     let archive = fixture_archive();
-    write(archive.path(), "content/postmortems/unknown-tag.md", WARNING_DOC);
+    write(
+        archive.path(),
+        "content/postmortems/unknown-tag.md",
+        WARNING_DOC,
+    );
     let output = hindsight(&["build"], archive.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).contains("warning[W0002]"));
-    assert!(archive.path().join("public/postmortems/unknown-tag/index.html").is_file());
+    assert!(
+        archive
+            .path()
+            .join("public/postmortems/unknown-tag/index.html")
+            .is_file()
+    );
 }
 
 #[test]
@@ -219,7 +300,11 @@ fn without_a_catalogue_or_tag_list_any_service_and_tag_is_fine() {
     );
     let output = hindsight(&["check"], archive.path());
     assert_eq!(output.status.code(), Some(0));
-    assert!(stderr(&output).contains("0 errors, 0 warnings"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 errors, 0 warnings"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -227,7 +312,10 @@ fn today_and_a_minute_ago_are_not_in_the_future() {
     let archive = fixture_archive();
     let now = chrono::Utc::now();
     let text = ERROR_DOC
-        .replace("date = 2020-05-02", &format!("date = {}", now.format("%Y-%m-%d")))
+        .replace(
+            "date = 2020-05-02",
+            &format!("date = {}", now.format("%Y-%m-%d")),
+        )
         .replace(
             "started = 2020-05-01T10:00:00Z\ndetected = 2020-05-01T09:00:00Z",
             &format!(
@@ -238,16 +326,31 @@ fn today_and_a_minute_ago_are_not_in_the_future() {
     write(archive.path(), "content/postmortems/just-now.md", &text);
     let output = hindsight(&["check"], archive.path());
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stderr(&output).contains("0 errors, 0 warnings"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("0 errors, 0 warnings"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn a_new_postmortem_and_premortem_check_with_warnings_at_most_in_the_example_archive() {
     let archive = tempfile::tempdir().unwrap();
-    std::fs::copy(manifest_dir().join("hindsight.toml"), archive.path().join("hindsight.toml"))
-        .unwrap();
+    std::fs::copy(
+        manifest_dir().join("hindsight.toml"),
+        archive.path().join("hindsight.toml"),
+    )
+    .unwrap();
     let output = hindsight(
-        &["new", "postmortem", "Checkout 502s after a canary", "--service", "checkout-api", "--severity", "sev1"],
+        &[
+            "new",
+            "postmortem",
+            "Checkout 502s after a canary",
+            "--service",
+            "checkout-api",
+            "--severity",
+            "sev1",
+        ],
         archive.path(),
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -255,22 +358,50 @@ fn a_new_postmortem_and_premortem_check_with_warnings_at_most_in_the_example_arc
     let today = chrono::Local::now().format("%Y-%m-%d");
     assert_eq!(
         written,
-        Path::new(".").join(format!("content/postmortems/{today}-checkout-502s-after-a-canary.md"))
+        Path::new(".").join(format!(
+            "content/postmortems/{today}-checkout-502s-after-a-canary.md"
+        ))
     );
     let text = std::fs::read_to_string(archive.path().join(&written)).unwrap();
     assert!(text.contains("title = \"Checkout 502s after a canary\""));
     assert!(text.contains("severity = \"sev1\""));
     assert!(text.contains("services = [\"checkout-api\"]"));
-    for section in ["## Summary", "## Impact", "## Root causes", "## Trigger", "## Resolution", "## Detection", "## Action items", "## Lessons learned", "## Timeline", "## Supporting information"] {
+    for section in [
+        "## Summary",
+        "## Impact",
+        "## Root causes",
+        "## Trigger",
+        "## Resolution",
+        "## Detection",
+        "## Action items",
+        "## Lessons learned",
+        "## Timeline",
+        "## Supporting information",
+    ] {
         assert!(text.contains(section), "{section} is in the template");
     }
-    for commented in ["# [[actions]]", "# owner =", "# kind =", "# due =", "# resolved =", "# [extra]"] {
+    for commented in [
+        "# [[actions]]",
+        "# owner =",
+        "# kind =",
+        "# due =",
+        "# resolved =",
+        "# [extra]",
+    ] {
         assert!(text.contains(commented), "{commented} is in the template");
     }
 
-    let output = hindsight(&["new", "premortem", "Black Friday readiness"], archive.path());
+    let output = hindsight(
+        &["new", "premortem", "Black Friday readiness"],
+        archive.path(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let text = std::fs::read_to_string(archive.path().join("content/premortems/black-friday-readiness.md")).unwrap();
+    let text = std::fs::read_to_string(
+        archive
+            .path()
+            .join("content/premortems/black-friday-readiness.md"),
+    )
+    .unwrap();
     assert!(text.contains("# [[risks]]") && text.contains("Assume the project has already failed"));
 
     let output = hindsight(&["check", "--format", "json"], archive.path());
@@ -295,7 +426,10 @@ fn new_never_overwrites_a_file() {
 #[test]
 fn new_refuses_a_severity_the_archive_does_not_have() {
     let archive = tempfile::tempdir().unwrap();
-    let output = hindsight(&["new", "postmortem", "X", "--severity", "sev9"], archive.path());
+    let output = hindsight(
+        &["new", "postmortem", "X", "--severity", "sev9"],
+        archive.path(),
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("`sev9` is not a severity"));
     assert!(!archive.path().join("content").exists());
@@ -309,7 +443,10 @@ fn an_archive_template_replaces_the_default_and_does_not_disturb_the_build() {
         "templates/new/postmortem.md",
         "+++\ntitle = {{ title_toml }}\ndate = {{ date }}\nseverity = \"{{ severity }}\"\nservices = {{ services_toml }}\nstatus = \"draft\"\n\n[incident]\nstarted = {{ now }}\n+++\n\n## Our own sections\n",
     );
-    let output = hindsight(&["new", "postmortem", "Ours", "--service", "api"], archive.path());
+    let output = hindsight(
+        &["new", "postmortem", "Ours", "--service", "api"],
+        archive.path(),
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let written = archive.path().join(stdout(&output).trim());
     let text = std::fs::read_to_string(written).unwrap();
@@ -320,7 +457,10 @@ fn an_archive_template_replaces_the_default_and_does_not_disturb_the_build() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let theme = hindsight::theme::load(archive.path(), None).unwrap_or_else(|_| panic!());
     assert!(
-        !theme.templates.get_template_names().any(|n| n.starts_with("new/")),
+        !theme
+            .templates
+            .get_template_names()
+            .any(|n| n.starts_with("new/")),
         "templates/new/ is for `hindsight new`, not a page template"
     );
 }
@@ -330,6 +470,9 @@ fn every_diagnostic_code_is_documented_in_the_table() {
     let docs = std::fs::read_to_string(manifest_dir().join("docs/diagnostics.md")).unwrap();
     for code in hindsight::diagnostic::Code::ALL {
         let row = format!("| {} | {} | ", code.code(), code.name());
-        assert!(docs.contains(&row), "docs/diagnostics.md has no row for {row}");
+        assert!(
+            docs.contains(&row),
+            "docs/diagnostics.md has no row for {row}"
+        );
     }
 }

@@ -76,7 +76,10 @@ fn every_bad_document_is_reported_with_its_code_file_and_line_and_nothing_else()
     let manifest = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
     let mut listed = Vec::new();
     let mut failures = String::new();
-    for row in manifest.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for row in manifest
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let columns: Vec<&str> = row.split('\t').collect();
         let (name, code, line) = (columns[0], columns[1], columns[2]);
         let line: usize = line.parse().unwrap();
@@ -108,7 +111,10 @@ fn every_bad_document_is_reported_with_its_code_file_and_line_and_nothing_else()
     on_disk.sort();
     listed.sort();
     assert_eq!(on_disk, listed, "every fixture is listed in expected.tsv");
-    assert!(listed.len() >= 40, "the corpus holds at least 40 bad documents");
+    assert!(
+        listed.len() >= 40,
+        "the corpus holds at least 40 bad documents"
+    );
 }
 
 #[test]

@@ -18,8 +18,7 @@ pub(super) fn check(found: &mut Found, config: &Config) {
     let severe = config
         .severity_rank(&postmortem.severity)
         .is_some_and(|rank| rank < SEVERE_LEVELS);
-    if severe && postmortem.status == PostmortemStatus::Published && postmortem.actions.is_empty()
-    {
+    if severe && postmortem.status == PostmortemStatus::Published && postmortem.actions.is_empty() {
         let label = config.severity_label(&postmortem.severity).to_string();
         found
             .at_key(
@@ -33,7 +32,11 @@ pub(super) fn check(found: &mut Found, config: &Config) {
         );
     }
     for (i, action) in postmortem.actions.iter().enumerate() {
-        if action.owner.as_deref().is_some_and(|o| !o.trim().is_empty()) {
+        if action
+            .owner
+            .as_deref()
+            .is_some_and(|o| !o.trim().is_empty())
+        {
             continue;
         }
         let index = i.to_string();

@@ -113,19 +113,20 @@ impl Phrases {
             match event {
                 Event::Start(Tag::CodeBlock(kind)) => {
                     // An ```internal fence holds prose for the internal edition.
-                    in_code = !matches!(kind, CodeBlockKind::Fenced(info) if info.trim() == "internal");
+                    in_code =
+                        !matches!(kind, CodeBlockKind::Fenced(info) if info.trim() == "internal");
                 }
                 Event::End(TagEnd::CodeBlock) => {
                     self.flush(&mut block, &mut occurrences);
                     in_code = false;
                 }
                 Event::Text(text) if !in_code => block.push(&text, range, source),
-                Event::SoftBreak | Event::HardBreak => block.push(" ", range.start..range.start, ""),
+                Event::SoftBreak | Event::HardBreak => {
+                    block.push(" ", range.start..range.start, "")
+                }
                 Event::Code(_) => block.push("\u{1}", range.start..range.start, ""),
                 Event::Start(tag) if !is_inline(&tag) => self.flush(&mut block, &mut occurrences),
-                Event::End(tag) if !is_inline_end(tag) => {
-                    self.flush(&mut block, &mut occurrences)
-                }
+                Event::End(tag) if !is_inline_end(tag) => self.flush(&mut block, &mut occurrences),
                 _ => {}
             }
         }
@@ -258,9 +259,15 @@ mod tests {
 
     #[test]
     fn phrases_match_whole_words_in_any_case() {
-        assert_eq!(whole_word_matches("It was Human  Error.", "human error"), vec![7..19]);
+        assert_eq!(
+            whole_word_matches("It was Human  Error.", "human error"),
+            vec![7..19]
+        );
         assert!(whole_word_matches("a blameless review", "blame").is_empty());
-        assert_eq!(whole_word_matches("blame, and blame", "blame"), vec![0..5, 11..16]);
+        assert_eq!(
+            whole_word_matches("blame, and blame", "blame"),
+            vec![0..5, 11..16]
+        );
         assert!(whole_word_matches("nonblame", "blame").is_empty());
     }
 

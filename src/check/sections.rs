@@ -17,8 +17,21 @@ use super::Found;
 /// Names that mean the same section. The first of each group is the SRE book's name; a
 /// required section matches every name of the group it belongs to.
 const SYNONYMS: &[&[&str]] = &[
-    &["summary", "executive summary", "overview", "tl;dr", "tldr", "abstract"],
-    &["impact", "customer impact", "user impact", "business impact", "effects"],
+    &[
+        "summary",
+        "executive summary",
+        "overview",
+        "tl;dr",
+        "tldr",
+        "abstract",
+    ],
+    &[
+        "impact",
+        "customer impact",
+        "user impact",
+        "business impact",
+        "effects",
+    ],
     &[
         "root causes",
         "root cause",
@@ -51,7 +64,12 @@ const SYNONYMS: &[&[&str]] = &[
         "next steps",
     ],
     &["lessons learned", "lessons", "learnings", "what we learned"],
-    &["timeline", "chronology", "sequence of events", "timeline of events"],
+    &[
+        "timeline",
+        "chronology",
+        "sequence of events",
+        "timeline of events",
+    ],
     &["supporting information", "appendix", "references"],
 ];
 
@@ -119,7 +137,9 @@ impl RequiredSections {
         let hint = format!(
             "add a heading for each, such as `## {first}`, with what belongs there; the sections each severity requires are `[check.required_sections]` in {CONFIG_FILE}"
         );
-        found.at_key(Code::MissingSection, &["severity"], message).hint = Some(hint);
+        found
+            .at_key(Code::MissingSection, &["severity"], message)
+            .hint = Some(hint);
     }
 }
 

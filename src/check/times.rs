@@ -4,8 +4,8 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::config::Config;
-use crate::document::PostmortemStatus;
 use crate::diagnostic::Code;
+use crate::document::PostmortemStatus;
 
 use super::Found;
 
