@@ -10,69 +10,90 @@ use crate::diagnostic::{Code, did_you_mean};
 use super::Found;
 
 pub(super) struct Catalogue<'a> {
-    /// Empty when the archive keeps no catalogue, which turns the service rule off.
-    services: Vec<&'a str>,
-    service_set: HashSet<&'a str>,
+    /// `None` when the archive keeps no catalogue, which turns the service rule off.
+    services: Option<Vocabulary<'a>>,
     /// `None` when `[check] tags` is not set, which turns the tag rule off.
-    tags: Option<(Vec<&'a str>, HashSet<&'a str>)>,
+    tags: Option<Vocabulary<'a>>,
+}
+
+/// The known names of one front-matter list, and how to report one that is not among them.
+struct Vocabulary<'a> {
+    key: &'static str,
+    /// One of the list's values: `service`.
+    noun: &'static str,
+    code: Code,
+    /// Where the names are kept, for the message: `the catalogue`.
+    kept_in: &'static str,
+    /// What to add to hindsight.toml for a new name.
+    how_to_add: fn(&str) -> String,
+    names: Vec<&'a str>,
+    set: HashSet<&'a str>,
+}
+
+impl<'a> Vocabulary<'a> {
+    fn check(&self, found: &mut Found, values: &[String]) {
+        for (i, value) in values.iter().enumerate() {
+            if self.set.contains(value.as_str()) {
+                continue;
+            }
+            let hint = match did_you_mean(value, self.names.iter().copied()) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => format!(
+                    "use a name from {} in {CONFIG_FILE}, or add {}",
+                    self.kept_in,
+                    (self.how_to_add)(value)
+                ),
+            };
+            let message = format!("the {} `{value}` is not in {}", self.noun, self.kept_in);
+            found
+                .at_key(self.code, &[self.key, &i.to_string()], message)
+                .hint = Some(hint);
+        }
+    }
 }
 
 impl<'a> Catalogue<'a> {
     pub(super) fn new(config: &'a Config) -> Self {
-        let services: Vec<&str> = config.services.keys().map(String::as_str).collect();
-        let tags = config.check.tags.as_ref().map(|tags| {
-            let list: Vec<&str> = tags.iter().map(String::as_str).collect();
-            let set = list.iter().copied().collect();
-            (list, set)
-        });
+        let vocabulary = |key, noun, code, kept_in, how_to_add, names: Vec<&'a str>| Vocabulary {
+            key,
+            noun,
+            code,
+            kept_in,
+            how_to_add,
+            set: names.iter().copied().collect(),
+            names,
+        };
         Catalogue {
-            service_set: services.iter().copied().collect(),
-            services,
-            tags,
+            services: (!config.services.is_empty()).then(|| {
+                vocabulary(
+                    "services",
+                    "service",
+                    Code::UnknownService,
+                    "the catalogue",
+                    |id| format!("`[services.{id}]`"),
+                    config.services.keys().map(String::as_str).collect(),
+                )
+            }),
+            tags: config.check.tags.as_ref().map(|tags| {
+                vocabulary(
+                    "tags",
+                    "tag",
+                    Code::UnknownTag,
+                    "`[check] tags`",
+                    |tag| format!("`{tag}` to that list"),
+                    tags.iter().map(String::as_str).collect(),
+                )
+            }),
         }
     }
 
     pub(super) fn check(&self, found: &mut Found) {
         let common = found.document.common();
-        if !self.services.is_empty() {
-            for (i, service) in common.services.iter().enumerate() {
-                if self.service_set.contains(service.as_str()) {
-                    continue;
-                }
-                let hint = match did_you_mean(service, self.services.iter().copied()) {
-                    Some(known) => format!("did you mean `{known}`?"),
-                    None => format!(
-                        "use a service id from the catalogue, or add `[services.{service}]` to {CONFIG_FILE}"
-                    ),
-                };
-                found
-                    .at_key(
-                        Code::UnknownService,
-                        &["services", &i.to_string()],
-                        format!("the service `{service}` is not in the catalogue"),
-                    )
-                    .hint = Some(hint);
-            }
+        if let Some(services) = &self.services {
+            services.check(found, common.services);
         }
-        if let Some((list, set)) = &self.tags {
-            for (i, tag) in common.tags.iter().enumerate() {
-                if set.contains(tag.as_str()) {
-                    continue;
-                }
-                let hint = match did_you_mean(tag, list.iter().copied()) {
-                    Some(known) => format!("did you mean `{known}`?"),
-                    None => format!(
-                        "use a tag from `[check] tags` in {CONFIG_FILE}, or add `{tag}` to that list"
-                    ),
-                };
-                found
-                    .at_key(
-                        Code::UnknownTag,
-                        &["tags", &i.to_string()],
-                        format!("the tag `{tag}` is not in `[check] tags`"),
-                    )
-                    .hint = Some(hint);
-            }
+        if let Some(tags) = &self.tags {
+            tags.check(found, common.tags);
         }
     }
 }
