@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::archive::LinkOptions;
 use crate::build::load_and_link;
+use crate::config::Edition;
 use crate::diagnostic::{Diagnostic, Format};
 use crate::load::LoadOptions;
 
@@ -31,9 +32,10 @@ pub fn run(args: Args) -> i32 {
             return EXIT_CANNOT_RUN;
         }
     };
+    // The internal edition holds everything, so internal-only text is checked too.
     let options = LoadOptions {
         root: args.root.clone(),
-        edition: None,
+        edition: Some(Edition::Internal),
         base_url: None,
         render_html: false,
     };
