@@ -22,6 +22,7 @@ fn load(source: &str, kind: Kind) {
             edition,
             unsafe_html: false,
             render_html: true,
+            highlights: None,
         };
         if let Err(diagnostic) = parse_document(path, kind, source, &context) {
             assert!(diagnostic.line <= source.lines().count() + 1);
