@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 
+use aho_corasick::AhoCorasick;
 use pulldown_cmark::{CodeBlockKind, Event, Parser, Tag, TagEnd};
 
 use crate::diagnostic::Code;
@@ -17,6 +18,8 @@ use super::Found;
 pub(super) struct Phrases {
     /// Lower case, with single spaces between words.
     phrases: Vec<String>,
+    /// Finds the first word of every phrase in one pass over a text, in any ASCII case.
+    first_words: Option<AhoCorasick>,
 }
 
 /// A phrase found: which one, and where in the file.
@@ -36,8 +39,15 @@ impl Phrases {
                     .to_ascii_lowercase()
             })
             .filter(|p| !p.is_empty())
-            .collect();
-        Phrases { phrases }
+            .collect::<Vec<String>>();
+        let first_words = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(phrases.iter().map(|p| p.split(' ').next().unwrap_or(p)))
+            .ok();
+        Phrases {
+            phrases,
+            first_words,
+        }
     }
 
     pub(super) fn check(&self, found: &mut Found) {
@@ -77,15 +87,20 @@ impl Phrases {
     }
 
     /// A cheap test on text already in memory, so that only documents that may hold a phrase
-    /// are read and parsed again to find where.
+    /// are read and parsed again to find where. (Where the phrase's first word occurs, the
+    /// rest is matched allowing any whitespace, so a phrase broken over lines is not missed.)
     fn may_occur(&self, found: &Found) -> bool {
+        let Some(first_words) = &self.first_words else {
+            return true;
+        };
         let common = found.document.common();
         [common.title, common.summary, &found.document.body.text]
             .iter()
             .any(|text| {
-                let text = text.to_ascii_lowercase();
-                let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                self.phrases.iter().any(|p| text.contains(p.as_str()))
+                first_words.find_overlapping_iter(*text).any(|hit| {
+                    let phrase = &self.phrases[hit.pattern().as_usize()];
+                    match_at(text.as_bytes(), hit.start(), phrase.as_bytes()).is_some()
+                })
             })
     }
 
