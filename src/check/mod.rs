@@ -4,13 +4,14 @@
 //! reports references that do not resolve. The rules here look at one loaded document at a
 //! time, with the archive's configuration: incident times in order and not in the future,
 //! services and tags known, the sections a severity requires, action items with owners, prompt
-//! publication, and blameless language. Error-level findings stop `build` exactly as load and
+//! publication, blameless language, and a Timeline section in order and in one zone. Error-level findings stop `build` exactly as load and
 //! link errors do, because [`crate::build::load_and_link`] runs these rules for every command.
 
 mod actions;
 mod blame;
 mod catalogue;
 mod sections;
+mod timeline;
 mod times;
 
 use std::cell::OnceCell;
@@ -67,6 +68,7 @@ impl<'a> Rules<'a> {
         self.sections.check(found);
         actions::check(found, self.config);
         self.blame.check(found);
+        timeline::check(found);
     }
 }
 
