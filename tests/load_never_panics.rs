@@ -23,6 +23,7 @@ fn load(source: &str, kind: Kind) {
             unsafe_html: false,
             render_html: true,
             highlights: None,
+            withheld_targets: None,
         };
         if let Err(diagnostic) = parse_document(path, kind, source, &context) {
             assert!(diagnostic.line <= source.lines().count() + 1);

@@ -32,8 +32,7 @@ pub(super) fn check(found: &mut Found) {
     if let [first, ..] = zones.as_slice()
         && zones.len() > 1
         && let Some(switch) = timeline.events.iter().find(|event| {
-            event.zone_source != timeline::ZoneSource::Incident
-                && event.zone.offset != first.offset
+            event.zone_source != timeline::ZoneSource::Incident && event.zone.offset != first.offset
         })
     {
         let labels: Vec<&str> = zones.iter().map(|z| z.label.as_str()).collect();
