@@ -6,8 +6,8 @@
 //! posting list contributes at most [`NEIGHBOURS`] postmortems, the ones nearest in time to
 //! the one at hand. Work is then about N × features × NEIGHBOURS, linear in N.
 
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
@@ -34,6 +34,42 @@ const TERM_WEIGHT: f64 = 1.0;
 /// A feature a postmortem has: a service, a tag or a word, hashed to keep the index small.
 type Feature = u64;
 
+/// Maps keyed by values that are already hashes (features) or small integers (ranks): one
+/// multiplication spreads them, where SipHash would spend most of the scoring time.
+type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<SpreadHasher>>;
+
+#[derive(Default)]
+struct SpreadHasher(u64);
+
+impl Hasher for SpreadHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = fnv(self.0, bytes);
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0 ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+}
+
+/// FNV-1a, continuing from `state`.
+fn fnv(state: u64, bytes: &[u8]) -> u64 {
+    let mut hash = if state == 0 {
+        0xcbf2_9ce4_8422_2325
+    } else {
+        state
+    };
+    for byte in bytes {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
 /// The suggestions of every document (empty for premortems), best first.
 pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
     let postmortems = &archive.postmortems;
@@ -47,13 +83,13 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
     // Pass 1: in how many postmortems each word occurs.
     let word_frequency: HashMap<u64, u32> = postmortems
         .par_iter()
-        .fold(HashMap::new, |mut df: HashMap<u64, u32>, &id| {
+        .fold(HashMap::default, |mut df: HashMap<u64, u32>, &id| {
             for word in unique_words(&documents[id]) {
                 *df.entry(word).or_default() += 1;
             }
             df
         })
-        .reduce(HashMap::new, merge_counts);
+        .reduce(HashMap::default, merge_counts);
 
     // Pass 2: each postmortem's features with their weights.
     let idf = |df: u32| (1.0 + count as f64 / f64::from(df.max(1))).ln();
@@ -64,7 +100,7 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
 
     // The inverted index; posting lists follow `postmortems` (newest first), so a position
     // in a list is a position in time.
-    let mut postings: HashMap<Feature, Vec<usize>> = HashMap::new();
+    let mut postings: HashMap<Feature, Vec<usize>> = HashMap::default();
     for (rank, doc_features) in features.iter().enumerate() {
         for (feature, _) in doc_features {
             postings.entry(*feature).or_default().push(rank);
@@ -76,7 +112,7 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
         .into_par_iter()
         .map(|rank| {
             let id = postmortems[rank];
-            let mut scores: HashMap<usize, f64> = HashMap::new();
+            let mut scores: HashMap<usize, f64> = HashMap::default();
             for (feature, weight) in &features[rank] {
                 let Some(list) = postings.get(feature) else {
                     continue;
@@ -94,12 +130,16 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
                 })
                 .collect();
             // Highest score first; among equals, nearest in time, then the archive's order.
-            best.sort_by(|a, b| {
+            let order = |a: &(usize, f64), b: &(usize, f64)| {
                 b.1.total_cmp(&a.1)
                     .then_with(|| a.0.abs_diff(rank).cmp(&b.0.abs_diff(rank)))
                     .then_with(|| a.0.cmp(&b.0))
-            });
-            best.truncate(MAX_SUGGESTIONS);
+            };
+            if best.len() > MAX_SUGGESTIONS {
+                best.select_nth_unstable_by(MAX_SUGGESTIONS, order);
+                best.truncate(MAX_SUGGESTIONS);
+            }
+            best.sort_by(order);
             best.into_iter()
                 .map(|(other, _)| postmortems[other])
                 .collect()
@@ -157,10 +197,8 @@ fn features_of(
     features.sort_by_key(|f| f.0);
     features.dedup_by_key(|f| f.0);
 
-    let mut term_counts: HashMap<u64, u32> = HashMap::new();
-    for word in words(d) {
-        *term_counts.entry(word).or_default() += 1;
-    }
+    let mut term_counts: HashMap<u64, u32> = HashMap::default();
+    for_each_word(d, |word| *term_counts.entry(word).or_default() += 1);
     // Words in one postmortem only can match nothing; words in over a tenth of them are
     // the archive's vocabulary, not this incident's.
     let common_limit = (count / 10).max(2) as u32;
@@ -181,33 +219,82 @@ fn features_of(
 }
 
 fn unique_words(d: &Document) -> Vec<u64> {
-    let mut words: Vec<u64> = words(d).collect();
+    let mut words: Vec<u64> = Vec::new();
+    for_each_word(d, |word| words.push(word));
     words.sort_unstable();
     words.dedup();
     words
 }
 
-/// The words of a postmortem's title, summary and opening text: lower-cased, four letters
-/// or more, not a stop word, hashed.
-fn words(d: &Document) -> impl Iterator<Item = u64> + '_ {
+/// Calls `f` with each word of a postmortem's title, summary and opening text: lower-cased,
+/// four letters or more, not all digits, not a stop word, hashed. One buffer serves every
+/// word: this loop is most of the cost of suggestions.
+fn for_each_word(d: &Document, f: impl FnMut(u64)) {
     let common = d.common();
     let text = &d.body.text;
     let mut end = text.len().min(TEXT_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    [common.title, common.summary, &text[..end]]
-        .into_iter()
-        .flat_map(|part| part.split(|c: char| !c.is_alphanumeric()))
-        .filter(|w| w.chars().count() >= 4 && !w.chars().all(|c| c.is_ascii_digit()))
-        .map(str::to_lowercase)
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-        .map(|w| hash_of(b'w', &w))
+    for_each_word_in(&[common.title, common.summary, &text[..end]], f);
+}
+
+fn for_each_word_in(parts: &[&str], mut f: impl FnMut(u64)) {
+    let stop_words = stop_word_hashes();
+    let mut word = String::with_capacity(32);
+    for part in parts {
+        // Words are runs of ASCII letters and digits and of any non-ASCII characters (so
+        // accented words stay whole). Scanning bytes keeps the ASCII majority off the
+        // Unicode paths.
+        let bytes = part.as_bytes();
+        let mut start = 0;
+        while start < bytes.len() {
+            let is_word = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80;
+            let Some(offset) = bytes[start..].iter().position(is_word) else {
+                break;
+            };
+            let from = start + offset;
+            let to = bytes[from..]
+                .iter()
+                .position(|b| !is_word(b))
+                .map_or(bytes.len(), |n| from + n);
+            start = to;
+            // Both ends sit on ASCII bytes or the ends of the text: char boundaries.
+            let raw = &part[from..to];
+            if raw.len() < 4 || raw.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            word.clear();
+            if raw.is_ascii() {
+                word.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+            } else {
+                word.extend(raw.chars().flat_map(char::to_lowercase));
+                if word.chars().count() < 4 {
+                    continue;
+                }
+            }
+            let hash = hash_of(b'w', &word);
+            if stop_words.binary_search(&hash).is_err() {
+                f(hash);
+            }
+        }
+    }
+}
+
+/// The hashes of [`STOP_WORDS`], sorted: checking a word's hash is cheaper than its text.
+fn stop_word_hashes() -> &'static [u64] {
+    static HASHES: std::sync::OnceLock<Vec<u64>> = std::sync::OnceLock::new();
+    HASHES.get_or_init(|| {
+        let mut hashes: Vec<u64> = STOP_WORDS.iter().map(|w| hash_of(b'w', w)).collect();
+        hashes.sort_unstable();
+        hashes
+    })
 }
 
 /// Words too common in postmortems to say what one is about.
 const STOP_WORDS: &[&str] = &[
     "about",
+    "action",
     "after",
     "again",
     "also",
@@ -217,7 +304,10 @@ const STOP_WORDS: &[&str] = &[
     "being",
     "both",
     "but",
+    "cause",
+    "causes",
     "could",
+    "detection",
     "does",
     "down",
     "during",
@@ -227,19 +317,32 @@ const STOP_WORDS: &[&str] = &[
     "have",
     "having",
     "here",
+    "hours",
+    "impact",
+    "incident",
+    "information",
     "into",
+    "items",
     "just",
+    "learned",
+    "lessons",
     "like",
+    "lucky",
+    "minutes",
     "more",
     "most",
     "much",
     "only",
     "other",
     "over",
+    "resolution",
+    "root",
     "same",
     "should",
     "some",
     "such",
+    "summary",
+    "supporting",
     "than",
     "that",
     "their",
@@ -252,9 +355,13 @@ const STOP_WORDS: &[&str] = &[
     "those",
     "through",
     "time",
+    "timeline",
+    "trigger",
     "under",
     "until",
     "very",
+    "well",
+    "went",
     "were",
     "what",
     "when",
@@ -264,41 +371,29 @@ const STOP_WORDS: &[&str] = &[
     "will",
     "with",
     "would",
-    "your",
-    "incident",
-    "impact",
-    "summary",
-    "timeline",
-    "action",
-    "items",
-    "root",
-    "cause",
-    "causes",
-    "lessons",
-    "learned",
-    "went",
-    "well",
     "wrong",
-    "lucky",
-    "resolution",
-    "detection",
-    "trigger",
-    "supporting",
-    "information",
-    "minutes",
-    "hours",
+    "your",
 ];
 
 fn hash_of(kind: u8, value: &str) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    kind.hash(&mut hasher);
-    value.hash(&mut hasher);
-    hasher.finish()
+    fnv(fnv(0, &[kind]), value.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_lower_cased_and_stop_words_dropped() {
+        let mut seen = Vec::new();
+        let text = "Disk FULL on the Ürünler node (2024); timeline 1234 db";
+        let expected: Vec<u64> = ["disk", "full", "ürünler", "node"]
+            .iter()
+            .map(|w| hash_of(b'w', w))
+            .collect();
+        for_each_word_in(&[text], |h| seen.push(h));
+        assert_eq!(seen, expected);
+    }
 
     #[test]
     fn nearest_takes_a_window_around_the_position() {

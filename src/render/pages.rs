@@ -22,6 +22,7 @@ pub enum PageKind {
     Tag(String),
     Stats,
     Actions,
+    ClosedActions,
     NotFound,
 }
 
@@ -35,6 +36,7 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
         PageKind::Tags,
         PageKind::Stats,
         PageKind::Actions,
+        PageKind::ClosedActions,
         PageKind::NotFound,
     ];
     pages.extend(
@@ -61,7 +63,8 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Tags => tags(views),
         PageKind::Tag(tag) => tag_page(views, tag),
         PageKind::Stats => super::stats::page(views),
-        PageKind::Actions => super::actions::page(views),
+        PageKind::Actions => super::actions::page(views, false),
+        PageKind::ClosedActions => super::actions::page(views, true),
         PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
     }
 }

@@ -169,8 +169,9 @@ fn view(timeline: &Timeline, incident: &Incident, written_html: String) -> Timel
         })
         .collect();
     TimelineView {
-        // The section's own note ("All times in UTC.") already says it when it declares one.
-        zone_note: if single_zone && timeline.declared_zone.is_none() {
+        // Said even when the section has its own note: a table's `Time (UTC)` header is
+        // folded away with the table.
+        zone_note: if single_zone {
             format!("Times in {zone_label}.")
         } else {
             String::new()
