@@ -21,6 +21,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod related;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod timeline;
 pub mod write;
