@@ -93,6 +93,10 @@ CHANGE_FILE=$(find "$CORPUS/content/postmortems" -name '*.md' | sort | awk -v n=
     xargs grep -l '^status = "published"' 2>/dev/null | head -n 1)
 [ -n "$CHANGE_FILE" ] || CHANGE_FILE=$(find "$CORPUS/content/postmortems" -name '*.md' | sort | head -n 1)
 CHANGE_BACKUP=$BENCH_DIR/change-backup.md
+# an earlier run that was killed may have left its edit behind
+if grep -q 'Edited by benches/run.sh' "$CHANGE_FILE" && [ -f "$CHANGE_BACKUP" ]; then
+    cp -p "$CHANGE_BACKUP" "$CHANGE_FILE"
+fi
 cp -p "$CHANGE_FILE" "$CHANGE_BACKUP"
 restore() { [ -f "$CHANGE_BACKUP" ] && cp -p "$CHANGE_BACKUP" "$CHANGE_FILE"; }
 trap restore EXIT

@@ -60,6 +60,9 @@ pub struct Archive {
     pub timelines: Vec<Option<crate::timeline::Timeline>>,
     /// Up to five similar postmortems suggested for each postmortem, best first.
     pub suggested: Vec<Vec<DocId>>,
+    /// The loaded documents this build leaves out (drafts, internal documents in the public
+    /// edition). No page shows them; `serve` takes them back for its next rebuild.
+    pub excluded: Vec<Document>,
     by_slug: HashMap<(Kind, String), DocId>,
 }
 
@@ -108,13 +111,13 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     });
 
     let edition = loaded.edition;
-    let mut documents: Vec<Document> = loaded
+    let (mut documents, excluded): (Vec<Document>, Vec<Document>) = loaded
         .documents
         .into_iter()
         .map(|d| d.document)
-        .filter(|d| !(edition == Edition::Public && d.is_internal()))
-        .filter(|d| options.drafts || !d.is_draft())
-        .collect();
+        .partition(|d| {
+            !(edition == Edition::Public && d.is_internal()) && (options.drafts || !d.is_draft())
+        });
     documents.sort_by(|a, b| b.date().cmp(&a.date()).then_with(|| a.slug.cmp(&b.slug)));
     let mut by_slug = HashMap::with_capacity(documents.len());
     for (id, d) in documents.iter().enumerate() {
@@ -144,6 +147,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         by_slug,
         config: loaded.config,
         documents,
+        excluded,
     };
     index(&mut archive);
     // What the archive learns across documents, once the indexes are in place.

@@ -224,6 +224,25 @@ pub fn render_human<'a>(
     out
 }
 
+/// [`render_human`] with each file's text read from the archive at `root`.
+pub fn render_human_from(root: &Path, diagnostics: &[Diagnostic], color: bool) -> String {
+    let sources: std::collections::HashMap<&Path, String> = diagnostics
+        .iter()
+        .filter_map(|d| {
+            let text = std::fs::read(root.join(&d.file)).ok()?;
+            Some((
+                d.file.as_path(),
+                String::from_utf8_lossy(&text).into_owned(),
+            ))
+        })
+        .collect();
+    render_human(
+        diagnostics,
+        |path| sources.get(path).map(String::as_str),
+        color,
+    )
+}
+
 /// Renders diagnostics as GitHub Actions workflow commands, shown inline on a pull request.
 pub fn render_github(diagnostics: &[Diagnostic]) -> String {
     let mut out = String::new();

@@ -23,6 +23,7 @@ pub mod metrics;
 pub mod new;
 pub mod related;
 pub mod render;
+pub mod serve;
 pub mod theme;
 pub mod timeline;
 pub mod write;

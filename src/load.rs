@@ -42,7 +42,7 @@ pub struct Loaded {
 }
 
 /// A document together with the front matter text, kept to point diagnostics at its keys.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct LoadedDocument {
     pub document: Document,
     pub front_matter: FrontMatter,
@@ -96,30 +96,19 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
         return Err(format!("{} is not a directory", root.display()));
     }
     let mut diagnostics = Vec::new();
-    let mut config = load_config(root, &mut diagnostics);
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.clone();
-    }
-    let edition = options.edition.unwrap_or(config.edition);
-    let base_path = config.base_path();
+    let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
     let highlights = options.render_html.then(|| HighlightCache::open(root));
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
-        load_document(
+        let context = FileContext {
             root,
-            path,
-            kind,
-            &config,
-            &markdown::Context {
-                path,
-                base_path: &base_path,
-                edition,
-                unsafe_html: config.markdown.unsafe_html,
-                render_html: options.render_html,
-                highlights: highlights.as_ref(),
-                withheld_targets,
-            },
-        )
+            config: &config,
+            edition,
+            render_html: options.render_html,
+            highlights: highlights.as_ref(),
+            withheld_targets,
+        };
+        load_file(&context, path, kind)
     };
     let results: Vec<Result<LoadedDocument, Diagnostic>> = files
         .par_iter()
@@ -182,6 +171,50 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     })
 }
 
+/// The configuration with the command line's overrides applied, and the edition to build.
+pub fn load_settings(
+    options: &LoadOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (Config, Edition) {
+    let mut config = load_config(&options.root, diagnostics);
+    if let Some(base_url) = &options.base_url {
+        config.base_url = base_url.clone();
+    }
+    let edition = options.edition.unwrap_or(config.edition);
+    (config, edition)
+}
+
+/// What loading one file needs besides its path: the archive's settings for this build.
+pub struct FileContext<'a> {
+    pub root: &'a Path,
+    pub config: &'a Config,
+    pub edition: Edition,
+    pub render_html: bool,
+    pub highlights: Option<&'a HighlightCache>,
+    /// Content files this edition leaves out: links to them are not emitted.
+    pub withheld_targets: Option<&'a HashSet<PathBuf>>,
+}
+
+/// Loads one content file: what [`load`] does for each file, and what `serve` repeats for
+/// each file that changed.
+pub fn load_file(
+    context: &FileContext,
+    path: &Path,
+    kind: Kind,
+) -> Result<LoadedDocument, Diagnostic> {
+    let base_path = context.config.base_path();
+    let markdown_context = markdown::Context {
+        path,
+        base_path: &base_path,
+        edition: context.edition,
+        unsafe_html: context.config.markdown.unsafe_html,
+        render_html: context.render_html,
+        highlights: context.highlights,
+        withheld_targets: context.withheld_targets,
+    };
+    load_document(context.root, path, kind, context.config, &markdown_context)
+}
+
 /// Reads `hindsight.toml`; a missing file means every default.
 pub fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
     let path = root.join(CONFIG_FILE);
@@ -236,7 +269,7 @@ const CONFIG_KEYS: &[&str] = &[
 ///
 /// Symbolic links are not followed, so a link cannot pull in a file from outside the archive
 /// or loop; each one to a document or a directory is reported.
-fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, PathBuf)> {
+pub fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kind, PathBuf)> {
     let mut files = Vec::new();
     for kind in [Kind::Postmortem, Kind::Premortem] {
         let dir = Path::new("content").join(kind.dir());

@@ -3,14 +3,14 @@
 mod build;
 mod check;
 mod new;
+mod serve;
 
-use std::collections::HashMap;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
-use crate::diagnostic::{Diagnostic, Format, render_github, render_human, render_json};
+use crate::diagnostic::{Diagnostic, Format, render_github, render_human_from, render_json};
 
 /// Exit code: everything went well (warnings allowed).
 pub const EXIT_OK: i32 = 0;
@@ -38,6 +38,8 @@ enum Command {
     Check(check::Args),
     /// Start a new postmortem or premortem from a template.
     New(new::Args),
+    /// Preview the archive in a browser, rebuilt and reloaded as you edit.
+    Serve(serve::Args),
 }
 
 /// Runs the command line and returns the process exit code.
@@ -58,27 +60,14 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::New(args) => new::run(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 
 /// Prints diagnostics to standard error in the chosen format.
 pub fn print_diagnostics(root: &Path, diagnostics: &[Diagnostic], format: Format) {
     let text = match format {
-        Format::Human => {
-            let sources: HashMap<PathBuf, String> = diagnostics
-                .iter()
-                .map(|d| d.file.clone())
-                .filter_map(|f| {
-                    let text = std::fs::read(root.join(&f)).ok()?;
-                    Some((f, String::from_utf8_lossy(&text).into_owned()))
-                })
-                .collect();
-            render_human(
-                diagnostics,
-                |path| sources.get(path).map(String::as_str),
-                std::io::stderr().is_terminal(),
-            )
-        }
+        Format::Human => render_human_from(root, diagnostics, std::io::stderr().is_terminal()),
         Format::Github => render_github(diagnostics),
         Format::Json => render_json(diagnostics),
     };

@@ -21,6 +21,8 @@ use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
 
+pub use pages::{PageKind, all as all_pages};
+
 /// The generated site: output path (relative, `/`-separated) to content.
 #[derive(Debug, Default)]
 pub struct Site {
@@ -64,49 +66,83 @@ pub fn output_path(site_path: &str) -> PathBuf {
 /// Renders every page, asset and data file of the site.
 pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
     let views = Views::new(archive);
+    let pages = render_pages(&views, theme, &pages::all(archive))?;
+    let page_paths: Vec<String> = pages.iter().map(|page| page.path.clone()).collect();
+    let mut site = Site::default();
+    site.files.extend(render_files(&views, theme, &page_paths));
+    site.files
+        .extend(pages.into_iter().map(|page| (page.output, page.html)));
+    Ok(site)
+}
+
+/// A page rendered to HTML.
+pub struct RenderedPage {
+    /// The site path, such as `/postmortems/x/`.
+    pub path: String,
+    /// The file it is written to, such as `postmortems/x/index.html`.
+    pub output: PathBuf,
+    pub html: Vec<u8>,
+}
+
+/// Renders the given pages, in parallel.
+///
+/// `serve` calls this with only the pages an edit can change, so one render loop serves both
+/// the full build and the incremental one.
+pub fn render_pages(
+    views: &Views,
+    theme: &Theme,
+    kinds: &[PageKind],
+) -> Result<Vec<RenderedPage>, Diagnostic> {
     let site_view = tera::Context::from_serialize(serde_json::json!({ "site": views.site() }))
         .map_err(|e| template_error(&e))?;
-    let rendered: Vec<(String, PathBuf, Vec<u8>)> = pages::all(archive)
-        .into_par_iter()
+    kinds
+        .par_iter()
         .map(|kind| {
-            let mut page = pages::build(&kind, &views);
+            let mut page = pages::build(kind, views);
             page.context.extend(site_view.clone());
             page.context.insert("page_path", &page.path);
             theme
                 .templates
                 .render(page.template, &page.context)
-                .map(|html| (page.path.clone(), page.output_path(), html.into_bytes()))
+                .map(|html| RenderedPage {
+                    output: page.output_path(),
+                    path: page.path.clone(),
+                    html: html.into_bytes(),
+                })
                 .map_err(|e| {
                     let mut d = template_error(&e);
                     d.message = format!("rendering {}: {}", page.path, d.message);
                     d
                 })
         })
-        .collect::<Result<_, _>>()?;
+        .collect()
+}
 
-    let mut site = Site::default();
-    for (path, bytes) in &theme.assets {
-        site.files.insert(path.clone(), bytes.clone());
-    }
-    site.files.insert(
+/// Every output that is not a page: the theme's static files, the highlighting stylesheet,
+/// the feeds, the JSON data and the sitemap (of `page_paths`, the site path of every page).
+///
+/// `serve` makes all of these on every rebuild, so a site-wide output belongs here, not in
+/// [`render`].
+pub fn render_files(
+    views: &Views,
+    theme: &Theme,
+    page_paths: &[String],
+) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = theme.assets.clone();
+    files.push((
         PathBuf::from("highlight.css"),
         crate::markdown::highlight_css().into_bytes(),
-    );
-    let page_paths: Vec<String> = rendered
+    ));
+    files.extend(feeds::all(views));
+    files.extend(data::all(views));
+    let directories: Vec<String> = page_paths
         .iter()
-        .map(|(path, _, _)| path.clone())
         .filter(|path| path.ends_with('/'))
+        .cloned()
         .collect();
-    site.files.extend(
-        rendered
-            .into_iter()
-            .map(|(_, output, bytes)| (output, bytes)),
-    );
-    site.files.extend(feeds::all(&views));
-    site.files.extend(data::all(&views));
-    site.files.insert(
+    files.push((
         PathBuf::from("sitemap.xml"),
-        feeds::sitemap(&views, &page_paths),
-    );
-    Ok(site)
+        feeds::sitemap(views, &directories),
+    ));
+    files
 }

@@ -10,6 +10,7 @@ use super::views::{
 use crate::archive::{Archive, DocId, Listing};
 
 /// Every page the site has.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageKind {
     Home,
     Postmortems,

@@ -2,6 +2,7 @@
 //! templates only lay out (logic in templates is what makes theme rendering slow).
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
@@ -73,9 +74,10 @@ impl<'a> Views<'a> {
             base,
             summaries: Vec::new(),
         };
+        // Every render makes all of them (serve's small rebuilds too): in parallel.
         views.summaries = archive
             .documents
-            .iter()
+            .par_iter()
             .map(|d| views.make_summary(d))
             .collect();
         views

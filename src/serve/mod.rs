@@ -1,0 +1,177 @@
+//! `serve`: the build pipeline with a cache and an HTTP front, for previewing while writing.
+//!
+//! ```text
+//! watch (notify) --Changes--> Preview (load/link/render, incremental) --Files--> Live --> http
+//! ```
+//!
+//! The site is built in memory and served from there: nothing is written to the archive or to
+//! a temporary folder (so there is nothing to clean up on Ctrl-C), and a request can only name
+//! a file of the site. Drafts are included. While the archive has errors the last good site
+//! stays up, with the errors shown over each page and in the terminal.
+
+mod http;
+mod live;
+mod preview;
+mod watch;
+
+use std::io::{IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::config::Edition;
+use crate::diagnostic::{Diagnostic, render_human_from};
+use crate::load::LoadOptions;
+use live::Live;
+
+pub use http::site_path;
+pub use preview::{Changes, Files, Preview, Rebuild};
+
+/// What `hindsight serve` was asked for.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// The first port tried; 0 lets the system choose.
+    pub port: u16,
+    pub edition: Option<Edition>,
+}
+
+/// How many ports after the asked one are tried when it is taken.
+const PORT_ATTEMPTS: u16 = 50;
+
+/// Builds and serves the archive until Ctrl-C; `Err` when it cannot start.
+pub fn serve(options: &ServeOptions) -> Result<(), String> {
+    let (stop_sender, stop) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_sender.send(());
+    })
+    .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+
+    let listener = bind(options.bind, options.port)?;
+    let address = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the server's address: {e}"))?;
+    let url = format!("http://{address}");
+    let mut preview = Preview::new(LoadOptions {
+        root: options.root.clone(),
+        edition: options.edition,
+        // Links must lead to this server, whatever base_url the archive deploys to.
+        base_url: Some(url.clone()),
+        render_html: true,
+    })?;
+    // Watch before the first build, so that an edit made during it is not missed.
+    let mut watcher = watch::SourceWatcher::new(&options.root)?;
+
+    let live = Arc::new(Live::new());
+    {
+        let live = Arc::clone(&live);
+        std::thread::spawn(move || http::run(listener, live));
+    }
+    let mut reporter = Reporter::new(options.root.clone());
+    let started = Instant::now();
+    if let Some(rebuild) = preview.rebuild(Changes::everything()) {
+        reporter.publish(&live, rebuild, started);
+    }
+    println!(
+        "serving {} at {url}/ (Ctrl-C to stop)",
+        options.root.display()
+    );
+    let _ = std::io::stdout().flush();
+
+    std::thread::spawn(move || {
+        while let Some(changes) = watcher.next_changes() {
+            let started = Instant::now();
+            if let Some(rebuild) = preview.rebuild(changes) {
+                reporter.publish(&live, rebuild, started);
+            }
+        }
+    });
+    // Nothing to tidy up: the site lives in memory, and the threads end with the process.
+    let _ = stop.recv();
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Binds `port`, or the next free one after it.
+fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, String> {
+    let attempts = if port == 0 { 1 } else { PORT_ATTEMPTS };
+    let mut last_error = None;
+    for candidate in (0..attempts).filter_map(|i| port.checked_add(i)) {
+        match TcpListener::bind(SocketAddr::new(ip, candidate)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(match last_error {
+        Some(error) => format!(
+            "cannot listen on {ip} at port {port} or the {} after it: {error}",
+            attempts - 1
+        ),
+        None => format!("no port is free from {port}"),
+    })
+}
+
+/// Tells the terminal and the open pages what each rebuild did.
+struct Reporter {
+    root: PathBuf,
+    /// The diagnostics last printed, so an unchanged list is not printed again.
+    printed: Vec<Diagnostic>,
+}
+
+impl Reporter {
+    fn new(root: PathBuf) -> Reporter {
+        Reporter {
+            root,
+            printed: Vec::new(),
+        }
+    }
+
+    fn publish(&mut self, live: &Live, rebuild: Rebuild, started: Instant) {
+        if rebuild.diagnostics != self.printed {
+            let color = std::io::stderr().is_terminal();
+            eprint!(
+                "{}",
+                render_human_from(&self.root, &rebuild.diagnostics, color)
+            );
+            self.printed = rebuild.diagnostics.clone();
+        }
+        let elapsed = started.elapsed().as_millis();
+        let errors = rebuild.has_errors().then(|| {
+            let errors: Vec<Diagnostic> = rebuild
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .cloned()
+                .collect();
+            live::Errors {
+                count: errors.len(),
+                text: render_human_from(&self.root, &errors, false),
+            }
+        });
+        match &errors {
+            Some(errors) => eprintln!(
+                "{} error{} ({elapsed} ms): still serving the last good build",
+                errors.count,
+                if errors.count == 1 { "" } else { "s" }
+            ),
+            None => {
+                let phases: Vec<String> = rebuild
+                    .phases
+                    .iter()
+                    .map(|(name, time)| format!("{name} {}", time.as_millis()))
+                    .collect();
+                eprintln!(
+                    "rebuilt in {elapsed} ms: {} file{} read, {} page{} rendered ({} ms)",
+                    rebuild.loaded,
+                    if rebuild.loaded == 1 { "" } else { "s" },
+                    rebuild.rendered,
+                    if rebuild.rendered == 1 { "" } else { "s" },
+                    phases.join(", "),
+                )
+            }
+        }
+        live.publish(rebuild.files, errors);
+    }
+}

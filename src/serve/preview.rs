@@ -1,0 +1,719 @@
+//! The incremental build behind `serve`: the same load → link → render phases as `build`,
+//! with what each phase produced kept in memory between rebuilds.
+//!
+//! - load: each content file's result is kept, keyed by its path, modification time and
+//!   length; a rebuild re-reads only the files whose stamp changed.
+//! - link: always redone over every document (it is cheap: indexes and backlinks).
+//! - render: a document's page is rendered again only when it, or a document it shows
+//!   (related postmortems, realized premortems, the postmortems that realized a premortem),
+//!   changed since the last good site; every other page (listings, indexes, the 404 page) and
+//!   every non-page file is rendered on each rebuild, since almost any edit shows in them.
+//!
+//! A rebuild whose archive has errors keeps the last good site; the edits it saw stay pending
+//! until a rebuild succeeds, so a fix re-renders everything touched in between.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::archive::{self, Archive, DocId, LinkOptions};
+use crate::cache::HighlightCache;
+use crate::config::{Config, Edition};
+use crate::diagnostic::Diagnostic;
+use crate::document::{Document, Kind};
+use crate::load::{self, FrontMatter, LoadOptions, Loaded, LoadedDocument};
+use crate::render::views::Views;
+use crate::render::{self, PageKind};
+use crate::theme::{self, Theme};
+
+/// The files of the site as served: output path to content, shared between the server's
+/// threads and the next rebuild (which reuses the pages that did not change).
+pub type Files = HashMap<PathBuf, Arc<Vec<u8>>>;
+
+/// What changed on disk since the last rebuild, by the kind of work it calls for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// `hindsight.toml`: every file is loaded again, since Markdown output depends on it.
+    pub config: bool,
+    /// `templates/`, `themes/` or `static/`: the theme is loaded again and every page rendered.
+    pub theme: bool,
+    /// Content files (relative to the root) that were written, created or removed.
+    pub content_files: BTreeSet<PathBuf>,
+    /// Something under `content/` that is not one file (a folder moved, an event lost): the
+    /// content files are listed and stamped again.
+    pub rescan: bool,
+}
+
+impl Changes {
+    /// Everything, as for the first build.
+    pub fn everything() -> Changes {
+        Changes {
+            config: true,
+            theme: true,
+            content_files: BTreeSet::new(),
+            rescan: true,
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.config || self.theme || self.rescan || !self.content_files.is_empty()
+    }
+
+    /// Adds the kind of change a path (relative to the archive `root`) stands for.
+    pub fn add(&mut self, root: &Path, relative: &Path) {
+        let mut components = relative.components();
+        let first = components.next().map(|c| c.as_os_str().to_string_lossy());
+        match first.as_deref() {
+            Some(crate::config::CONFIG_FILE) if components.next().is_none() => self.config = true,
+            Some("templates" | "themes" | "static") => self.theme = true,
+            Some("content") => {
+                let is_markdown = relative.extension().is_some_and(|e| e == "md");
+                let metadata = std::fs::symlink_metadata(root.join(relative));
+                match metadata {
+                    Ok(meta) if meta.is_file() && is_markdown => {
+                        self.content_files.insert(relative.to_path_buf());
+                    }
+                    Err(_) if is_markdown => {
+                        self.content_files.insert(relative.to_path_buf());
+                    }
+                    // Another kind of file (an editor's swap file) is not content.
+                    Ok(meta) if meta.is_file() => {}
+                    // A folder or a link, or something gone that may have been a folder.
+                    _ => self.rescan = true,
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// When a file was last changed, as far as the cache can tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    modified: Option<SystemTime>,
+    len: u64,
+}
+
+impl Stamp {
+    fn of(path: &Path) -> Option<Stamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+        })
+    }
+}
+
+/// One content file's load result, with the stamp of the file it was read from.
+struct CachedFile {
+    stamp: Option<Stamp>,
+    result: Result<Parsed, Diagnostic>,
+    /// What the Markdown pass found in the body (reported on every rebuild).
+    notes: Vec<Diagnostic>,
+}
+
+/// A document that loaded. The document itself is lent to the archive during a rebuild and
+/// given back after it, so that linking 10,000 documents moves them instead of copying them.
+struct Parsed {
+    document: Option<Document>,
+    front_matter: FrontMatter,
+}
+
+/// A document's identity across rebuilds (ids change as documents are added or re-dated).
+type DocKey = (Kind, String);
+
+/// A page's identity across rebuilds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum PageKey {
+    Document(DocKey),
+    Service(String),
+    Tag(String),
+    /// The home page, the indexes and the 404 page: made from documents' front matter only.
+    Listing(PageKind),
+    /// Any other page: always rendered again.
+    Other,
+}
+
+/// Where a document shows besides its own page.
+#[derive(Debug, Default)]
+struct Footprint {
+    /// The documents whose pages show it (itself included): related postmortems in both
+    /// directions, the premortems whose risks it realized, the postmortems that realized it.
+    documents: Vec<DocKey>,
+    /// The service and tag pages that list it.
+    services: Vec<String>,
+    tags: Vec<String>,
+}
+
+/// The last site that built without errors.
+struct Good {
+    files: Arc<Files>,
+    /// The site path and output file of each page that may be reused.
+    pages: HashMap<PageKey, (String, PathBuf)>,
+    /// For each document's file, where it shows.
+    footprints: HashMap<PathBuf, Footprint>,
+    /// The postmortems suggested on each postmortem's page. Suggestions weigh words across
+    /// the whole archive, so any edit can change those of pages it is not on: they are
+    /// compared, not predicted.
+    suggested: HashMap<DocKey, Vec<DocKey>>,
+}
+
+/// What one rebuild did.
+#[derive(Debug)]
+pub struct Rebuild {
+    /// The new site, or `None` when the archive has errors and the last good site stays.
+    pub files: Option<Arc<Files>>,
+    /// Every error and warning of the archive as it now is.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Content files read again.
+    pub loaded: usize,
+    /// Pages rendered (the others were reused).
+    pub rendered: usize,
+    /// How long each phase took, in order: shown by the terminal line of each rebuild.
+    pub phases: Vec<(&'static str, Duration)>,
+}
+
+impl Rebuild {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// The archive being previewed, with everything kept between rebuilds.
+pub struct Preview {
+    options: LoadOptions,
+    config: Config,
+    edition: Edition,
+    config_diagnostics: Vec<Diagnostic>,
+    theme: Result<Theme, Diagnostic>,
+    /// Problems met while listing the content files (symbolic links, unreadable folders).
+    listing_diagnostics: Vec<Diagnostic>,
+    files: HashMap<PathBuf, CachedFile>,
+    /// Highlighted code from the last `build`, read once; serve writes no cache back.
+    highlights: HighlightCache,
+    /// In the public edition, the internal documents' files: links to them are withheld.
+    internal: HashSet<PathBuf>,
+    good: Option<Good>,
+    /// Content files changed since the last good site.
+    pending: HashSet<PathBuf>,
+    /// Those of `pending` whose front matter changed (or that appeared, vanished, or stopped
+    /// or started loading). When there are none, only the bodies changed, and a body shows
+    /// on its own page only.
+    front_matter_changed: HashSet<PathBuf>,
+    /// Whether the next good site must render every page (first build, config or theme change).
+    render_all: bool,
+}
+
+impl Preview {
+    /// Prepares a preview of the archive at `options.root`; nothing is read until
+    /// [`Preview::rebuild`].
+    pub fn new(options: LoadOptions) -> Result<Preview, String> {
+        if !options.root.is_dir() {
+            return Err(format!("{} is not a directory", options.root.display()));
+        }
+        Ok(Preview {
+            config: Config::default(),
+            edition: Edition::Internal,
+            config_diagnostics: Vec::new(),
+            theme: Err(Diagnostic::file(
+                crate::diagnostic::Code::Template,
+                "templates",
+                "the theme is not loaded yet",
+            )),
+            listing_diagnostics: Vec::new(),
+            files: HashMap::new(),
+            highlights: HighlightCache::open(&options.root),
+            internal: HashSet::new(),
+            good: None,
+            pending: HashSet::new(),
+            front_matter_changed: HashSet::new(),
+            render_all: true,
+            options,
+        })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.options.root
+    }
+
+    /// Brings the site up to date with the files on disk; `None` when nothing that matters
+    /// changed (an editor's swap file, a save without changes).
+    pub fn rebuild(&mut self, changes: Changes) -> Option<Rebuild> {
+        let started = Instant::now();
+        if changes.config {
+            let mut diagnostics = Vec::new();
+            (self.config, self.edition) = load::load_settings(&self.options, &mut diagnostics);
+            self.config_diagnostics = diagnostics;
+            // Markdown output depends on the configuration: nothing cached still holds.
+            self.pending.extend(self.files.keys().cloned());
+            self.files.clear();
+            self.render_all = true;
+        }
+        if changes.config || changes.theme {
+            self.theme = theme::load(&self.options.root, self.config.theme.as_deref());
+            self.render_all = true;
+        }
+        let loaded = if changes.config || changes.rescan {
+            self.rescan_content()
+        } else {
+            self.refresh_files(&changes.content_files)
+        };
+        if !(changes.config || changes.theme) && loaded == 0 && self.pending.is_empty() {
+            return None;
+        }
+        Some(self.link_and_render(loaded, started.elapsed()))
+    }
+
+    /// Lists the content files again, forgets the removed ones and loads the new and changed
+    /// ones; returns how many were loaded.
+    fn rescan_content(&mut self) -> usize {
+        let root = self.options.root.clone();
+        let mut listing_diagnostics = Vec::new();
+        let listed = load::content_files(&root, &mut listing_diagnostics);
+        self.listing_diagnostics = listing_diagnostics;
+        let listed_paths: HashSet<&PathBuf> = listed.iter().map(|(_, path)| path).collect();
+        let removed: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|path| !listed_paths.contains(path))
+            .cloned()
+            .collect();
+        for path in removed {
+            self.files.remove(&path);
+            self.front_matter_changed.insert(path.clone());
+            self.pending.insert(path);
+        }
+        self.load_stale(listed)
+    }
+
+    /// Looks at the given content files only: loads those that changed, forgets those gone.
+    fn refresh_files(&mut self, paths: &BTreeSet<PathBuf>) -> usize {
+        let mut present = Vec::new();
+        for path in paths {
+            match kind_of(path) {
+                Some(kind) if self.options.root.join(path).is_file() => {
+                    present.push((kind, path.clone()));
+                }
+                Some(_) => {
+                    if self.files.remove(path).is_some() {
+                        self.front_matter_changed.insert(path.clone());
+                        self.pending.insert(path.clone());
+                    }
+                }
+                None => {}
+            }
+        }
+        self.load_stale(present)
+    }
+
+    /// Loads, in parallel, the files whose stamp differs from the cached one.
+    fn load_stale(&mut self, files: Vec<(Kind, PathBuf)>) -> usize {
+        let root = &self.options.root;
+        let cache = &self.files;
+        let stale: Vec<(Kind, PathBuf, Option<Stamp>)> = files
+            .into_par_iter()
+            .filter_map(|(kind, path)| {
+                let stamp = Stamp::of(&root.join(&path));
+                let fresh = cache
+                    .get(&path)
+                    .is_some_and(|cached| stamp.is_some() && cached.stamp == stamp);
+                (!fresh).then_some((kind, path, stamp))
+            })
+            .collect();
+        let mut count = self.load(stale);
+        if self.edition == Edition::Public {
+            count += self.withhold_links();
+        }
+        count
+    }
+
+    /// In the public edition, links to internal documents are not emitted: when a document
+    /// becomes internal or public, the documents linking to it are loaded again.
+    fn withhold_links(&mut self) -> usize {
+        let internal: HashSet<PathBuf> = self
+            .files
+            .iter()
+            .filter(|(_, cached)| {
+                matches!(&cached.result, Ok(Parsed { document: Some(d), .. }) if d.is_internal())
+            })
+            .map(|(path, _)| path.clone())
+            .collect();
+        if internal == self.internal {
+            return 0;
+        }
+        let flipped: HashSet<&PathBuf> = internal.symmetric_difference(&self.internal).collect();
+        let linking: Vec<(Kind, PathBuf, Option<Stamp>)> = self
+            .files
+            .iter()
+            .filter_map(|(path, cached)| {
+                let Ok(Parsed {
+                    document: Some(d), ..
+                }) = &cached.result
+                else {
+                    return None;
+                };
+                d.body
+                    .content_links
+                    .iter()
+                    .any(|link| flipped.contains(&link.target))
+                    .then(|| (d.kind(), path.clone(), cached.stamp))
+            })
+            .collect();
+        self.internal = internal;
+        self.load(linking)
+    }
+
+    /// Loads the given files and caches the results; returns how many were loaded.
+    fn load(&mut self, files: Vec<(Kind, PathBuf, Option<Stamp>)>) -> usize {
+        let context = load::FileContext {
+            root: &self.options.root,
+            config: &self.config,
+            edition: self.edition,
+            render_html: self.options.render_html,
+            highlights: Some(&self.highlights),
+            withheld_targets: (self.edition == Edition::Public).then_some(&self.internal),
+        };
+        let loaded: Vec<(PathBuf, CachedFile)> = files
+            .into_par_iter()
+            .map(|(kind, path, stamp)| {
+                let cached = match load::load_file(&context, &path, kind) {
+                    Ok(mut loaded) => CachedFile {
+                        stamp,
+                        notes: std::mem::take(&mut loaded.document.body.diagnostics),
+                        result: Ok(Parsed {
+                            document: Some(loaded.document),
+                            front_matter: loaded.front_matter,
+                        }),
+                    },
+                    Err(diagnostic) => CachedFile {
+                        stamp,
+                        result: Err(diagnostic),
+                        notes: Vec::new(),
+                    },
+                };
+                (path, cached)
+            })
+            .collect();
+        let count = loaded.len();
+        for (path, cached) in loaded {
+            let same_front_matter = match (self.files.get(&path), &cached.result) {
+                (
+                    Some(CachedFile {
+                        result: Ok(before), ..
+                    }),
+                    Ok(after),
+                ) => before.front_matter.text == after.front_matter.text,
+                _ => false,
+            };
+            if !same_front_matter {
+                self.front_matter_changed.insert(path.clone());
+            }
+            self.pending.insert(path.clone());
+            self.files.insert(path, cached);
+        }
+        count
+    }
+
+    /// Links every cached document and renders what the pending edits can have changed.
+    fn link_and_render(&mut self, loaded: usize, load_time: Duration) -> Rebuild {
+        // A document the last rebuild did not give back (none should be) is read again.
+        let missing: Vec<(Kind, PathBuf, Option<Stamp>)> = self
+            .files
+            .iter()
+            .filter(|(_, c)| matches!(c.result, Ok(Parsed { document: None, .. })))
+            .filter_map(|(path, c)| Some((kind_of(path)?, path.clone(), c.stamp)))
+            .collect();
+        let loaded = loaded + self.load(missing);
+        let mut phases = vec![("load", load_time)];
+        let mut started = Instant::now();
+        let mut phase = |name: &'static str| {
+            phases.push((name, started.elapsed()));
+            started = Instant::now();
+        };
+        let mut diagnostics = self.config_diagnostics.clone();
+        diagnostics.extend(self.listing_diagnostics.iter().cloned());
+        let mut documents = Vec::with_capacity(self.files.len());
+        for cached in self.files.values_mut() {
+            match &mut cached.result {
+                Ok(parsed) => {
+                    // Every document was given back after the last rebuild.
+                    let Some(document) = parsed.document.take() else {
+                        continue;
+                    };
+                    documents.push(LoadedDocument {
+                        document,
+                        front_matter: parsed.front_matter.clone(),
+                    });
+                }
+                Err(diagnostic) => diagnostics.push(diagnostic.clone()),
+            }
+            diagnostics.extend(cached.notes.iter().cloned());
+        }
+        // Link in path order, as `build` does, so duplicate slugs are reported the same way.
+        documents.sort_by(|a, b| a.document.path.cmp(&b.document.path));
+        let (archive, link_diagnostics) = archive::link(
+            Loaded {
+                root: self.options.root.clone(),
+                config: self.config.clone(),
+                edition: self.edition,
+                documents,
+                diagnostics: Vec::new(),
+            },
+            LinkOptions { drafts: true },
+        );
+        diagnostics.extend(link_diagnostics);
+        phase("link");
+        if let Err(diagnostic) = &self.theme {
+            diagnostics.push(diagnostic.clone());
+        }
+        let mut rendered = None;
+        if !diagnostics.iter().any(Diagnostic::is_error)
+            && let Ok(theme) = &self.theme
+        {
+            match self.render(&archive, theme) {
+                Ok(site) => rendered = Some(site),
+                Err(diagnostic) => diagnostics.push(diagnostic),
+            }
+        }
+        phase("render");
+        Diagnostic::sort(&mut diagnostics);
+        let mut rebuild = Rebuild {
+            files: None,
+            diagnostics,
+            loaded,
+            rendered: 0,
+            phases: Vec::new(),
+        };
+        if let Some(RenderedSite { good, rendered }) = rendered {
+            let files = Arc::clone(&good.files);
+            let count = rendered;
+            let previous = self.good.replace(good);
+            // Freeing 10,000 entries is not worth making the writer wait for.
+            std::thread::spawn(move || drop(previous));
+            self.pending.clear();
+            self.front_matter_changed.clear();
+            self.render_all = false;
+            rebuild.files = Some(files);
+            rebuild.rendered = count;
+        }
+        self.give_back(archive);
+        phase("keep");
+        rebuild.phases = phases;
+        rebuild
+    }
+
+    /// Puts the archive's documents back in the cache for the next rebuild.
+    fn give_back(&mut self, archive: Archive) {
+        for document in archive.documents.into_iter().chain(archive.excluded) {
+            if let Some(CachedFile {
+                result: Ok(parsed), ..
+            }) = self.files.get_mut(&document.path)
+            {
+                parsed.document = Some(document);
+            }
+        }
+    }
+
+    /// Renders the pages the pending edits can have changed and reuses the others; returns
+    /// the site, the paths of each reusable page, and how many pages were rendered.
+    fn render(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
+        let previous = self.good.as_ref().filter(|_| !self.render_all);
+        let (now_footprints, now_suggested) =
+            rayon::join(|| footprints(archive), || suggested(archive));
+        let mut changed = Footprint::default();
+        let bodies_only = previous.is_some() && self.front_matter_changed.is_empty();
+        if bodies_only {
+            // Other pages show a document's front matter (title, summary, severity...), never
+            // its body: only the edited documents' own pages change.
+            changed.documents = archive
+                .documents
+                .iter()
+                .filter(|document| self.pending.contains(&document.path))
+                .map(|document| (document.kind(), document.slug.clone()))
+                .collect();
+        } else {
+            if let Some(good) = previous {
+                for path in &self.pending {
+                    if let Some(footprint) = good.footprints.get(path) {
+                        changed.extend(footprint);
+                    }
+                }
+            }
+            for path in &self.pending {
+                if let Some(footprint) = now_footprints.get(path) {
+                    changed.extend(footprint);
+                }
+            }
+        }
+        if let Some(good) = previous {
+            for (key, now) in &now_suggested {
+                if good.suggested.get(key) != Some(now) {
+                    changed.documents.push(key.clone());
+                }
+            }
+        }
+        let changed_documents: HashSet<&DocKey> = changed.documents.iter().collect();
+        let changed_services: HashSet<&String> = changed.services.iter().collect();
+        let changed_tags: HashSet<&String> = changed.tags.iter().collect();
+
+        let mut files = Files::with_capacity(archive.documents.len() + 64);
+        let mut pages = HashMap::with_capacity(archive.documents.len() + 64);
+        // Every page's site path, in the order of `all_pages`, for the sitemap.
+        let mut page_paths: Vec<Option<String>> = Vec::new();
+        let mut to_render = Vec::new();
+        for kind in render::all_pages(archive) {
+            let key = page_key(archive, &kind);
+            let unchanged = match &key {
+                PageKey::Document(document) => !changed_documents.contains(document),
+                PageKey::Service(id) => !changed_services.contains(id),
+                PageKey::Tag(tag) => !changed_tags.contains(tag),
+                PageKey::Listing(_) => bodies_only,
+                PageKey::Other => false,
+            };
+            let reused = previous.filter(|_| unchanged).and_then(|good| {
+                let (path, output) = good.pages.get(&key)?;
+                Some((path.clone(), output.clone(), good.files.get(output)?))
+            });
+            match reused {
+                Some((path, output, bytes)) => {
+                    files.insert(output.clone(), Arc::clone(bytes));
+                    page_paths.push(Some(path.clone()));
+                    pages.insert(key, (path, output));
+                }
+                None => {
+                    page_paths.push(None);
+                    to_render.push((page_paths.len() - 1, key, kind));
+                }
+            }
+        }
+        let views = Views::new(archive);
+        let kinds: Vec<PageKind> = to_render.iter().map(|(_, _, kind)| kind.clone()).collect();
+        let rendered = render::render_pages(&views, theme, &kinds)?;
+        let count = rendered.len();
+        for ((index, key, _), page) in to_render.into_iter().zip(rendered) {
+            page_paths[index] = Some(page.path.clone());
+            if key != PageKey::Other {
+                pages.insert(key, (page.path, page.output.clone()));
+            }
+            files.insert(page.output, Arc::new(page.html));
+        }
+        let page_paths: Vec<String> = page_paths.into_iter().flatten().collect();
+        for (path, bytes) in render::render_files(&views, theme, &page_paths) {
+            files.insert(path, Arc::new(bytes));
+        }
+        Ok(RenderedSite {
+            good: Good {
+                files: Arc::new(files),
+                pages,
+                footprints: now_footprints,
+                suggested: now_suggested,
+            },
+            rendered: count,
+        })
+    }
+}
+
+/// A rebuilt site, and how many of its pages were rendered.
+struct RenderedSite {
+    good: Good,
+    rendered: usize,
+}
+
+impl Footprint {
+    fn extend(&mut self, other: &Footprint) {
+        self.documents.extend(other.documents.iter().cloned());
+        self.services.extend(other.services.iter().cloned());
+        self.tags.extend(other.tags.iter().cloned());
+    }
+}
+
+/// The kind of a content file by its folder: `content/postmortems/...` or
+/// `content/premortems/...`.
+fn kind_of(path: &Path) -> Option<Kind> {
+    let mut components = path.components().map(|c| c.as_os_str());
+    if components.next()? != "content" {
+        return None;
+    }
+    let folder = components.next()?;
+    let is_markdown = path.extension().is_some_and(|e| e == "md");
+    [Kind::Postmortem, Kind::Premortem]
+        .into_iter()
+        .find(|kind| folder == kind.dir() && is_markdown)
+}
+
+fn doc_key(archive: &Archive, id: usize) -> DocKey {
+    let document = &archive.documents[id];
+    (document.kind(), document.slug.clone())
+}
+
+fn page_key(archive: &Archive, kind: &PageKind) -> PageKey {
+    match kind {
+        PageKind::Postmortem(id) | PageKind::Premortem(id) => {
+            PageKey::Document(doc_key(archive, *id))
+        }
+        PageKind::Service(id) => PageKey::Service(id.clone()),
+        PageKind::Tag(tag) => PageKey::Tag(tag.clone()),
+        PageKind::Home
+        | PageKind::Postmortems
+        | PageKind::Premortems
+        | PageKind::Services
+        | PageKind::Tags
+        | PageKind::NotFound => PageKey::Listing(kind.clone()),
+        // A page kind added later is rendered on every rebuild until it is listed here.
+        #[allow(unreachable_patterns)]
+        _ => PageKey::Other,
+    }
+}
+
+/// Where each document shows, by its file.
+fn footprints(archive: &Archive) -> HashMap<PathBuf, Footprint> {
+    // The pages that suggest each document.
+    let mut suggested_on: Vec<Vec<DocId>> = vec![Vec::new(); archive.documents.len()];
+    for (id, suggestions) in archive.suggested.iter().enumerate() {
+        for &other in suggestions {
+            suggested_on[other].push(id);
+        }
+    }
+    archive
+        .documents
+        .par_iter()
+        .enumerate()
+        .map(|(id, document)| {
+            let came_true = &archive.came_true[id];
+            let documents = std::iter::once(id)
+                .chain(archive.related[id].iter().copied())
+                .chain(archive.realized[id].iter().map(|link| link.premortem))
+                .chain(came_true.by_risk.iter().flatten().copied())
+                .chain(came_true.unspecified.iter().copied())
+                .chain(suggested_on[id].iter().copied())
+                .map(|id| doc_key(archive, id))
+                .collect();
+            let common = document.common();
+            let footprint = Footprint {
+                documents,
+                services: common.services.to_vec(),
+                tags: common.tags.to_vec(),
+            };
+            (document.path.clone(), footprint)
+        })
+        .collect()
+}
+
+/// The postmortems suggested on each document's page.
+fn suggested(archive: &Archive) -> HashMap<DocKey, Vec<DocKey>> {
+    archive
+        .suggested
+        .par_iter()
+        .enumerate()
+        .map(|(id, suggestions)| {
+            let keys = suggestions
+                .iter()
+                .map(|&other| doc_key(archive, other))
+                .collect();
+            (doc_key(archive, id), keys)
+        })
+        .collect()
+}

@@ -1,0 +1,614 @@
+//! `hindsight serve`, end to end: the real binary on a free port, against a temporary copy of
+//! tests/fixtures/serve, talked to over plain TCP (so request paths go out exactly as
+//! written, `..` and all). Every wait polls with a deadline; none sleeps a fixed time.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, channel};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hindsight::load::LoadOptions;
+use hindsight::serve::{Changes, Preview};
+
+/// How long anything may take before a test gives up (generous: CI machines are slow).
+const PATIENCE: Duration = Duration::from_secs(60);
+
+/// A copy of a fixture archive in a fresh temporary directory, removed on drop.
+struct TempArchive {
+    dir: PathBuf,
+}
+
+impl TempArchive {
+    fn new() -> TempArchive {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "hindsight-serve-test-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::SeqCst)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
+        copy_tree(&fixture, &dir.join("archive"));
+        TempArchive { dir }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.join("archive")
+    }
+
+    fn postmortem(&self, slug: &str) -> PathBuf {
+        self.root()
+            .join("content/postmortems")
+            .join(format!("{slug}.md"))
+    }
+
+    /// Rewrites a file through a temporary file and a rename, as many editors save.
+    fn edit(&self, path: &Path, from: &str, to: &str) {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{} has no {from:?}", path.display());
+        let temporary = path.with_extension("md.tmp");
+        std::fs::write(&temporary, text.replacen(from, to, 1)).unwrap();
+        std::fs::rename(&temporary, path).unwrap();
+    }
+}
+
+impl Drop for TempArchive {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A running `hindsight serve`, killed on drop if a test did not stop it.
+struct Server {
+    child: Child,
+    address: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    /// Starts `serve` on a free port (the system's choice unless `extra` names one).
+    fn start(root: &Path, extra: &[&str]) -> Server {
+        let port: &[&str] = if extra.contains(&"--port") {
+            &[]
+        } else {
+            &["--port", "0"]
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .arg("serve")
+            .arg("--root")
+            .arg(root)
+            .args(port)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        {
+            let stderr = Arc::clone(&stderr);
+            let pipe = child.stderr.take().unwrap();
+            std::thread::spawn(move || {
+                for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    let mut all = stderr.lock().unwrap();
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+            });
+        }
+        let lines = lines_of(child.stdout.take().unwrap());
+        let deadline = Instant::now() + PATIENCE;
+        let address = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = lines.recv_timeout(left).unwrap_or_else(|_| {
+                panic!("serve printed no URL; stderr:\n{}", stderr.lock().unwrap())
+            });
+            if let Some(url) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                break url
+                    .trim_start_matches("http://")
+                    .trim_end_matches('/')
+                    .to_string();
+            }
+        };
+        Server {
+            child,
+            address,
+            stderr,
+        }
+    }
+
+    fn get(&self, target: &str) -> Response {
+        request(&self.address, "GET", target)
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Opens the live-reload stream, as the script in a page served at `generation` does.
+    fn events(&self, generation: u64) -> Receiver<String> {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET /__hindsight/events?since={generation} HTTP/1.1\r\nHost: {}\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        lines_of(stream)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn lines_of(pipe: impl Read + Send + 'static) -> Receiver<String> {
+    let (sender, receiver) = channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    receiver
+}
+
+struct Response {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Response {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_string())
+        })
+    }
+
+    /// The generation the page was served at, from its reload script.
+    fn generation(&self) -> u64 {
+        let at = self
+            .body
+            .find("events?since=")
+            .expect("the page has the reload script");
+        self.body[at + "events?since=".len()..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap()
+    }
+}
+
+/// Sends one request exactly as written and reads the whole answer.
+fn request(address: &str, method: &str, target: &str) -> Response {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "{method} {target} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes).unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {head:?}"));
+    Response {
+        status,
+        head: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// Polls `check` until it gives a value, failing after [`PATIENCE`] with `what`.
+fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
+#[test]
+fn an_edited_postmortem_is_served_anew_and_open_pages_are_told_to_reload() {
+    let archive = TempArchive::new();
+    let server = Server::start(&archive.root(), &[]);
+    let page = server.get("/postmortems/queue-backlog/");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Queue backlog delayed notifications"));
+    // Links lead to the preview server, not to the base_url's /archive path.
+    assert!(
+        page.body.contains("href=\"/postmortems/\""),
+        "{}",
+        page.body
+    );
+    let events = server.events(page.generation());
+
+    archive.edit(
+        &archive.postmortem("queue-backlog"),
+        "title = \"Queue backlog delayed notifications\"",
+        "title = \"Queue backlog delayed every notification\"",
+    );
+
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let line = events
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("a reload event arrives");
+        if line == "event: reload" {
+            break;
+        }
+    }
+    let page = server.get("/postmortems/queue-backlog/");
+    assert!(
+        page.body
+            .contains("Queue backlog delayed every notification")
+    );
+    // The related postmortem and the premortem show the new title too.
+    let related = server.get("/postmortems/queue-consumer-crash/");
+    assert!(
+        related
+            .body
+            .contains("Queue backlog delayed every notification")
+    );
+    let premortem = server.get("/premortems/launch/");
+    assert!(
+        premortem
+            .body
+            .contains("Queue backlog delayed every notification")
+    );
+    let listing = server.get("/postmortems/");
+    assert!(
+        listing
+            .body
+            .contains("Queue backlog delayed every notification")
+    );
+}
+
+#[test]
+fn a_broken_file_shows_its_errors_over_the_last_good_site_until_it_is_fixed() {
+    let archive = TempArchive::new();
+    let server = Server::start(&archive.root(), &[]);
+    let path = archive.postmortem("login-latency");
+    archive.edit(&path, "severity = \"sev4\"", "severty = \"<sev4>\"");
+
+    let page = eventually("the error overlay", || {
+        let page = server.get("/postmortems/login-latency/");
+        page.body.contains("hindsight-errors").then_some(page)
+    });
+    assert_eq!(page.status, 200);
+    // The last good page is still there, under the overlay.
+    assert!(
+        page.body
+            .contains("Slow logins after a certificate rotation")
+    );
+    assert!(page.body.contains("unknown field `severty`"));
+    assert!(page.body.contains("did you mean `severity`?"));
+    assert!(page.body.contains("content/postmortems/login-latency.md:"));
+    // Text from the file is escaped.
+    assert!(page.body.contains("&lt;sev4&gt;"));
+    assert!(!page.body.contains("<sev4>"));
+    // Other pages carry the overlay too, and the terminal has the diagnostic.
+    assert!(server.get("/").body.contains("hindsight-errors"));
+    eventually("the diagnostic in the terminal", || {
+        server.stderr().contains("E0007").then_some(())
+    });
+
+    archive.edit(&path, "severty = \"<sev4>\"", "severity = \"sev3\"");
+    let page = eventually("the overlay to clear", || {
+        let page = server.get("/postmortems/login-latency/");
+        (!page.body.contains("hindsight-errors")).then_some(page)
+    });
+    assert!(page.body.contains("SEV-3") || page.body.contains("sev3"));
+}
+
+#[test]
+fn drafts_are_shown_with_a_draft_badge() {
+    let archive = TempArchive::new();
+    archive.edit(
+        &archive.postmortem("login-latency"),
+        "status = \"published\"",
+        "status = \"draft\"",
+    );
+    let server = Server::start(&archive.root(), &[]);
+    let page = server.get("/postmortems/login-latency/");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("badge-draft"));
+}
+
+#[test]
+fn pages_and_assets_are_served_with_their_content_types_and_unknown_paths_get_the_404_page() {
+    let archive = TempArchive::new();
+    let server = Server::start(&archive.root(), &[]);
+
+    let home = server.get("/");
+    assert_eq!(home.status, 200);
+    assert_eq!(
+        home.header("content-type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    let css = server.get("/style.css");
+    assert_eq!(css.status, 200);
+    assert_eq!(
+        css.header("content-type").as_deref(),
+        Some("text/css; charset=utf-8")
+    );
+    assert!(
+        !css.body.contains("EventSource"),
+        "only HTML gets the reload script"
+    );
+
+    let head = request(&server.address, "HEAD", "/");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    assert_eq!(
+        head.header("content-length"),
+        Some(home.body.len().to_string())
+    );
+
+    let redirect = server.get("/postmortems/queue-backlog");
+    assert_eq!(redirect.status, 301);
+    assert_eq!(
+        redirect.header("location").as_deref(),
+        Some("/postmortems/queue-backlog/")
+    );
+
+    let missing = server.get("/postmortems/no-such-incident/");
+    assert_eq!(missing.status, 404);
+    let site_404 = server.get("/404.html");
+    assert!(missing.body.starts_with(&site_404.body[..200]));
+
+    assert_eq!(request(&server.address, "POST", "/").status, 405);
+}
+
+#[test]
+fn no_request_path_reads_a_file_outside_the_site() {
+    let archive = TempArchive::new();
+    let secret = archive.dir.join("secret.txt");
+    std::fs::write(&secret, "the secret marker").unwrap();
+    let server = Server::start(&archive.root(), &[]);
+    let absolute = secret.display().to_string();
+    let targets = [
+        "/../secret.txt".to_string(),
+        "/../../secret.txt".to_string(),
+        "/postmortems/../../secret.txt".to_string(),
+        "/%2e%2e/secret.txt".to_string(),
+        "/%2E%2E/%2e%2e/secret.txt".to_string(),
+        "/..%2fsecret.txt".to_string(),
+        "/%2e%2e%2fsecret.txt".to_string(),
+        "/postmortems%2f..%2f..%2fsecret.txt".to_string(),
+        "/..%5csecret.txt".to_string(),
+        absolute.clone(),
+        format!("/{absolute}"),
+        format!("http://{}/../secret.txt", server.address),
+        "/secret.txt%00.html".to_string(),
+        "/%00".to_string(),
+        "//etc/passwd".to_string(),
+        // The archive's own sources are not part of the site either.
+        "/hindsight.toml".to_string(),
+        "/content/postmortems/queue-backlog.md".to_string(),
+        "//postmortems".to_string(),
+    ];
+    for target in &targets {
+        let response = server.get(target);
+        assert!(
+            matches!(response.status, 400 | 404 | 301),
+            "{target}: {}",
+            response.status
+        );
+        assert!(!response.body.contains("the secret marker"), "{target}");
+        assert!(!response.body.contains("root:"), "{target}");
+        assert!(
+            !response.body.contains("title = \"Serve fixture\""),
+            "{target}"
+        );
+        if let Some(location) = response.header("location") {
+            // A redirect stays on this server: `//host` would leave it.
+            assert!(
+                location.starts_with('/') && !location.starts_with("//"),
+                "{target}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_taken_port_moves_the_server_to_the_next_free_one() {
+    let archive = TempArchive::new();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let server = Server::start(&archive.root(), &["--port", &port.to_string()]);
+    let (host, served_port) = server.address.rsplit_once(':').unwrap();
+    assert_eq!(host, "127.0.0.1");
+    assert!(served_port.parse::<u16>().unwrap() > port);
+    assert_eq!(server.get("/").status, 200);
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_with_exit_code_zero() {
+    let archive = TempArchive::new();
+    let mut server = Server::start(&archive.root(), &[]);
+    assert_eq!(server.get("/").status, 200);
+    let status = Command::new("kill")
+        .args(["-INT", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = eventually("the server to exit", || server.child.try_wait().unwrap());
+    assert_eq!(exit.code(), Some(0), "stderr:\n{}", server.stderr());
+    // Nothing was written into the archive.
+    assert!(!archive.root().join("public").exists());
+}
+
+/// The incremental rebuild itself, without the server: one edited postmortem re-renders its
+/// own page and its neighbours' but reuses the page of an unrelated postmortem.
+#[test]
+fn an_edit_re_renders_the_pages_that_show_the_document_and_reuses_the_others() {
+    let archive = TempArchive::new();
+    let mut preview = Preview::new(LoadOptions {
+        root: archive.root(),
+        edition: None,
+        base_url: Some("http://127.0.0.1:1111".into()),
+        render_html: true,
+    })
+    .unwrap();
+    let first = preview.rebuild(Changes::everything()).unwrap();
+    let before = first.files.expect("the fixture builds");
+    assert_eq!(first.loaded, 4);
+    let page = |path: &str| PathBuf::from(path);
+    let unrelated = page("postmortems/login-latency/index.html");
+    let related = page("postmortems/queue-consumer-crash/index.html");
+
+    let mut edited = Changes::default();
+    edited.add(
+        &archive.root(),
+        Path::new("content/postmortems/queue-backlog.md"),
+    );
+    // Nothing changed yet: nothing to do.
+    assert!(preview.rebuild(edited.clone()).is_none());
+
+    archive.edit(
+        &archive.postmortem("queue-backlog"),
+        "title = \"Queue backlog delayed notifications\"",
+        "title = \"Queue backlog, edited\"",
+    );
+    let second = preview.rebuild(edited).unwrap();
+    let after = second.files.expect("the edit builds");
+    assert_eq!(second.loaded, 1);
+    assert!(second.rendered < first.rendered);
+    assert!(Arc::ptr_eq(&before[&unrelated], &after[&unrelated]));
+    assert!(String::from_utf8_lossy(&after[&related]).contains("Queue backlog, edited"));
+    assert!(
+        String::from_utf8_lossy(&after[&page("premortems/launch/index.html")])
+            .contains("Queue backlog, edited")
+    );
+    // The tag page that lists it is rendered again; another tag's page is reused.
+    assert!(
+        String::from_utf8_lossy(&after[&page("tags/queues/index.html")])
+            .contains("Queue backlog, edited")
+    );
+    let other_tag = page("tags/tls/index.html");
+    assert!(Arc::ptr_eq(&before[&other_tag], &after[&other_tag]));
+    assert_eq!(before.len(), after.len());
+}
+
+/// A relation added by one edit is remembered for the next: after `queue-backlog` names
+/// `login-latency` as related, making `login-latency` internal takes it off
+/// `queue-backlog`'s page in the public edition.
+#[test]
+fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
+    let archive = TempArchive::new();
+    let mut preview = Preview::new(LoadOptions {
+        root: archive.root(),
+        edition: Some(hindsight::config::Edition::Public),
+        base_url: Some("http://127.0.0.1:1111".into()),
+        render_html: true,
+    })
+    .unwrap();
+    preview.rebuild(Changes::everything()).unwrap();
+    let changed = |slug: &str| {
+        let mut changes = Changes::default();
+        changes.add(
+            &archive.root(),
+            Path::new(&format!("content/postmortems/{slug}.md")),
+        );
+        changes
+    };
+    let backlog = PathBuf::from("postmortems/queue-backlog/index.html");
+
+    archive.edit(
+        &archive.postmortem("queue-backlog"),
+        "related = [\"queue-consumer-crash\"]",
+        "related = [\"queue-consumer-crash\", \"login-latency\"]",
+    );
+    let files = preview
+        .rebuild(changed("queue-backlog"))
+        .unwrap()
+        .files
+        .unwrap();
+    assert!(String::from_utf8_lossy(&files[&backlog]).contains("Slow logins"));
+
+    archive.edit(
+        &archive.postmortem("login-latency"),
+        "status = \"published\"",
+        "status = \"published\"\nvisibility = \"internal\"",
+    );
+    let files = preview
+        .rebuild(changed("login-latency"))
+        .unwrap()
+        .files
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&files[&backlog]).contains("Slow logins"));
+    assert!(!files.contains_key(&PathBuf::from("postmortems/login-latency/index.html")));
+}
+
+/// Typing in the body of a postmortem changes its own page only: listings show front matter.
+#[test]
+fn an_edit_of_the_body_alone_re_renders_only_that_page() {
+    let archive = TempArchive::new();
+    let mut preview = Preview::new(LoadOptions {
+        root: archive.root(),
+        edition: None,
+        base_url: Some("http://127.0.0.1:1111".into()),
+        render_html: true,
+    })
+    .unwrap();
+    let before = preview
+        .rebuild(Changes::everything())
+        .unwrap()
+        .files
+        .unwrap();
+    archive.edit(
+        &archive.postmortem("queue-backlog"),
+        "The queue grew faster",
+        "The queue of notifications grew faster",
+    );
+    let mut changes = Changes::default();
+    changes.add(
+        &archive.root(),
+        Path::new("content/postmortems/queue-backlog.md"),
+    );
+    let after = preview.rebuild(changes).unwrap().files.unwrap();
+    let own = PathBuf::from("postmortems/queue-backlog/index.html");
+    assert!(String::from_utf8_lossy(&after[&own]).contains("The queue of notifications grew"));
+    for listing in [
+        "index.html",
+        "postmortems/index.html",
+        "tags/queues/index.html",
+    ] {
+        let path = PathBuf::from(listing);
+        assert!(Arc::ptr_eq(&before[&path], &after[&path]), "{listing}");
+    }
+}
