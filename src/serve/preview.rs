@@ -297,13 +297,12 @@ impl Preview {
                 Some(kind) if self.options.root.join(path).is_file() => {
                     present.push((kind, path.clone()));
                 }
-                Some(_) => {
-                    if self.files.remove(path).is_some() {
-                        self.front_matter_changed.insert(path.clone());
-                        self.pending.insert(path.clone());
-                    }
+                // The file is gone: forget it, if it was known.
+                Some(_) if self.files.remove(path).is_some() => {
+                    self.front_matter_changed.insert(path.clone());
+                    self.pending.insert(path.clone());
                 }
-                None => {}
+                _ => {}
             }
         }
         self.load_stale(present)
