@@ -321,7 +321,7 @@ fn distribution_chart(
     let title = format!("{name}: how many incidents took how long");
     Some(ChartView {
         svg: charts::distribution(id, &title, &counts, &summary),
-        caption: summary,
+        caption: format!("{name}. {summary}"),
         columns: vec![name.to_string(), "Incidents".to_string()],
         rows: charts::BUCKETS
             .iter()
