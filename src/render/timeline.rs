@@ -188,3 +188,89 @@ fn offset_label(offset: FixedOffset) -> String {
         offset.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Edition;
+    use crate::document::Timestamp;
+    use crate::markdown::{Context, analyze};
+    use std::path::Path;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp(DateTime::parse_from_rfc3339(s).unwrap())
+    }
+
+    fn split_of(body: &str, incident: &Incident) -> Option<SplitBody> {
+        let context = Context {
+            path: Path::new("content/postmortems/a.md"),
+            base_path: "",
+            edition: Edition::Internal,
+            unsafe_html: false,
+            render_html: true,
+            highlights: None,
+            withheld_targets: None,
+        };
+        let analysed = analyze(body, 0..body.len(), &context);
+        let section = analysed.timeline.as_ref()?;
+        let timeline = crate::timeline::parse(section, incident.started.0);
+        split(&analysed.html, section, &timeline, incident)
+    }
+
+    fn incident() -> Incident {
+        Incident {
+            started: at("2024-05-01T23:55:00Z"),
+            detected: Some(at("2024-05-02T00:05:00Z")),
+            mitigated: None,
+            resolved: Some(at("2024-05-02T01:00:00Z")),
+        }
+    }
+
+    #[test]
+    fn marks_fall_among_the_events_in_time_order_across_midnight() {
+        let body = "## Timeline\n\n- 23:50 — Deploy\n- 00:05 — Paged\n- 00:30 — Rolled back\n\n## After\n\nText.\n";
+        let split = split_of(body, &incident()).expect("structured");
+        let rows: Vec<(Option<&str>, &str, &str)> = split
+            .view
+            .rows
+            .iter()
+            .map(|r| (r.mark, r.time.as_str(), r.since_start.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (None, "2024-05-01 23:50", "−5 min"),
+                (Some("started"), "23:55", "+0 min"),
+                (None, "2024-05-02 00:05", "+10 min"),
+                (Some("detected"), "00:05", "+10 min"),
+                (None, "00:30", "+35 min"),
+                (Some("resolved"), "01:00", "+1 h 5 min"),
+            ]
+        );
+        assert_eq!(split.view.zone_note, "Times in UTC.");
+        assert!(split.view.written_html.starts_with("<ul>"));
+        assert!(split.before.contains("<h2 id=\"timeline\">"));
+        assert!(split.after.contains("<h2 id=\"after\">") && !split.after.contains("Deploy"));
+    }
+
+    #[test]
+    fn an_entry_that_does_not_parse_leaves_the_body_as_written() {
+        let body = "## Timeline\n\n- 23:50 — Deploy\n- later — Paged\n";
+        assert!(split_of(body, &incident()).is_none());
+    }
+
+    #[test]
+    fn mixed_zones_show_each_time_with_its_zone() {
+        let body = "## Timeline\n\n- 23:50 UTC — Deploy\n- 02:05 +02:00 — Paged\n";
+        let split = split_of(body, &incident()).expect("structured");
+        assert_eq!(split.view.zone_note, "");
+        let times: Vec<&str> = split
+            .view
+            .rows
+            .iter()
+            .filter(|r| r.mark.is_none())
+            .map(|r| r.time.as_str())
+            .collect();
+        assert_eq!(times, ["2024-05-01 23:50 UTC", "2024-05-02 02:05 +02:00"]);
+    }
+}
