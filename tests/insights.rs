@@ -357,6 +357,7 @@ fn archive_json_and_postmortem_json_follow_the_documented_schema() {
 fn pages_show_the_timeline_charts_and_action_items() {
     let site = site_of(feed_archive().path(), None);
     let page = text(&site, "postmortems/pool/index.html");
+    assert!(page.contains("<dt>Time to publish</dt><dd>0 days</dd>"));
     assert!(
         page.contains("class=\"timeline-rail\""),
         "no visual timeline"
@@ -380,6 +381,10 @@ fn pages_show_the_timeline_charts_and_action_items() {
         "no chart on the service page"
     );
     assert!(service.contains("Cap the pool"), "open action item missing");
+    assert!(
+        service.contains("<th scope=\"row\">2024</th>"),
+        "no figures by year"
+    );
     assert!(
         !service.contains("Alert on saturation"),
         "done item listed as open"

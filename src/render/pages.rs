@@ -184,6 +184,8 @@ struct IncidentView {
     time_to_detect: Option<String>,
     time_to_mitigate: Option<String>,
     time_to_resolve: Option<String>,
+    /// Resolved to published, in days.
+    time_to_publish: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -248,6 +250,9 @@ fn postmortem(views: &Views, id: DocId) -> Page {
             time_to_detect: since_start(incident.detected),
             time_to_mitigate: since_start(incident.mitigated),
             time_to_resolve: since_start(incident.resolved),
+            time_to_publish: archive.metrics.incidents[id]
+                .and_then(|m| m.time_to_publish)
+                .map(super::stats::format_days),
         },
         actions: p
             .actions

@@ -49,7 +49,8 @@ impl DistributionView {
     }
 }
 
-fn format_days(t: TimeDelta) -> String {
+/// A span in days: `1 day`, `4 days`, `4.5 days`.
+pub fn format_days(t: TimeDelta) -> String {
     let days = t.num_hours() as f64 / 24.0;
     if (days - days.round()).abs() < 0.05 {
         let days = days.round() as i64;
@@ -334,7 +335,8 @@ fn distribution_chart(
 /// What a service page adds: its figures, its incidents over time and its open action items.
 #[derive(Serialize)]
 pub struct ServiceInsights {
-    pub summary: Option<SummaryRow>,
+    /// All years, then each year, newest first; empty without incidents.
+    pub summary: Vec<SummaryRow>,
     pub chart: Option<ChartView>,
     pub open_actions: Vec<super::actions::ActionRow>,
     pub feed_url: String,
@@ -350,7 +352,17 @@ pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
             .services
             .get(id)
             .filter(|g| g.all.count > 0)
-            .map(|g| SummaryRow::new("All years", None, &g.all)),
+            .map(|g| {
+                let mut rows = vec![SummaryRow::new("All years", None, &g.all)];
+                rows.extend(
+                    g.by_year
+                        .iter()
+                        .rev()
+                        .map(|(year, s)| SummaryRow::new(year.to_string(), None, s)),
+                );
+                rows
+            })
+            .unwrap_or_default(),
         chart: incidents_over_time(views, ids, Period::Quarter, "service-incidents"),
         open_actions: super::actions::rows(views, ids)
             .into_iter()
