@@ -581,15 +581,7 @@ mod tests {
             path,
             Kind::Postmortem,
             source,
-            &markdown::Context {
-                path,
-                base_path: "",
-                edition: Edition::Internal,
-                unsafe_html: false,
-                render_html: true,
-                highlights: None,
-                withheld_targets: None,
-            },
+            &markdown::Context::for_tests(path),
         )
     }
 

@@ -84,6 +84,22 @@ pub struct Context<'a> {
     pub withheld_targets: Option<&'a HashSet<PathBuf>>,
 }
 
+#[cfg(test)]
+impl<'a> Context<'a> {
+    /// What tests render with: the internal edition, HTML wanted, no base path, no caches.
+    pub(crate) fn for_tests(path: &'a Path) -> Self {
+        Context {
+            path,
+            base_path: "",
+            edition: Edition::Internal,
+            unsafe_html: false,
+            render_html: true,
+            highlights: None,
+            withheld_targets: None,
+        }
+    }
+}
+
 const INTERNAL_LABEL: &str = "<div class=\"internal-block\" role=\"note\"><p class=\"internal-label\">Internal: left out of the public edition</p>\n";
 /// The label of an internal region within a paragraph, list item or table cell.
 const INTERNAL_INLINE_LABEL: &str =

@@ -698,7 +698,6 @@ fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Edition;
     use crate::markdown::{Context, analyze};
     use std::path::Path;
 
@@ -707,15 +706,7 @@ mod tests {
     }
 
     fn section_of(body: &str) -> TimelineSection {
-        let context = Context {
-            path: Path::new("content/postmortems/a.md"),
-            base_path: "",
-            edition: Edition::Internal,
-            unsafe_html: false,
-            render_html: true,
-            highlights: None,
-            withheld_targets: None,
-        };
+        let context = Context::for_tests(Path::new("content/postmortems/a.md"));
         analyze(body, 0..body.len(), &context)
             .timeline
             .expect("the body has a Timeline section")
@@ -913,15 +904,7 @@ mod tests {
     #[test]
     fn the_html_of_the_entries_is_located_for_replacement() {
         let body = "## Timeline\n\nAll times UTC.\n\n- 09:29 — A[^1]\n\n## After\n\n[^1]: Note.\n";
-        let context = Context {
-            path: Path::new("content/postmortems/a.md"),
-            base_path: "",
-            edition: Edition::Internal,
-            unsafe_html: false,
-            render_html: true,
-            highlights: None,
-            withheld_targets: None,
-        };
+        let context = Context::for_tests(Path::new("content/postmortems/a.md"));
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.unwrap();
         assert_eq!(section.html_blocks.len(), 1);
@@ -963,13 +946,8 @@ mod tests {
                 continue;
             };
             let context = Context {
-                path: Path::new("content/postmortems/a.md"),
-                base_path: "",
-                edition: Edition::Internal,
-                unsafe_html: false,
                 render_html: false,
-                highlights: None,
-                withheld_targets: None,
+                ..Context::for_tests(Path::new("content/postmortems/a.md"))
             };
             let Some(section) = analyze(&text, 0..text.len(), &context).timeline else {
                 continue;

@@ -192,7 +192,6 @@ fn offset_label(offset: FixedOffset) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Edition;
     use crate::document::Timestamp;
     use crate::markdown::{Context, analyze};
     use std::path::Path;
@@ -202,15 +201,7 @@ mod tests {
     }
 
     fn split_of(body: &str, incident: &Incident) -> Option<SplitBody> {
-        let context = Context {
-            path: Path::new("content/postmortems/a.md"),
-            base_path: "",
-            edition: Edition::Internal,
-            unsafe_html: false,
-            render_html: true,
-            highlights: None,
-            withheld_targets: None,
-        };
+        let context = Context::for_tests(Path::new("content/postmortems/a.md"));
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.as_ref()?;
         let timeline = crate::timeline::parse(section, incident.started.0);
