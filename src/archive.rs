@@ -17,11 +17,14 @@ use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind};
 use crate::load::{Loaded, LoadedDocument};
 
-/// Which documents a build includes.
+/// Which documents a build includes, and what linking computes.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct LinkOptions {
     /// Include postmortems with `status = "draft"`.
     pub drafts: bool,
+    /// Leave out the related-incident suggestions: `check` shows no pages, and on 10,000
+    /// postmortems the suggestions are most of the link phase.
+    pub skip_suggestions: bool,
 }
 
 /// Index of a document in [`Archive::documents`].
@@ -157,7 +160,9 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         .map(crate::timeline::of)
         .collect();
     archive.metrics = crate::metrics::compute(&archive);
-    archive.suggested = crate::related::suggest(&archive);
+    if !options.skip_suggestions {
+        archive.suggested = crate::related::suggest(&archive);
+    }
     (archive, diagnostics)
 }
 

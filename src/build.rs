@@ -87,6 +87,7 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
         &load_options,
         LinkOptions {
             drafts: options.drafts,
+            ..LinkOptions::default()
         },
     )
     .map_err(BuildError::Fatal)?;

@@ -38,7 +38,14 @@ fn check_in_archive(file: &Path, archive_path: &Path) -> Vec<Diagnostic> {
         base_url: None,
         render_html: false,
     };
-    let (_, diagnostics) = load_and_link(&options, LinkOptions { drafts: true }).unwrap();
+    let (_, diagnostics) = load_and_link(
+        &options,
+        LinkOptions {
+            drafts: true,
+            ..LinkOptions::default()
+        },
+    )
+    .unwrap();
     diagnostics
 }
 
@@ -66,7 +73,14 @@ fn the_archive_around_the_fixtures_checks_clean() {
         base_url: None,
         render_html: false,
     };
-    let (_, diagnostics) = load_and_link(&options, LinkOptions { drafts: true }).unwrap();
+    let (_, diagnostics) = load_and_link(
+        &options,
+        LinkOptions {
+            drafts: true,
+            ..LinkOptions::default()
+        },
+    )
+    .unwrap();
     assert!(diagnostics.is_empty(), "\n{}", describe(&diagnostics));
 }
 

@@ -39,7 +39,13 @@ pub fn run(args: Args) -> i32 {
         base_url: None,
         render_html: false,
     };
-    let mut diagnostics = match load_and_link(&options, LinkOptions { drafts: true }) {
+    let mut diagnostics = match load_and_link(
+        &options,
+        LinkOptions {
+            drafts: true,
+            skip_suggestions: true,
+        },
+    ) {
         Ok((_, diagnostics)) => diagnostics,
         Err(message) => {
             eprintln!("error: {message}");

@@ -461,7 +461,10 @@ impl Preview {
                 documents,
                 diagnostics: Vec::new(),
             },
-            LinkOptions { drafts: true },
+            LinkOptions {
+                drafts: true,
+                ..LinkOptions::default()
+            },
         );
         diagnostics.extend(link_diagnostics);
         phase("link");
