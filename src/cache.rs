@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-1";
@@ -21,8 +21,9 @@ type Key = (String, String);
 /// Highlighted code from the previous build, and what this build highlights or reuses.
 #[derive(Default)]
 pub struct HighlightCache {
-    previous: HashMap<Key, String>,
-    current: Mutex<HashMap<Key, String>>,
+    /// Shared with `current`, so a hit costs no copy of the HTML.
+    previous: HashMap<Key, Arc<str>>,
+    current: Mutex<HashMap<Key, Arc<str>>>,
 }
 
 impl HighlightCache {
@@ -34,7 +35,7 @@ impl HighlightCache {
     pub fn open(root: &Path) -> Self {
         let previous = std::fs::read(Self::file(root))
             .ok()
-            .and_then(|bytes| postcard::from_bytes::<(String, HashMap<Key, String>)>(&bytes).ok())
+            .and_then(|bytes| postcard::from_bytes::<(String, HashMap<Key, Arc<str>>)>(&bytes).ok())
             .filter(|(format, _)| format == FORMAT)
             .map(|(_, entries)| entries)
             .unwrap_or_default();
@@ -53,14 +54,15 @@ impl HighlightCache {
     ) -> String {
         let key = (lang.to_string(), code.to_string());
         let html = match self.previous.get(&key) {
-            Some(html) => html.clone(),
-            None => highlight(),
+            Some(html) => Arc::clone(html),
+            None => Arc::from(highlight()),
         };
+        let text = html.to_string();
         self.current
             .lock()
             .expect("no thread panics while holding the cache")
-            .insert(key, html.clone());
-        html
+            .insert(key, html);
+        text
     }
 
     /// Writes what this build used, when it differs from what was read. Failures are
