@@ -472,18 +472,33 @@ fn ctrl_c_stops_the_server_with_exit_code_zero() {
     assert!(!archive.root().join("public").exists());
 }
 
+/// A preview of the archive, as `serve` makes it, without the server.
+fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -> Preview {
+    Preview::new(LoadOptions {
+        root: archive.root(),
+        edition,
+        base_url: Some("http://127.0.0.1:1111".into()),
+        render_html: true,
+    })
+    .unwrap()
+}
+
+/// What the watcher reports when a postmortem is saved.
+fn saved(archive: &TempArchive, slug: &str) -> Changes {
+    let mut changes = Changes::default();
+    changes.add(
+        &archive.root(),
+        Path::new(&format!("content/postmortems/{slug}.md")),
+    );
+    changes
+}
+
 /// The incremental rebuild itself, without the server: one edited postmortem re-renders its
 /// own page and its neighbours' but reuses the page of an unrelated postmortem.
 #[test]
 fn an_edit_re_renders_the_pages_that_show_the_document_and_reuses_the_others() {
     let archive = TempArchive::new();
-    let mut preview = Preview::new(LoadOptions {
-        root: archive.root(),
-        edition: None,
-        base_url: Some("http://127.0.0.1:1111".into()),
-        render_html: true,
-    })
-    .unwrap();
+    let mut preview = preview(&archive, None);
     let first = preview.rebuild(Changes::everything()).unwrap();
     let before = first.files.expect("the fixture builds");
     assert_eq!(first.loaded, 4);
@@ -491,11 +506,7 @@ fn an_edit_re_renders_the_pages_that_show_the_document_and_reuses_the_others() {
     let unrelated = page("postmortems/login-latency/index.html");
     let related = page("postmortems/queue-consumer-crash/index.html");
 
-    let mut edited = Changes::default();
-    edited.add(
-        &archive.root(),
-        Path::new("content/postmortems/queue-backlog.md"),
-    );
+    let edited = saved(&archive, "queue-backlog");
     // Nothing changed yet: nothing to do.
     assert!(preview.rebuild(edited.clone()).is_none());
 
@@ -530,22 +541,8 @@ fn an_edit_re_renders_the_pages_that_show_the_document_and_reuses_the_others() {
 #[test]
 fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
     let archive = TempArchive::new();
-    let mut preview = Preview::new(LoadOptions {
-        root: archive.root(),
-        edition: Some(hindsight::config::Edition::Public),
-        base_url: Some("http://127.0.0.1:1111".into()),
-        render_html: true,
-    })
-    .unwrap();
+    let mut preview = preview(&archive, Some(hindsight::config::Edition::Public));
     preview.rebuild(Changes::everything()).unwrap();
-    let changed = |slug: &str| {
-        let mut changes = Changes::default();
-        changes.add(
-            &archive.root(),
-            Path::new(&format!("content/postmortems/{slug}.md")),
-        );
-        changes
-    };
     let backlog = PathBuf::from("postmortems/queue-backlog/index.html");
 
     archive.edit(
@@ -554,7 +551,7 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
         "related = [\"queue-consumer-crash\", \"login-latency\"]",
     );
     let files = preview
-        .rebuild(changed("queue-backlog"))
+        .rebuild(saved(&archive, "queue-backlog"))
         .unwrap()
         .files
         .unwrap();
@@ -566,7 +563,7 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
         "status = \"published\"\nvisibility = \"internal\"",
     );
     let files = preview
-        .rebuild(changed("login-latency"))
+        .rebuild(saved(&archive, "login-latency"))
         .unwrap()
         .files
         .unwrap();
@@ -578,13 +575,7 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
 #[test]
 fn an_edit_of_the_body_alone_re_renders_only_that_page() {
     let archive = TempArchive::new();
-    let mut preview = Preview::new(LoadOptions {
-        root: archive.root(),
-        edition: None,
-        base_url: Some("http://127.0.0.1:1111".into()),
-        render_html: true,
-    })
-    .unwrap();
+    let mut preview = preview(&archive, None);
     let before = preview
         .rebuild(Changes::everything())
         .unwrap()
@@ -595,12 +586,11 @@ fn an_edit_of_the_body_alone_re_renders_only_that_page() {
         "The queue grew faster",
         "The queue of notifications grew faster",
     );
-    let mut changes = Changes::default();
-    changes.add(
-        &archive.root(),
-        Path::new("content/postmortems/queue-backlog.md"),
-    );
-    let after = preview.rebuild(changes).unwrap().files.unwrap();
+    let after = preview
+        .rebuild(saved(&archive, "queue-backlog"))
+        .unwrap()
+        .files
+        .unwrap();
     let own = PathBuf::from("postmortems/queue-backlog/index.html");
     assert!(String::from_utf8_lossy(&after[&own]).contains("The queue of notifications grew"));
     for listing in [
