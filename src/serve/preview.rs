@@ -131,7 +131,8 @@ enum PageKey {
     Document(DocKey),
     Service(String),
     Tag(String),
-    /// The home page, the indexes and the 404 page: made from documents' front matter only.
+    /// The home page, the indexes, the statistics, the action items and the 404 page: made
+    /// from documents' front matter only.
     Listing(PageKind),
     /// Any other page: always rendered again.
     Other,
@@ -453,7 +454,10 @@ impl Preview {
         }
         // Link in path order, as `build` does, so duplicate slugs are reported the same way.
         documents.sort_by(|a, b| a.document.path.cmp(&b.document.path));
-        let (archive, link_diagnostics) = archive::link(
+        // Suggestions are worked out on full rebuilds only (they weigh every body's words);
+        // in between, each page keeps the ones it had.
+        let previous = self.good.as_ref().filter(|_| !self.render_all);
+        let (mut archive, link_diagnostics) = archive::link(
             Loaded {
                 root: self.options.root.clone(),
                 config: self.config.clone(),
@@ -463,9 +467,12 @@ impl Preview {
             },
             LinkOptions {
                 drafts: true,
-                ..LinkOptions::default()
+                skip_suggestions: previous.is_some(),
             },
         );
+        if let Some(good) = previous {
+            archive.suggested = carried_suggestions(&archive, &good.suggested);
+        }
         diagnostics.extend(link_diagnostics);
         phase("link");
         if let Err(diagnostic) = &self.theme {
@@ -663,6 +670,8 @@ fn page_key(archive: &Archive, kind: &PageKind) -> PageKey {
         | PageKind::Premortems
         | PageKind::Services
         | PageKind::Tags
+        | PageKind::Stats
+        | PageKind::Actions
         | PageKind::NotFound => PageKey::Listing(kind.clone()),
         // A page kind added later is rendered on every rebuild until it is listed here.
         #[allow(unreachable_patterns)]
@@ -700,6 +709,25 @@ fn footprints(archive: &Archive) -> HashMap<PathBuf, Footprint> {
                 tags: common.tags.to_vec(),
             };
             (document.path.clone(), footprint)
+        })
+        .collect()
+}
+
+/// The last good site's suggestions, for the documents of `archive`.
+fn carried_suggestions(
+    archive: &Archive,
+    previous: &HashMap<DocKey, Vec<DocKey>>,
+) -> Vec<Vec<DocId>> {
+    archive
+        .documents
+        .iter()
+        .map(|document| {
+            previous
+                .get(&(document.kind(), document.slug.clone()))
+                .into_iter()
+                .flatten()
+                .filter_map(|(kind, slug)| archive.find(*kind, slug))
+                .collect()
         })
         .collect()
 }
