@@ -50,7 +50,7 @@ pub const MAX_TERM_CHARS: usize = 40;
 const MAX_SHARD_POSTINGS: usize = 12_000;
 
 /// The body text kept for excerpts, in bytes; a match further in shows the summary instead.
-const EXCERPT_SOURCE_BYTES: usize = 20_000;
+const EXCERPT_SOURCE_BYTES: usize = 8_000;
 
 /// Documents per batch when collecting postings in parallel.
 const BATCH: usize = 256;
@@ -70,11 +70,17 @@ pub fn normalize(text: &str) -> String {
 /// The terms of a text: runs of letters and digits of the normalized text, the over-long
 /// ones left out.
 pub fn terms(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for_each_term(text, |t| found.push(t.to_string()));
+    found
+}
+
+/// Calls `f` with each term of a text, without allocating one string per occurrence.
+fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
     normalize(text)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS)
-        .map(str::to_string)
-        .collect()
+        .for_each(&mut f);
 }
 
 /// The search files of the site, by output path.
@@ -148,9 +154,12 @@ fn postings(archive: &Archive) -> Vec<TermPostings> {
 fn document_terms(d: &Document) -> HashMap<String, u8> {
     let mut found: HashMap<String, u8> = HashMap::new();
     let mut add = |text: &str, bit: u8| {
-        for term in terms(text) {
-            *found.entry(term).or_default() |= bit;
-        }
+        for_each_term(text, |term| match found.get_mut(term) {
+            Some(fields) => *fields |= bit,
+            None => {
+                found.insert(term.to_string(), bit);
+            }
+        });
     };
     let common = d.common();
     add(common.title, field::TITLE);

@@ -362,6 +362,7 @@
     var self = this;
     var generation = ++this.generation;
     var words = this.words();
+    var started = performance.now();
     return this.index.search(words).then(function (ids) {
       if (generation !== self.generation) return;
       var refined = self.index.refine(ids, self.state.filters);
@@ -372,6 +373,8 @@
       self.shown = 0;
       self.active = -1;
       self.showMore();
+      // From the keystroke's query to facets and results on screen (benches/search_query.py).
+      performance.measure("hindsight-search", { start: started });
     }).catch(function (error) {
       self.status.textContent = "Search failed: " + error.message;
     });
