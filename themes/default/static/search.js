@@ -47,6 +47,8 @@
 
   var FIELD_WEIGHT = [[1, 8], [2, 4], [4, 2], [8, 1]]; // title, summary, meta, body
   var PAGE_SIZE = 20;
+  // Values a facet shows before a "Show more" button (the most frequent first).
+  var FACET_VISIBLE = 8;
 
   function Index(base, meta) {
     this.base = base;
@@ -309,6 +311,7 @@
     this.shown = 0;
     this.active = -1;
     this.generation = 0;
+    this.expanded = new Set();
     this.input.value = this.state.q;
     this.wire();
     this.run();
@@ -409,6 +412,12 @@
       if (f.name === "service" || f.name === "tag") {
         order.sort(function (a, b) { return counts[n][b] - counts[n][a] || a - b; });
       }
+      var hidden = 0;
+      if (order.length > FACET_VISIBLE && !self.expanded.has(f.name)) {
+        var kept = order.filter(function (i, k) { return k < FACET_VISIBLE || selected.has(i); });
+        hidden = order.length - kept.length;
+        order = kept;
+      }
       var fieldset = element("fieldset", "facet");
       fieldset.dataset.facet = f.name;
       fieldset.appendChild(element("legend", "", f.label));
@@ -432,6 +441,17 @@
           setTimeout(function () { box.focus(); }, 0);
         }
       });
+      if (hidden > 0) {
+        var more = element("button", "facet-more", "Show " + hidden + " more");
+        more.type = "button";
+        more.addEventListener("click", function () {
+          self.expanded.add(f.name);
+          self.renderFacets(counts);
+          var first = self.facetsNode.querySelector("[data-facet='" + f.name + "'] input:not(:checked)");
+          if (first) first.focus();
+        });
+        fieldset.appendChild(more);
+      }
       self.facetsNode.appendChild(fieldset);
     });
   };
