@@ -69,7 +69,7 @@ impl Browser {
                 // Straight to stderr: the test harness captures eprintln! of passing tests.
                 let _ = writeln!(
                     std::io::stderr(),
-                    "SKIPPED {test}: {missing} is not installed (install Debian's chromium and chromium-driver to run it)"
+                    "SKIPPED: {test}: {missing} is not installed (install Debian's chromium and chromium-driver to run it)"
                 );
                 return None;
             }
