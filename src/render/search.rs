@@ -351,18 +351,7 @@ fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
         )
     };
 
-    // Severities in the archive's order, then any used without being on the scale.
-    let mut severity_ids: Vec<String> = archive
-        .config
-        .severities
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
-    for id in archive.severities.keys() {
-        if !severity_ids.contains(id) {
-            severity_ids.push(id.clone());
-        }
-    }
+    let severity_ids = super::stats::severity_order(views);
     let severity_index = position(&severity_ids);
 
     let years: Vec<i32> = {
