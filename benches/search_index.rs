@@ -4,8 +4,8 @@
 //!     cargo bench --bench search_index -- /tmp/corpus10k
 //!
 //! Prints, per round, the wall and CPU time of a whole build (load, link, render with the
-//! index, write) and of the index alone (`render::search::files`, which the build runs
-//! beside the pages). CPU time is the steadier figure on a shared machine.
+//! index, write) and of the index alone (`render::search::files`). CPU time is the steadier
+//! figure on a shared machine.
 //! Make the corpus with `python3 benches/generate.py --count 10000 --out /tmp/corpus10k`.
 
 use std::path::PathBuf;
