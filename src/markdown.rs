@@ -705,12 +705,17 @@ fn render(
                 out.had_raw_html = true;
                 Event::InlineHtml(html)
             }
+            // A heading's text goes into the plain text once, when the heading ends.
             Event::Text(t) => {
-                out.text.push_str(&t);
+                if heading.is_none() {
+                    out.text.push_str(&t);
+                }
                 Event::Text(t)
             }
             Event::Code(t) => {
-                out.text.push_str(&t);
+                if heading.is_none() {
+                    out.text.push_str(&t);
+                }
                 Event::Code(t)
             }
             Event::SoftBreak | Event::HardBreak => {
@@ -1281,6 +1286,12 @@ mod tests {
         );
         assert!(!body.html.contains("onerror"), "{}", body.html);
         assert!(!body.html.contains("<script"), "{}", body.html);
+    }
+
+    #[test]
+    fn plain_text_holds_each_heading_once() {
+        let body = render_with("## Impact\n\nEvery request failed.\n", Edition::Internal);
+        assert_eq!(body.text, "Impact\nEvery request failed.\n");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod charts;
 mod data;
 pub mod feeds;
 mod pages;
+pub mod search;
 mod stats;
 mod timeline;
 pub mod views;
@@ -119,7 +120,8 @@ pub fn render_pages(
 }
 
 /// Every output that is not a page: the theme's static files, the highlighting stylesheet,
-/// the feeds, the JSON data and the sitemap (of `page_paths`, the site path of every page).
+/// the feeds, the JSON data, the search index and the sitemap (of `page_paths`, the site
+/// path of every page).
 ///
 /// `serve` makes all of these on every rebuild, so a site-wide output belongs here, not in
 /// [`render`].
@@ -135,6 +137,7 @@ pub fn render_files(
     ));
     files.extend(feeds::all(views));
     files.extend(data::all(views));
+    files.extend(search::files(views.archive, views));
     let directories: Vec<String> = page_paths
         .iter()
         .filter(|path| path.ends_with('/'))

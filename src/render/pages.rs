@@ -25,6 +25,7 @@ pub enum PageKind {
     Actions,
     ClosedActions,
     NotFound,
+    Search,
 }
 
 /// The pages of an archive, in a stable order.
@@ -39,6 +40,7 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
         PageKind::Actions,
         PageKind::ClosedActions,
         PageKind::NotFound,
+        PageKind::Search,
     ];
     pages.extend(
         archive
@@ -67,6 +69,7 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Actions => super::actions::page(views, false),
         PageKind::ClosedActions => super::actions::page(views, true),
         PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
+        PageKind::Search => Page::new("/search/", "search.html", &serde_json::json!({})),
     }
 }
 

@@ -173,7 +173,7 @@ pub fn page(views: &Views) -> Page {
 }
 
 /// Severity ids in the scale's order, then any used but missing from the scale.
-fn severity_order(views: &Views) -> Vec<String> {
+pub(super) fn severity_order(views: &Views) -> Vec<String> {
     let archive = views.archive;
     let mut ids: Vec<String> = archive
         .config

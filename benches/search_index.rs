@@ -1,0 +1,86 @@
+//! How much the search index adds to a build, measured in one process so that both sides see
+//! the same machine load:
+//!
+//!     cargo bench --bench search_index -- /tmp/corpus10k
+//!
+//! Prints, per round, the wall and CPU time of a whole build (load, link, render with the
+//! index, write) and of the index alone (`render::search::files`). CPU time is the steadier
+//! figure on a shared machine.
+//! Make the corpus with `python3 benches/generate.py --count 10000 --out /tmp/corpus10k`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use hindsight::build::{BuildOptions, build};
+use hindsight::load::LoadOptions;
+use hindsight::render::search;
+use hindsight::render::views::Views;
+
+fn main() {
+    let Some(root) = std::env::args().skip(1).find(|a| !a.starts_with("--")) else {
+        eprintln!("usage: cargo bench --bench search_index -- ARCHIVE_DIR");
+        std::process::exit(2);
+    };
+    let root = PathBuf::from(root);
+    let out = std::env::temp_dir().join("hindsight-search-bench");
+    let (archive, _) = hindsight::build::load_and_link(
+        &LoadOptions {
+            root: root.clone(),
+            edition: None,
+            base_url: None,
+            render_html: true,
+        },
+        Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("loading {}: {e}", root.display()));
+    let views = Views::new(&archive);
+    println!("{} documents", archive.documents.len());
+    for round in 1..=3 {
+        let cpu = cpu_seconds();
+        let started = Instant::now();
+        let options = BuildOptions {
+            root: root.clone(),
+            out: Some(out.clone()),
+            edition: None,
+            base_url: None,
+            drafts: false,
+        };
+        build(&options).unwrap_or_else(|e| panic!("build failed: {e:?}"));
+        let whole = started.elapsed().as_secs_f64();
+        let whole_cpu = cpu_seconds() - cpu;
+
+        let cpu = cpu_seconds();
+        let started = Instant::now();
+        let files = search::files(&archive, &views);
+        let index = started.elapsed().as_secs_f64();
+        let index_cpu = cpu_seconds() - cpu;
+        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+        println!(
+            "round {round}: build {whole:.2} s wall, {whole_cpu:.2} s CPU; index alone {index:.2} s wall, {index_cpu:.2} s CPU ({:.0}% of the build's CPU); {} files, {:.1} MB",
+            100.0 * index_cpu / whole_cpu,
+            files.len(),
+            bytes as f64 / 1e6
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// User plus system CPU time of this process so far, from /proc (Linux); 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name; Linux
+    // counts them in ticks of 1/100 s.
+    (ticks(11) + ticks(12)) / 100.0
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Measure the search page of a built site in headless Chromium.
+
+    python3 benches/search_query.py --site DIR [QUERY ...]
+
+Serves DIR on localhost, opens /search/ in Chromium through chromedriver, and prints:
+- for the first query, opened as /search/?q=..., the time to results and what it fetched,
+  with the size of each fetched file as gzip -9 would serve it;
+- for each query typed into the warm page after that, the time search.js takes from the
+  query to facets and results on screen (its `hindsight-search` performance measure).
+
+Needs chromium and chromedriver on the PATH. Standard library only.
+"""
+
+import argparse
+import functools
+import gzip
+import http.server
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Driver:
+    def __init__(self, profile):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            ["chromedriver", f"--port={self.port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 20
+        while True:
+            try:
+                self.call("GET", "/status")
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.1)
+        args = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", f"--user-data-dir={profile}", "--window-size=1280,1000",
+        ]
+        caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": shutil.which("chromium"), "args": args}}}}
+        self.session = self.call("POST", "/session", caps)["sessionId"]
+
+    def call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return json.load(response)["value"]
+
+    def goto(self, url):
+        self.call("POST", f"/session/{self.session}/url", {"url": url})
+
+    def script(self, body):
+        return self.call("POST", f"/session/{self.session}/execute/sync",
+                         {"script": body, "args": []})
+
+    def wait(self, body, timeout=60):
+        deadline = time.time() + timeout
+        while True:
+            value = self.script(body)
+            if value:
+                return value
+            if time.time() > deadline:
+                raise TimeoutError(body)
+            time.sleep(0.02)
+
+    def close(self):
+        try:
+            self.call("DELETE", f"/session/{self.session}")
+        finally:
+            self.process.kill()
+            self.process.wait()
+
+
+def serve(site):
+    handler = functools.partial(QuietHandler, directory=site)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def gzip_size(site, url_path):
+    path = os.path.join(site, urllib.parse.unquote(url_path).lstrip("/"))
+    if os.path.isdir(path):
+        path = os.path.join(path, "index.html")
+    with open(path, "rb") as f:
+        return len(gzip.compress(f.read(), 9))
+
+
+RESULTS_SHOWN = """
+const items = [...document.querySelectorAll('#search-results .result')];
+return items.length > 0 && items.every(i => i.querySelector('.doc-title'))
+  || /^Nothing/.test(document.getElementById('search-status').textContent);
+"""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", required=True, help="a built site directory")
+    parser.add_argument("queries", nargs="*", default=[
+        "dns", "certificate expired", "deployer", "connection pool", "rollback",
+        "memory", "timeout", "kafka", "cert", "database failover"])
+    args = parser.parse_args()
+    server = serve(args.site)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    profile = tempfile.mkdtemp()
+    driver = Driver(profile)
+    try:
+        first = args.queries[0]
+        started = time.perf_counter()
+        driver.goto(f"{base}/search/?q={urllib.parse.quote(first)}")
+        driver.wait(RESULTS_SHOWN)
+        elapsed = time.perf_counter() - started
+        fetched = driver.script(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);")
+        fetched = [p for p in fetched if p.startswith("/search") or p.endswith(".js")]
+        page = ["/search/", "/style.css", "/highlight.css"]
+        total = sum(gzip_size(args.site, p) for p in fetched + page)
+        search_only = sum(gzip_size(args.site, p) for p in fetched)
+        print(f"first query {first!r}: results in {elapsed * 1000:.0f} ms (page load included); "
+              f"{len(fetched)} search files, {search_only / 1024:.1f} KB gzip -9 "
+              f"({total / 1024:.1f} KB with the page's HTML and CSS)")
+        for path in sorted(fetched, key=lambda p: -gzip_size(args.site, p))[:5]:
+            print(f"    {path}: {gzip_size(args.site, path) / 1024:.1f} KB")
+
+        timings = []
+        for query in args.queries[1:] + args.queries:
+            count = driver.script(
+                "return performance.getEntriesByName('hindsight-search').length;")
+            driver.script(
+                "const box = document.getElementById('search-q');"
+                f"box.value = {json.dumps(query)};"
+                "box.dispatchEvent(new Event('input'));")
+            driver.wait(
+                f"return performance.getEntriesByName('hindsight-search').length > {count};")
+            duration = driver.script(
+                "const m = performance.getEntriesByName('hindsight-search'); "
+                "return m[m.length - 1].duration;")
+            status = driver.script("return document.getElementById('search-status').textContent;")
+            timings.append(duration)
+            print(f"warm query {query!r}: {duration:.1f} ms ({status})")
+        print(f"warm queries: median {statistics.median(timings):.1f} ms, "
+              f"max {max(timings):.1f} ms over {len(timings)}")
+    finally:
+        driver.close()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

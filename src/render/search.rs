@@ -1,0 +1,507 @@
+//! The search index: static JSON files that `search.js` queries in the browser, with no server.
+//!
+//! Why an index of our own rather than Pagefind: see docs/search.md (measurements included).
+//! The index is made from the text the build already holds (title, summary, services, tags,
+//! action items, premortem risks, and the body's plain text), never by parsing HTML again,
+//! and only from the archive it is given, so the public edition never indexes internal text.
+//!
+//! Layout, under `search/`:
+//! - `index.json`: what every query needs: the shard keys, and for every document its facet
+//!   values (service, severity, tag, year, kind, open action items) as small integers.
+//! - `terms/N.json`: the terms whose longest shard key is key N, each with its postings.
+//!   A query fetches only the shards its words can be in.
+//! - `doc/ID.json`: what a result shows (title, link, date, summary, text for the excerpt),
+//!   fetched only for the results on screen.
+//!
+//! Document ids are positions in [`Archive::documents`], newest first, so a lower id is a
+//! newer document and postings sorted by id are sorted by recency.
+//!
+//! [`normalize`] and [`terms`] must do exactly what `normalize` and `terms` do in
+//! `themes/default/static/search.js`: the browser looks up what the build wrote.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use super::views::Views;
+use crate::archive::{Archive, DocId};
+use crate::document::{Document, Kind};
+
+/// Where in a document a term occurs, as bits of a posting. Ranking weighs them in this
+/// order: a title hit outranks any combination of the others.
+pub mod field {
+    pub const TITLE: u8 = 1;
+    pub const SUMMARY: u8 = 2;
+    /// Services, tags, action items and premortem risks.
+    pub const META: u8 = 4;
+    pub const BODY: u8 = 8;
+}
+
+/// Terms longer than this (hashes, encoded blobs) are not indexed; nobody types them.
+pub const MAX_TERM_CHARS: usize = 40;
+
+/// A shard holding more postings than this is split by one more character of prefix, so the
+/// file a query fetches stays small whatever the size of the archive.
+const MAX_SHARD_POSTINGS: usize = 12_000;
+
+/// The body text kept for excerpts, in bytes; a match further in shows the summary instead.
+const EXCERPT_SOURCE_BYTES: usize = 8_000;
+
+/// Documents per batch when collecting postings in parallel.
+const BATCH: usize = 256;
+
+/// Folds text for matching: canonical decomposition, combining marks removed, each character
+/// lower-cased on its own (no context rules, so that JavaScript can do the same).
+pub fn normalize(text: &str) -> String {
+    if text.is_ascii() {
+        return text.to_ascii_lowercase();
+    }
+    text.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The terms of a text: runs of letters and digits of the normalized text, the over-long
+/// ones left out.
+pub fn terms(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for_each_term(text, |t| found.push(t.to_string()));
+    found
+}
+
+/// Calls `f` with each term of a text, without allocating one string per occurrence.
+fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
+    normalize(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS)
+        .for_each(&mut f);
+}
+
+/// The search files of the site, by output path.
+pub fn files(archive: &Archive, views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
+    let postings = postings(archive);
+    let shards = shard(&postings);
+    let index = IndexFile {
+        version: 1,
+        count: archive.documents.len(),
+        shards: shards.iter().map(|s| s.key).collect(),
+        facets: facets(archive, views),
+    };
+    let mut files = vec![(
+        PathBuf::from("search/index.json"),
+        serde_json::to_vec(&index).unwrap_or_default(),
+    )];
+    files.par_extend(shards.par_iter().enumerate().map(|(n, shard)| {
+        (
+            PathBuf::from(format!("search/terms/{n}.json")),
+            shard_json(&postings[shard.terms.clone()]).into_bytes(),
+        )
+    }));
+    files.par_extend(
+        archive
+            .documents
+            .par_iter()
+            .enumerate()
+            .map(|(id, d)| (doc_path(id), doc_json(views, id, d))),
+    );
+    files
+}
+
+/// The output path of a document's result record.
+fn doc_path(id: DocId) -> PathBuf {
+    PathBuf::from(format!("search/doc/{id}.json"))
+}
+
+/// One term and the documents it occurs in: (document id, field bits), ids ascending.
+type TermPostings = (String, Vec<(u32, u8)>);
+
+/// Every term of the archive, sorted, with its postings.
+fn postings(archive: &Archive) -> Vec<TermPostings> {
+    let batches: Vec<HashMap<String, Vec<(u32, u8)>>> = archive
+        .documents
+        .par_chunks(BATCH)
+        .enumerate()
+        .map(|(batch, documents)| {
+            let mut map: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
+            for (i, d) in documents.iter().enumerate() {
+                let id = (batch * BATCH + i) as u32;
+                for (term, fields) in document_terms(d) {
+                    map.entry(term).or_default().push((id, fields));
+                }
+            }
+            map
+        })
+        .collect();
+    // Batches are in id order, so appending keeps every posting list sorted.
+    let mut merged: HashMap<String, Vec<(u32, u8)>> = HashMap::new();
+    for batch in batches {
+        for (term, list) in batch {
+            merged.entry(term).or_default().extend(list);
+        }
+    }
+    let mut sorted: Vec<TermPostings> = merged.into_iter().collect();
+    sorted.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    sorted
+}
+
+/// The distinct terms of one document with the fields each occurs in.
+fn document_terms(d: &Document) -> HashMap<String, u8> {
+    let mut found: HashMap<String, u8> = HashMap::new();
+    let mut add = |text: &str, bit: u8| {
+        for_each_term(text, |term| match found.get_mut(term) {
+            Some(fields) => *fields |= bit,
+            None => {
+                found.insert(term.to_string(), bit);
+            }
+        });
+    };
+    let common = d.common();
+    add(common.title, field::TITLE);
+    add(common.summary, field::SUMMARY);
+    for text in common.services.iter().chain(common.tags) {
+        add(text, field::META);
+    }
+    if let Some(p) = d.postmortem() {
+        for action in &p.actions {
+            add(&action.title, field::META);
+        }
+    }
+    if let Some(p) = d.premortem() {
+        for risk in &p.risks {
+            add(&risk.title, field::META);
+            add(&risk.mitigation, field::META);
+        }
+    }
+    add(&d.body.text, field::BODY);
+    found
+}
+
+/// A shard: its key and the range of (sorted) terms it holds.
+struct Shard<'a> {
+    key: &'a str,
+    terms: std::ops::Range<usize>,
+}
+
+/// Splits the sorted terms into shards by prefix. A term belongs to the shard with the
+/// longest key that is a prefix of it; keys start at one character and grow by one where a
+/// shard would be too large. The client relies only on that rule, not on key lengths.
+fn shard(postings: &[TermPostings]) -> Vec<Shard<'_>> {
+    let mut shards = Vec::new();
+    let mut start = 0;
+    while start < postings.len() {
+        let key = prefix(&postings[start].0, 1);
+        let end = start + postings[start..].partition_point(|(t, _)| t.starts_with(key));
+        split(postings, start..end, key, &mut shards);
+        start = end;
+    }
+    shards
+}
+
+/// Adds the shards of the terms in `range`, which all start with `key`.
+fn split<'a>(
+    postings: &'a [TermPostings],
+    range: std::ops::Range<usize>,
+    key: &'a str,
+    shards: &mut Vec<Shard<'a>>,
+) {
+    let size: usize = postings[range.clone()].iter().map(|(_, p)| p.len()).sum();
+    let key_chars = key.chars().count();
+    let longer = range.start
+        + postings[range.clone()].partition_point(|(t, _)| t.chars().count() <= key_chars);
+    if size <= MAX_SHARD_POSTINGS || longer == range.end {
+        shards.push(Shard { key, terms: range });
+        return;
+    }
+    // Terms no longer than the key stay in its shard; the others go one character deeper.
+    // Sorted terms with a common prefix are contiguous, and a term equal to the key sorts
+    // before every longer term that starts with it.
+    if longer > range.start {
+        shards.push(Shard {
+            key,
+            terms: range.start..longer,
+        });
+    }
+    let mut start = longer;
+    while start < range.end {
+        let deeper = prefix(&postings[start].0, key_chars + 1);
+        let end =
+            start + postings[start..range.end].partition_point(|(t, _)| t.starts_with(deeper));
+        split(postings, start..end, deeper, shards);
+        start = end;
+    }
+}
+
+/// The first `chars` characters of a term (the whole term when it is shorter).
+fn prefix(term: &str, chars: usize) -> &str {
+    match term.char_indices().nth(chars) {
+        Some((i, _)) => &term[..i],
+        None => term,
+    }
+}
+
+/// A shard as JSON: `{"term":[p,...],...}` where each posting `p` is the id gap from the
+/// previous posting times 16 plus the field bits. Gaps keep the numbers short.
+fn shard_json(postings: &[TermPostings]) -> String {
+    let mut out = String::from("{");
+    for (i, (term, list)) in postings.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(term).unwrap_or_default());
+        out.push_str(":[");
+        let mut previous = 0;
+        for (j, &(id, fields)) in list.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{}",
+                (u64::from(id - previous) << 4) | u64::from(fields)
+            );
+            previous = id;
+        }
+        out.push(']');
+    }
+    out.push('}');
+    out
+}
+
+/// What a result shows; fetched only for the results on screen.
+#[derive(Serialize)]
+struct DocRecord<'a> {
+    title: &'a str,
+    url: &'a str,
+    date: &'a str,
+    summary: &'a str,
+    /// The start of the body's plain text, for the excerpt.
+    text: &'a str,
+}
+
+fn doc_json(views: &Views, id: DocId, d: &Document) -> Vec<u8> {
+    let summary = &views.summaries[id];
+    let text = &d.body.text;
+    let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let record = DocRecord {
+        title: &summary.title,
+        url: &summary.url,
+        date: &summary.date,
+        summary: &summary.summary,
+        text: &text[..end],
+    };
+    serde_json::to_vec(&record).unwrap_or_default()
+}
+
+#[derive(Serialize)]
+struct IndexFile<'a> {
+    version: u32,
+    /// Number of documents; ids are `0..count`, newest first.
+    count: usize,
+    /// Shard keys: shard `n` is `terms/n.json`.
+    shards: Vec<&'a str>,
+    facets: Vec<Facet>,
+}
+
+/// A facet: its values, and for every document the index of its value (or -1 when it has
+/// none), or the list of indexes where a document can have several.
+#[derive(Serialize)]
+struct Facet {
+    /// The URL parameter, such as `service` in `?service=deployer-api`.
+    name: &'static str,
+    label: &'static str,
+    /// (id, label) of each value, in the order they are listed.
+    values: Vec<(String, String)>,
+    docs: FacetDocs,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FacetDocs {
+    One(Vec<i32>),
+    Many(Vec<Vec<u32>>),
+}
+
+fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
+    let docs = &archive.documents;
+    let position = |ids: &[String]| -> HashMap<String, u32> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect()
+    };
+
+    let service_ids: Vec<String> = archive.services.keys().cloned().collect();
+    let service_index = position(&service_ids);
+    let tag_ids: Vec<String> = archive.tags.keys().cloned().collect();
+    let tag_index = position(&tag_ids);
+    let many = |index: &HashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
+        FacetDocs::Many(
+            docs.iter()
+                .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
+                .collect(),
+        )
+    };
+
+    let severity_ids = super::stats::severity_order(views);
+    let severity_index = position(&severity_ids);
+
+    let years: Vec<i32> = {
+        let mut years: Vec<i32> = docs.iter().map(year_of).collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        years
+    };
+    let year_index: BTreeMap<i32, i32> = years
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| (y, i as i32))
+        .collect();
+
+    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().map(f).collect());
+    vec![
+        Facet {
+            name: "service",
+            label: "Service",
+            values: service_ids
+                .iter()
+                .map(|id| (id.clone(), views.service_link(id).name))
+                .collect(),
+            docs: many(&service_index, &|d| d.common().services),
+        },
+        Facet {
+            name: "severity",
+            label: "Severity",
+            values: severity_ids
+                .iter()
+                .map(|id| (id.clone(), archive.config.severity_label(id).to_string()))
+                .collect(),
+            docs: one(&|d| {
+                d.postmortem()
+                    .and_then(|p| severity_index.get(&p.severity))
+                    .map_or(-1, |&i| i as i32)
+            }),
+        },
+        Facet {
+            name: "tag",
+            label: "Tag",
+            values: tag_ids.iter().map(|t| (t.clone(), t.clone())).collect(),
+            docs: many(&tag_index, &|d| d.common().tags),
+        },
+        Facet {
+            name: "year",
+            label: "Year",
+            values: years
+                .iter()
+                .map(|y| (y.to_string(), y.to_string()))
+                .collect(),
+            docs: one(&|d| year_index[&year_of(d)]),
+        },
+        Facet {
+            name: "kind",
+            label: "Kind",
+            values: vec![
+                ("postmortem".into(), "Postmortem".into()),
+                ("premortem".into(), "Premortem".into()),
+            ],
+            docs: one(&|d| match d.kind() {
+                Kind::Postmortem => 0,
+                Kind::Premortem => 1,
+            }),
+        },
+        Facet {
+            name: "actions",
+            label: "Action items",
+            values: vec![("open".into(), "Has open action items".into())],
+            docs: one(&|d| {
+                let open = d
+                    .postmortem()
+                    .is_some_and(|p| p.actions.iter().any(|a| a.status.is_open()));
+                if open { 0 } else { -1 }
+            }),
+        },
+    ]
+}
+
+/// The year a document is filed under: the incident's for a postmortem (as the postmortems
+/// index groups them), the publication date's for a premortem.
+fn year_of(d: &Document) -> i32 {
+    use chrono::Datelike;
+    match d.postmortem() {
+        Some(p) => p.incident.started.0.year(),
+        None => d.date().year(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_folds_case_and_accents() {
+        assert_eq!(normalize("Crème BRÛLÉE Ångström"), "creme brulee angstrom");
+        assert_eq!(normalize("İSTANBUL ΣΟΦΊΑ"), "istanbul σοφια");
+    }
+
+    #[test]
+    fn terms_split_on_anything_but_letters_and_digits() {
+        let found: Vec<String> = terms("deployer-api: 502s, TLS/SSL (café)");
+        assert_eq!(found, ["deployer", "api", "502s", "tls", "ssl", "cafe"]);
+        let long = "a".repeat(MAX_TERM_CHARS + 1);
+        assert!(terms(&long).is_empty());
+    }
+
+    fn postings_of(terms: &[(&str, usize)]) -> Vec<TermPostings> {
+        let mut list: Vec<TermPostings> = terms
+            .iter()
+            .map(|&(t, n)| (t.to_string(), (0..n as u32).map(|i| (i, 8)).collect()))
+            .collect();
+        list.sort_by(|a, b| a.0.cmp(&b.0));
+        list
+    }
+
+    /// The shard a client looks in for a term: the longest key that is a prefix of it.
+    fn shard_of<'a>(shards: &'a [Shard], term: &str) -> &'a str {
+        shards
+            .iter()
+            .filter(|s| term.starts_with(s.key))
+            .max_by_key(|s| s.key.len())
+            .map(|s| s.key)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn every_term_is_in_the_shard_of_its_longest_key() {
+        let big = MAX_SHARD_POSTINGS / 2 + 1;
+        let postings = postings_of(&[
+            ("a", 3),
+            ("the", big),
+            ("then", big),
+            ("th", 1),
+            ("thus", 2),
+            ("cert", 5),
+            ("certificate", 5),
+        ]);
+        let shards = shard(&postings);
+        let keys: Vec<&str> = shards.iter().map(|s| s.key).collect();
+        assert_eq!(keys, ["a", "c", "th", "the", "then", "thu"]);
+        for (i, (term, _)) in postings.iter().enumerate() {
+            let holder = shards.iter().find(|s| s.terms.contains(&i)).unwrap();
+            assert_eq!(holder.key, shard_of(&shards, term), "{term}");
+        }
+    }
+
+    #[test]
+    fn shards_store_id_gaps_with_field_bits() {
+        let postings = vec![("dns".to_string(), vec![(2, 1), (3, 8), (10, 9)])];
+        assert_eq!(shard_json(&postings), r#"{"dns":[33,24,121]}"#);
+    }
+}

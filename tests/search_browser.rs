@@ -1,0 +1,300 @@
+//! Search in a real browser: the example archive (and a small archive made here) built into a
+//! temporary directory, served on localhost, and driven in headless Chromium.
+//!
+//! Skipped, with a note on stderr, where Chromium or chromedriver is not installed; CI sets
+//! `HINDSIGHT_REQUIRE_BROWSER=1`, which makes a missing browser a failure.
+
+mod common;
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+use common::browser::{Browser, StaticServer, keys};
+use hindsight::build::{BuildOptions, build};
+use serde_json::Value;
+
+/// Builds an archive into a temporary directory, which lives as long as the test process.
+fn build_site(root: &Path) -> &'static Path {
+    let out = tempfile::tempdir().expect("a temporary output directory");
+    let options = BuildOptions {
+        root: root.to_path_buf(),
+        out: Some(out.path().join("site")),
+        edition: None,
+        base_url: None,
+        drafts: false,
+    };
+    let report = build(&options).unwrap_or_else(|e| panic!("building {}: {e:?}", root.display()));
+    let out: &'static tempfile::TempDir = Box::leak(Box::new(out));
+    let _ = report;
+    Box::leak(out.path().join("site").into_boxed_path())
+}
+
+/// The example archive, built once and served for every test here.
+fn example_site() -> &'static StaticServer {
+    static SITE: OnceLock<StaticServer> = OnceLock::new();
+    SITE.get_or_init(|| StaticServer::start(build_site(Path::new(env!("CARGO_MANIFEST_DIR")))))
+}
+
+/// One browser at a time: the tests share two cores with everything else.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn screenshot(browser: &Browser, name: &str) {
+    browser.screenshot(
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("screenshots/{name}.png")),
+    );
+}
+
+/// Waits until results are on screen and returns their titles, in order.
+fn result_titles(browser: &Browser) -> Vec<String> {
+    let titles = browser.wait_for(
+        "search results",
+        "const items = [...document.querySelectorAll('#search-results .result')];
+         if (items.length === 0 || items.some(i => !i.querySelector('.doc-title'))) return null;
+         return items.map(i => i.querySelector('.doc-title').textContent);",
+    );
+    strings(&titles)
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The count shown beside a facet value, such as the number of SEV-1 results.
+fn facet_count(browser: &Browser, facet: &str, value: &str) -> Option<u64> {
+    browser
+        .script(&format!(
+            "const box = document.querySelector('#search-facets input[name=\"{facet}\"][value=\"{value}\"]');
+             return box ? Number(box.parentElement.querySelector('.count').textContent) : null;"
+        ))
+        .as_u64()
+}
+
+/// The status line's number of results.
+fn result_count(browser: &Browser) -> u64 {
+    let status = browser.wait_for(
+        "the status line",
+        "const s = document.getElementById('search-status').textContent;
+         return /\\d/.test(s) ? s : null;",
+    );
+    status
+        .as_str()
+        .and_then(|s| {
+            s.split(|c: char| !c.is_ascii_digit())
+                .find(|w| !w.is_empty())
+        })
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in the status line {status}"))
+}
+
+#[test]
+fn typing_a_word_prefix_shows_the_postmortem_with_it_in_the_title_first() {
+    let _guard = one_at_a_time();
+    let Some(browser) =
+        Browser::start("typing_a_word_prefix_shows_the_postmortem_with_it_in_the_title_first")
+    else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/"));
+    let input = browser.find("#search-q");
+    browser.wait_for(
+        "the index",
+        "return document.getElementById('search-status').textContent.includes('All');",
+    );
+    browser.type_into(&input, "Idempot");
+    browser.wait_for(
+        "the query in the URL",
+        "return location.search === '?q=Idempot';",
+    );
+    let titles = result_titles(&browser);
+    assert_eq!(
+        titles[0], "Customers charged twice when idempotency keys were evicted",
+        "{titles:?}"
+    );
+    let marked = browser.script("return [...document.querySelectorAll('#search-results .result:first-child mark')].map(m => m.textContent);");
+    assert!(
+        strings(&marked).iter().any(|m| m == "idempotency"),
+        "highlighted: {marked}"
+    );
+    screenshot(&browser, "search-query");
+}
+
+#[test]
+fn choosing_a_facet_narrows_the_results_and_changes_the_other_counts() {
+    let _guard = one_at_a_time();
+    let Some(browser) =
+        Browser::start("choosing_a_facet_narrows_the_results_and_changes_the_other_counts")
+    else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/"));
+    let all = result_count(&browser);
+    let sev1 = facet_count(&browser, "severity", "sev1").expect("a SEV-1 facet value");
+    let postmortems =
+        facet_count(&browser, "kind", "postmortem").expect("a postmortem facet value");
+    assert!(
+        sev1 > 0 && sev1 < postmortems && postmortems <= all,
+        "{sev1} {postmortems} {all}"
+    );
+
+    browser.click(&browser.find("#search-facets input[name=\"severity\"][value=\"sev1\"]"));
+    browser.wait_for(
+        "the filter in the URL",
+        "return location.search === '?severity=sev1';",
+    );
+    browser.wait_for(
+        "fewer results",
+        &format!("return document.querySelectorAll('#search-results .result').length === {sev1};"),
+    );
+    assert_eq!(result_count(&browser), sev1);
+    // Every result is a SEV-1, and the kind facet now counts only them.
+    let labels = browser.wait_for("severity labels", &format!(
+        "const s = [...document.querySelectorAll('#search-results .result .sev')].map(e => e.textContent);
+         return s.length === {sev1} ? s : null;"
+    ));
+    assert!(strings(&labels).iter().all(|l| l == "SEV-1"), "{labels}");
+    assert_eq!(facet_count(&browser, "kind", "postmortem"), Some(sev1));
+    // The severity facet keeps its own counts, so another severity can be added.
+    assert!(facet_count(&browser, "severity", "sev2").is_some_and(|n| n > 0));
+    screenshot(&browser, "search-facet");
+}
+
+#[test]
+fn keyboard_slash_then_typing_then_arrow_and_enter_opens_the_postmortem() {
+    let _guard = one_at_a_time();
+    let Some(browser) =
+        Browser::start("keyboard_slash_then_typing_then_arrow_and_enter_opens_the_postmortem")
+    else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/postmortems/"));
+    browser.wait_for(
+        "the header search box",
+        "return !document.querySelector('.site-search').hidden;",
+    );
+    browser.press("/");
+    let focused = browser.script("return document.activeElement.id;");
+    assert_eq!(focused, "site-search-q", "`/` focuses the search box");
+    browser.press(&format!("synonym{}", keys::ENTER));
+    browser.wait_for(
+        "the search page",
+        "return location.pathname === '/search/' && location.search === '?q=synonym';",
+    );
+    let titles = result_titles(&browser);
+    assert_eq!(
+        titles[0],
+        "Search latency rose twentyfold after a synonym update"
+    );
+    browser.press(&format!("{}{}", keys::DOWN, keys::ENTER));
+    browser.wait_for(
+        "the postmortem page",
+        "return location.pathname.startsWith('/postmortems/');",
+    );
+    let heading = browser.wait_for(
+        "the heading",
+        "return document.querySelector('h1') && document.querySelector('h1').textContent;",
+    );
+    assert_eq!(
+        heading,
+        "Search latency rose twentyfold after a synonym update"
+    );
+}
+
+#[test]
+fn clicking_a_result_opens_its_page() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("clicking_a_result_opens_its_page") else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/?q=load+balancer"));
+    let titles = result_titles(&browser);
+    assert_eq!(
+        titles[0],
+        "Storefront unreachable after its load balancer was deleted"
+    );
+    browser.click(&browser.find("#search-results .result:first-child a.doc-title"));
+    browser.wait_for(
+        "the postmortem page",
+        "return location.pathname === '/postmortems/2023-05-16-console-deleted-load-balancer/';",
+    );
+}
+
+#[test]
+fn a_pasted_search_url_restores_the_query_and_the_filters() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("a_pasted_search_url_restores_the_query_and_the_filters")
+    else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/?q=dns&service=edge&severity=sev2"));
+    let titles = result_titles(&browser);
+    assert_eq!(
+        titles,
+        [
+            "Internal DNS names stopped resolving after a resolver change",
+            "Storefront unreachable after its load balancer was deleted",
+        ]
+    );
+    assert_eq!(
+        browser.script("return document.getElementById('search-q').value;"),
+        "dns"
+    );
+    let checked = browser.script("return [...document.querySelectorAll('#search-facets input:checked')].map(b => b.name + '=' + b.value);");
+    assert_eq!(strings(&checked), ["service=edge", "severity=sev2"]);
+    screenshot(&browser, "search-pasted-url");
+}
+
+#[test]
+fn markup_in_a_title_is_shown_as_text_and_never_runs() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("markup_in_a_title_is_shown_as_text_and_never_runs") else {
+        return;
+    };
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let dir = archive.path().join("content/postmortems");
+    std::fs::create_dir_all(&dir).expect("a content directory");
+    std::fs::write(
+        archive.path().join("hindsight.toml"),
+        "title = \"Test archive\"\n",
+    )
+    .expect("a config");
+    std::fs::write(
+        dir.join("cache-purge.md"),
+        r#"+++
+title = "Cache <img src=x onerror=alert(1)> purge failed"
+date = 2024-01-02
+summary = "A purge with <b>markup</b> in it."
+severity = "sev3"
+services = ["edge"]
+
+[incident]
+started = 2024-01-01T10:00:00Z
++++
+The purge <script>alert(2)</script> never finished.
+"#,
+    )
+    .expect("a postmortem");
+    let site = StaticServer::start(build_site(archive.path()));
+    browser.goto(&site.url("/search/?q=purge"));
+    let titles = result_titles(&browser);
+    assert_eq!(titles, ["Cache <img src=x onerror=alert(1)> purge failed"]);
+    let injected = browser.script("return document.querySelectorAll('#search-results img, #search-results script, #search-results b').length;");
+    assert_eq!(injected, 0, "markup from content became elements");
+    let summary =
+        browser.script("return document.querySelector('#search-results .excerpt').textContent;");
+    assert_eq!(summary, "A purge with <b>markup</b> in it.");
+}

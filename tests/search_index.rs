@@ -1,0 +1,143 @@
+//! The search index as files: what an edition's index holds, and that it can be read back.
+
+use std::path::Path;
+
+use hindsight::build::{BuildOptions, build};
+use hindsight::config::Edition;
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("a directory");
+    std::fs::write(path, text).expect("a writable file");
+}
+
+fn postmortem(title: &str, visibility: &str, body: &str) -> String {
+    format!(
+        r#"+++
+title = "{title}"
+date = 2024-03-01
+summary = "Summary of {title}."
+severity = "sev2"
+services = ["edge"]
+tags = ["dns"]
+visibility = "{visibility}"
+
+[incident]
+started = 2024-03-01T10:00:00Z
++++
+{body}
+"#
+    )
+}
+
+/// Every file under `dir`, concatenated.
+fn all_text(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+        }
+    }
+    text
+}
+
+fn build_edition(root: &Path, edition: Edition) -> std::path::PathBuf {
+    let out = root.join(format!("out-{edition:?}"));
+    build(&BuildOptions {
+        root: root.to_path_buf(),
+        out: Some(out.clone()),
+        edition: Some(edition),
+        base_url: None,
+        drafts: false,
+    })
+    .unwrap_or_else(|e| panic!("build failed: {e:?}"));
+    out
+}
+
+#[test]
+fn the_public_search_index_holds_nothing_from_internal_documents_or_blocks() {
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let root = archive.path();
+    write(root, "hindsight.toml", "title = \"Test\"\n");
+    write(
+        root,
+        "content/postmortems/public-one.md",
+        &postmortem(
+            "Resolver outage",
+            "public",
+            "Visible text.\n\n<!-- internal -->\nThe zanzibar credentials leaked.\n<!-- /internal -->\n",
+        ),
+    );
+    write(
+        root,
+        "content/postmortems/secret-one.md",
+        &postmortem("Quixotic vendor breach", "internal", "Kumquat details."),
+    );
+
+    let public = all_text(&build_edition(root, Edition::Public).join("search"));
+    assert!(
+        public.contains("resolver"),
+        "the public document is indexed"
+    );
+    for secret in ["zanzibar", "quixotic", "Quixotic", "kumquat", "Kumquat"] {
+        assert!(
+            !public.contains(secret),
+            "`{secret}` leaked into the public search index"
+        );
+    }
+
+    let internal = all_text(&build_edition(root, Edition::Internal).join("search"));
+    for term in ["zanzibar", "quixotic", "kumquat"] {
+        assert!(
+            internal.contains(term),
+            "the internal edition indexes `{term}`"
+        );
+    }
+}
+
+#[test]
+fn the_index_lists_every_document_with_its_facets_and_a_result_record() {
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let root = archive.path();
+    write(root, "hindsight.toml", "title = \"Test\"\n");
+    write(
+        root,
+        "content/postmortems/one.md",
+        &postmortem("Crème brûlée outage", "public", "Body."),
+    );
+    let out = build_edition(root, Edition::Public);
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("search/index.json")).expect("search/index.json"),
+    )
+    .expect("valid JSON");
+    assert_eq!(index["count"], 1);
+    let facet = |name: &str| {
+        index["facets"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no facet {name}"))
+    };
+    assert_eq!(facet("service")["values"][0][0], "edge");
+    assert_eq!(facet("service")["docs"][0][0], 0);
+    assert_eq!(facet("severity")["values"][1][0], "sev2");
+    assert_eq!(facet("severity")["docs"][0], 1);
+    assert_eq!(facet("year")["values"][0][0], "2024");
+
+    // Accents are folded in the index, so "creme" finds the title; the posting says where:
+    // document 0 (gap 0), in the title (1) and the summary (2).
+    let shards = index["shards"].as_array().expect("shard keys");
+    let c = shards
+        .iter()
+        .position(|k| k == "c")
+        .expect("a shard for words starting with c");
+    let shard = std::fs::read_to_string(out.join(format!("search/terms/{c}.json"))).expect("shard");
+    assert!(shard.contains("\"creme\":[3]"), "{shard}");
+
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("search/doc/0.json")).expect("a result record"),
+    )
+    .expect("valid JSON");
+    assert_eq!(record["title"], "Crème brûlée outage");
+    assert_eq!(record["url"], "/postmortems/one/");
+}
