@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use hindsight::build::{BuildOptions, build};
 
+mod built_site;
+
 fn example_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -35,20 +37,9 @@ struct Site {
 
 impl Site {
     fn read(dir: &Path) -> Self {
-        let mut files = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(dir) {
-            let entry = entry.unwrap();
-            if entry.file_type().is_file() {
-                let relative = entry.path().strip_prefix(dir).unwrap();
-                files.insert(
-                    relative.to_string_lossy().replace('\\', "/"),
-                    std::fs::read(entry.path()).unwrap(),
-                );
-            }
-        }
         Site {
             dir: dir.to_path_buf(),
-            files,
+            files: built_site::files_under(dir),
         }
     }
 
@@ -184,11 +175,7 @@ fn the_example_site_has_every_index_and_a_page_per_document() {
 fn small_archive() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let write = |path: &str, text: &str| {
-        let path = root.join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| built_site::write(root, path, text);
     write(
         "hindsight.toml",
         r#"title = "Test archive"
