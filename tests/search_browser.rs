@@ -116,6 +116,11 @@ fn typing_a_word_prefix_shows_the_postmortem_with_it_in_the_title_first() {
         "the query in the URL",
         "return location.search === '?q=Idempot';",
     );
+    // The URL changes as the key is typed; the results follow once the shard is fetched.
+    browser.wait_for(
+        "the results of the query",
+        "return document.getElementById('search-status').textContent.toLowerCase().includes('idempot');",
+    );
     let titles = result_titles(&browser);
     assert_eq!(
         titles[0], "Customers charged twice when idempotency keys were evicted",
@@ -196,6 +201,12 @@ fn keyboard_slash_then_typing_then_arrow_and_enter_opens_the_postmortem() {
     assert_eq!(
         titles[0],
         "Search latency rose twentyfold after a synonym update"
+    );
+    // The box has `autofocus`, which a headless browser may apply late; a reader would be
+    // typing in it, so make sure the keys go there.
+    browser.wait_for(
+        "the search box focused",
+        "document.getElementById('search-q').focus(); return document.activeElement.id === 'search-q';",
     );
     browser.press(&format!("{}{}", keys::DOWN, keys::ENTER));
     browser.wait_for(
