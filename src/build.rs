@@ -7,7 +7,8 @@ use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Site};
-use crate::{check, theme, write};
+use crate::theme::{self, Theme};
+use crate::{check, write};
 
 /// What `hindsight build` was asked for.
 #[derive(Debug, Clone)]
@@ -75,8 +76,8 @@ pub fn load_and_link(
     Ok((archive, diagnostics))
 }
 
-/// Builds the site in memory, without writing it.
-pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
+/// Loads, checks and links the archive and loads its theme: everything before rendering.
+fn prepare(options: &BuildOptions) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
     let load_options = LoadOptions {
         root: options.root.clone(),
         edition: options.edition,
@@ -98,21 +99,39 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
         theme::load(&options.root, archive.config.theme.as_deref())
     })
     .map_err(|d| BuildError::Invalid(vec![d]))?;
+    Ok((archive, theme, diagnostics))
+}
+
+/// Builds the site in memory, without writing it.
+pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
+    let (archive, theme, diagnostics) = prepare(options)?;
     let site = timed("render", || render::render(&archive, &theme))
         .map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((site, archive, diagnostics))
 }
 
 /// Builds the site and writes it to the output directory.
+///
+/// Pages are written beside the output as they render, so the site is never held in memory
+/// whole, and swapped in only once every file is written.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out = options.out_dir();
-    write::check_output_dir(&options.root, &out).map_err(|e| BuildError::Fatal(e.to_string()))?;
-    write::recover(&out).map_err(|e| BuildError::Fatal(e.to_string()))?;
-    let (site, archive, warnings) = render_site(options)?;
-    timed("write", || write::write(&site, &out)).map_err(|e| BuildError::Fatal(e.to_string()))?;
+    let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
+    write::check_output_dir(&options.root, &out).map_err(fatal)?;
+    write::recover(&out).map_err(fatal)?;
+    let (archive, theme, warnings) = prepare(options)?;
+    let staging = write::Staging::begin(&out).map_err(fatal)?;
+    let files = timed("render+write", || {
+        render::render_each(&archive, &theme, |path, bytes| staging.put(path, bytes))
+    })
+    .map_err(|stop| match stop {
+        render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),
+        render::Stop::Emit(error) => fatal(error),
+    })?;
+    timed("swap", || staging.finish()).map_err(fatal)?;
     Ok(BuildReport {
         out,
-        files: site.files.len(),
+        files,
         documents: archive.documents.len(),
         warnings,
     })

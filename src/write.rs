@@ -140,56 +140,83 @@ pub fn recover(out: &Path) -> Result<(), WriteError> {
 
 /// Writes the site to `out`, replacing what was there only once the new site is complete.
 pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
-    recover(out)?;
-    let Beside { staging, previous } = beside(out)?;
-    if let Some(parent) = staging.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| WriteError(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    for leftover in [&staging, &previous] {
-        remove_dir(leftover)?;
-    }
-    let result = write_tree(site, &staging, out).and_then(|()| swap(&staging, out, &previous));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    result
+    use rayon::prelude::*;
+    let staging = Staging::begin(out)?;
+    site.files
+        .par_iter()
+        .try_for_each(|(path, bytes)| staging.put(path, bytes))?;
+    staging.finish()
 }
 
-/// Writes every file of the site under `dir`. A file whose bytes are those of the same file
-/// in `previous` (the site being replaced) is hard-linked instead of written: an unchanged
-/// rebuild then writes no data, and removing the previous site frees none.
-fn write_tree(site: &Site, dir: &Path, previous: &Path) -> Result<(), WriteError> {
-    use rayon::prelude::*;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| WriteError(format!("cannot create {}: {e}", dir.display())))?;
-    let mut dirs: Vec<PathBuf> = site
-        .files
-        .keys()
-        .filter_map(|p| p.parent().map(Path::to_path_buf))
-        .collect();
-    dirs.dedup();
-    for path in site.files.keys() {
+/// A new site being written beside the output directory, swapped in by [`Staging::finish`].
+/// Dropped unfinished (an error on the way), it removes itself and the output stays as it was.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    previous: PathBuf,
+    finished: bool,
+}
+
+impl Staging {
+    /// Prepares an empty directory beside `out` for the new site.
+    pub fn begin(out: &Path) -> Result<Staging, WriteError> {
+        recover(out)?;
+        let Beside { staging, previous } = beside(out)?;
+        for leftover in [&staging, &previous] {
+            remove_dir(leftover)?;
+        }
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| WriteError(format!("cannot create {}: {e}", staging.display())))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir: staging,
+            previous,
+            finished: false,
+        })
+    }
+
+    /// Writes one file of the new site; safe to call from many threads at once.
+    ///
+    /// A file whose bytes are those of the same file in the site being replaced is
+    /// hard-linked instead of written: an unchanged rebuild then writes no data, and removing
+    /// the previous site frees none.
+    pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         if !is_contained(path) {
             return Err(WriteError(format!(
                 "refusing to write {}: the path leaves the output directory",
                 path.display()
             )));
         }
-    }
-    for d in &dirs {
-        std::fs::create_dir_all(dir.join(d))
-            .map_err(|e| WriteError(format!("cannot create {}: {e}", dir.join(d).display())))?;
-    }
-    site.files.par_iter().try_for_each(|(path, bytes)| {
-        let target = dir.join(path);
-        let old = previous.join(path);
+        let target = self.dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| WriteError(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        let old = self.out.join(path);
         if unchanged(&old, bytes) && std::fs::hard_link(&old, &target).is_ok() {
             return Ok(());
         }
         std::fs::write(&target, bytes)
             .map_err(|e| WriteError(format!("cannot write {}: {e}", target.display())))
-    })
+    }
+
+    /// Swaps the new site in for the old one.
+    pub fn finish(mut self) -> Result<(), WriteError> {
+        self.finished = true;
+        let result = swap(&self.dir, &self.out, &self.previous);
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        result
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 /// Whether `path` is a regular file holding exactly `bytes`.

@@ -12,7 +12,7 @@ mod timeline;
 pub mod views;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -64,16 +64,88 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
-/// Renders every page, asset and data file of the site.
+/// Renders every page, asset and data file of the site into memory.
 pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
+    let files = std::sync::Mutex::new(BTreeMap::new());
+    render_each(archive, theme, |path, bytes| {
+        files
+            .lock()
+            .expect("no thread panics while holding the site")
+            .insert(path.to_path_buf(), bytes.to_vec());
+        Ok::<(), std::convert::Infallible>(())
+    })
+    .map_err(|stop| match stop {
+        Stop::Render(diagnostic) => diagnostic,
+        Stop::Emit(never) => match never {},
+    })?;
+    Ok(Site {
+        files: files
+            .into_inner()
+            .expect("no thread panics while holding the site"),
+    })
+}
+
+/// Why [`render_each`] stopped: a template failed, or `emit` did.
+#[derive(Debug)]
+pub enum Stop<E> {
+    Render(Diagnostic),
+    Emit(E),
+}
+
+/// Renders every page, asset and data file of the site, handing each to `emit` as soon as it
+/// is made, so that a build writes pages as they render instead of holding the whole site in
+/// memory. Returns how many files were emitted.
+pub fn render_each<E: Send>(
+    archive: &Archive,
+    theme: &Theme,
+    emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
+) -> Result<usize, Stop<E>> {
     let views = Views::new(archive);
-    let pages = render_pages(&views, theme, &pages::all(archive))?;
-    let page_paths: Vec<String> = pages.iter().map(|page| page.path.clone()).collect();
-    let mut site = Site::default();
-    site.files.extend(render_files(&views, theme, &page_paths));
-    site.files
-        .extend(pages.into_iter().map(|page| (page.output, page.html)));
-    Ok(site)
+    let site_view = site_context(&views).map_err(Stop::Render)?;
+    let page_paths: Vec<String> = pages::all(archive)
+        .par_iter()
+        .map(|kind| {
+            let page = render_page(kind, &views, theme, &site_view).map_err(Stop::Render)?;
+            emit(&page.output, &page.html).map_err(Stop::Emit)?;
+            Ok(page.path)
+        })
+        .collect::<Result<_, Stop<E>>>()?;
+    let files = render_files(&views, theme, &page_paths);
+    files
+        .par_iter()
+        .try_for_each(|(path, bytes)| emit(path, bytes).map_err(Stop::Emit))?;
+    Ok(page_paths.len() + files.len())
+}
+
+/// What every page's template sees besides its own view.
+fn site_context(views: &Views) -> Result<tera::Context, Diagnostic> {
+    tera::Context::from_serialize(serde_json::json!({ "site": views.site() }))
+        .map_err(|e| template_error(&e))
+}
+
+/// Builds one page's view and renders it with its template.
+fn render_page(
+    kind: &PageKind,
+    views: &Views,
+    theme: &Theme,
+    site_view: &tera::Context,
+) -> Result<RenderedPage, Diagnostic> {
+    let mut page = pages::build(kind, views);
+    page.context.extend(site_view.clone());
+    page.context.insert("page_path", &page.path);
+    theme
+        .templates
+        .render(page.template, &page.context)
+        .map(|html| RenderedPage {
+            output: page.output_path(),
+            path: page.path.clone(),
+            html: html.into_bytes(),
+        })
+        .map_err(|e| {
+            let mut d = template_error(&e);
+            d.message = format!("rendering {}: {}", page.path, d.message);
+            d
+        })
 }
 
 /// A page rendered to HTML.
@@ -94,28 +166,10 @@ pub fn render_pages(
     theme: &Theme,
     kinds: &[PageKind],
 ) -> Result<Vec<RenderedPage>, Diagnostic> {
-    let site_view = tera::Context::from_serialize(serde_json::json!({ "site": views.site() }))
-        .map_err(|e| template_error(&e))?;
+    let site_view = site_context(views)?;
     kinds
         .par_iter()
-        .map(|kind| {
-            let mut page = pages::build(kind, views);
-            page.context.extend(site_view.clone());
-            page.context.insert("page_path", &page.path);
-            theme
-                .templates
-                .render(page.template, &page.context)
-                .map(|html| RenderedPage {
-                    output: page.output_path(),
-                    path: page.path.clone(),
-                    html: html.into_bytes(),
-                })
-                .map_err(|e| {
-                    let mut d = template_error(&e);
-                    d.message = format!("rendering {}: {}", page.path, d.message);
-                    d
-                })
-        })
+        .map(|kind| render_page(kind, views, theme, &site_view))
         .collect()
 }
 
