@@ -7,8 +7,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::render::Site;
-
 /// Why the output could not be written.
 #[derive(Debug)]
 pub struct WriteError(pub String);
@@ -136,16 +134,6 @@ pub fn recover(out: &Path) -> Result<(), WriteError> {
         })?;
     }
     Ok(())
-}
-
-/// Writes the site to `out`, replacing what was there only once the new site is complete.
-pub fn write(site: &Site, out: &Path) -> Result<(), WriteError> {
-    use rayon::prelude::*;
-    let staging = Staging::begin(out)?;
-    site.files
-        .par_iter()
-        .try_for_each(|(path, bytes)| staging.put(path, bytes))?;
-    staging.finish()
 }
 
 /// A new site being written beside the output directory, swapped in by [`Staging::finish`].
