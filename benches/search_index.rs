@@ -14,6 +14,10 @@ use std::time::Instant;
 use hindsight::build::{BuildOptions, build};
 use hindsight::load::LoadOptions;
 use hindsight::render::search;
+
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::cpu_seconds;
 use hindsight::render::views::Views;
 
 fn main() {
@@ -63,24 +67,4 @@ fn main() {
         );
     }
     let _ = std::fs::remove_dir_all(&out);
-}
-
-/// User plus system CPU time of this process so far, from /proc (Linux); 0 elsewhere.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name; Linux
-    // counts them in ticks of 1/100 s.
-    (ticks(11) + ticks(12)) / 100.0
 }

@@ -4,25 +4,13 @@
 
 use std::time::Instant;
 
-/// CPU seconds this process has used so far (user + system), from /proc/self/stat: on a
-/// shared machine wall time measures the neighbours as much as the code.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 use hindsight::archive::LinkOptions;
 use hindsight::build::load_and_link;
 use hindsight::load::LoadOptions;
+
+#[path = "../benches/support/cpu_time.rs"]
+mod cpu_time;
+use cpu_time::cpu_seconds;
 
 fn main() {
     let Some(root) = std::env::args().nth(1) else {
