@@ -3,7 +3,8 @@
 
     cargo build --release
     python3 benches/generate.py --count 10000 --out /tmp/corpus10k
-    python3 benches/serve_latency.py --root /tmp/corpus10k [--runs 20] [--edit title|body] [--binary PATH]
+    python3 benches/serve_latency.py --root /tmp/corpus10k [--runs 20] [--edit title|body]
+        [--back-to-back] [--binary PATH]
 
 Starts `serve` on a free port, waits for the first build, then for each run edits one
 postmortem (a different one each time, spread over the corpus) and measures the time until
@@ -19,6 +20,12 @@ postmortem's own page only (what typing in a draft does). Measured:
              load of the changed file, link, render of the changed pages, with its phases;
   cpu_ms     the CPU time the server used from the write to the page served, on all cores
              (from /proc; a figure that a busy machine inflates less than wall time).
+
+The server serves the edited page first and then renders the listings that show it and the
+site-wide files (search index, JSON, feeds); by default each run waits for that second step
+of the last run to end, so that it measures one save on an idle server. `--back-to-back`
+edits as soon as the page is served instead (saves faster than the second step: the edit
+waits for the step in progress, at most the search index).
 
 The time between the write and the rebuild's start includes the watcher's debounce (20 ms of
 quiet). Prints one line per run and then the median, 90th percentile and maximum of each.
@@ -120,6 +127,9 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--edit", choices=["title", "body"], default="title")
     parser.add_argument("--binary", default=os.path.join("target", "release", "hindsight"))
+    parser.add_argument("--back-to-back", action="store_true",
+                        help="edit the next file as soon as the last edit's page is served, "
+                             "without waiting for the server to finish the rest of the rebuild")
     args = parser.parse_args()
 
     postmortems_dir = os.path.join(args.root, "content", "postmortems")
@@ -136,6 +146,7 @@ def main():
         text=True,
     )
     rebuilds = []
+    finished = []
     rebuild_cond = threading.Condition()
 
     def read_stderr():
@@ -144,6 +155,10 @@ def main():
             if match:
                 with rebuild_cond:
                     rebuilds.append((int(match.group(1)), match.group(2)))
+                    rebuild_cond.notify_all()
+            elif re.match(r"\s+then .* and the site-wide files in (\d+) ms", line):
+                with rebuild_cond:
+                    finished.append(line.strip())
                     rebuild_cond.notify_all()
             elif "error" in line:
                 sys.stderr.write(line)
@@ -176,6 +191,10 @@ def main():
             else:
                 edited = text.rstrip("\n") + f"\n\n{marker}.\n"
             with rebuild_cond:
+                if not args.back_to_back and rebuilds:
+                    # Every edit's listings and site-wide files are done (the first build has
+                    # no second step): the server is idle.
+                    rebuild_cond.wait_for(lambda: len(finished) >= len(rebuilds) - 1, timeout=60)
                 rebuilds_before = len(rebuilds)
             cpu_before = cpu_ms(server.pid)
             written = time.perf_counter()

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use hindsight::load::LoadOptions;
-use hindsight::serve::{Changes, Preview};
+use hindsight::serve::{Changes, Files, Preview};
 
 /// How long anything may take before a test gives up (generous: CI machines are slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -141,12 +141,14 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
-    /// Opens the live-reload stream, as the script in a page served at `generation` does.
-    fn events(&self, generation: u64) -> Receiver<String> {
+    /// Opens the live-reload stream, as the script in the page at `page` served at
+    /// `generation` does.
+    fn events(&self, page: &str, generation: u64) -> Receiver<String> {
         let mut stream = TcpStream::connect(&self.address).unwrap();
+        let page = page.replace('/', "%2F");
         write!(
             stream,
-            "GET /__hindsight/events?since={generation} HTTP/1.1\r\nHost: {}\r\n\r\n",
+            "GET /__hindsight/events?since={generation}&page={page} HTTP/1.1\r\nHost: {}\r\n\r\n",
             self.address
         )
         .unwrap();
@@ -253,47 +255,42 @@ fn an_edited_postmortem_is_served_anew_and_open_pages_are_told_to_reload() {
         "{}",
         page.body
     );
-    let events = server.events(page.generation());
+    let events = server.events("/postmortems/queue-backlog/", page.generation());
+    let listing = server.get("/postmortems/");
+    let listing_events = server.events("/postmortems/", listing.generation());
 
     archive.edit(
         &archive.postmortem("queue-backlog"),
         "title = \"Queue backlog delayed notifications\"",
         "title = \"Queue backlog delayed every notification\"",
     );
+    let new_title = "Queue backlog delayed every notification";
+    wait_for_reload(&events);
+    let page = server.get("/postmortems/queue-backlog/");
+    assert!(page.body.contains(new_title));
+    // The listing open in another tab reloads once it is rendered again, after the page.
+    wait_for_reload(&listing_events);
+    assert!(server.get("/postmortems/").body.contains(new_title));
+    // The related postmortem and the premortem show the new title too.
+    for neighbour in ["/postmortems/queue-consumer-crash/", "/premortems/launch/"] {
+        assert!(
+            server.get(neighbour).body.contains(new_title),
+            "{neighbour}"
+        );
+    }
+}
 
+/// Waits for a `reload` event on a live-reload stream.
+fn wait_for_reload(events: &Receiver<String>) {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let line = events
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .expect("a reload event arrives");
         if line == "event: reload" {
-            break;
+            return;
         }
     }
-    let page = server.get("/postmortems/queue-backlog/");
-    assert!(
-        page.body
-            .contains("Queue backlog delayed every notification")
-    );
-    // The related postmortem and the premortem show the new title too.
-    let related = server.get("/postmortems/queue-consumer-crash/");
-    assert!(
-        related
-            .body
-            .contains("Queue backlog delayed every notification")
-    );
-    let premortem = server.get("/premortems/launch/");
-    assert!(
-        premortem
-            .body
-            .contains("Queue backlog delayed every notification")
-    );
-    let listing = server.get("/postmortems/");
-    assert!(
-        listing
-            .body
-            .contains("Queue backlog delayed every notification")
-    );
 }
 
 #[test]
@@ -483,6 +480,15 @@ fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -
     .unwrap()
 }
 
+/// Both steps of a rebuild, as `serve` takes them: the site once complete.
+fn rebuilt(preview: &mut Preview, changes: Changes) -> Arc<Files> {
+    let served_first = preview.rebuild(changes).unwrap().files.unwrap();
+    match preview.finish(|| false) {
+        Some(finished) => finished.unwrap().files,
+        None => served_first,
+    }
+}
+
 /// What the watcher reports when a postmortem is saved.
 fn saved(archive: &TempArchive, slug: &str) -> Changes {
     let mut changes = Changes::default();
@@ -516,9 +522,19 @@ fn an_edit_re_renders_the_pages_that_show_the_document_and_reuses_the_others() {
         "title = \"Queue backlog, edited\"",
     );
     let second = preview.rebuild(edited).unwrap();
-    let after = second.files.expect("the edit builds");
+    let served_first = second.files.expect("the edit builds");
     assert_eq!(second.loaded, 1);
-    assert!(second.rendered < first.rendered);
+    // The edited page comes first; the pages that list it follow in `finish`.
+    assert_eq!(second.rendered, 1);
+    let own = page("postmortems/queue-backlog/index.html");
+    assert!(String::from_utf8_lossy(&served_first[&own]).contains("Queue backlog, edited"));
+    assert!(Arc::ptr_eq(&before[&related], &served_first[&related]));
+    let finished = preview.finish(|| false).unwrap().unwrap();
+    assert!(finished.pages.contains(&related));
+    assert!(!finished.pages.contains(&own));
+    assert!(second.rendered + finished.rendered < first.rendered);
+    assert!(preview.finish(|| false).is_none(), "nothing is left");
+    let after = finished.files;
     assert!(Arc::ptr_eq(&before[&unrelated], &after[&unrelated]));
     assert!(String::from_utf8_lossy(&after[&related]).contains("Queue backlog, edited"));
     assert!(
@@ -550,11 +566,7 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
         "related = [\"queue-consumer-crash\"]",
         "related = [\"queue-consumer-crash\", \"login-latency\"]",
     );
-    let files = preview
-        .rebuild(saved(&archive, "queue-backlog"))
-        .unwrap()
-        .files
-        .unwrap();
+    let files = rebuilt(&mut preview, saved(&archive, "queue-backlog"));
     assert!(String::from_utf8_lossy(&files[&backlog]).contains("Slow logins"));
 
     archive.edit(
@@ -562,11 +574,7 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
         "status = \"published\"",
         "status = \"published\"\nvisibility = \"internal\"",
     );
-    let files = preview
-        .rebuild(saved(&archive, "login-latency"))
-        .unwrap()
-        .files
-        .unwrap();
+    let files = rebuilt(&mut preview, saved(&archive, "login-latency"));
     assert!(!String::from_utf8_lossy(&files[&backlog]).contains("Slow logins"));
     assert!(!files.contains_key(&PathBuf::from("postmortems/login-latency/index.html")));
 }
@@ -584,15 +592,27 @@ fn an_edit_of_the_body_alone_re_renders_only_that_page() {
     archive.edit(
         &archive.postmortem("queue-backlog"),
         "The queue grew faster",
-        "The queue of notifications grew faster",
+        "The queue of notifications grew zanzibarly faster",
     );
-    let after = preview
-        .rebuild(saved(&archive, "queue-backlog"))
-        .unwrap()
-        .files
-        .unwrap();
+    let rebuild = preview.rebuild(saved(&archive, "queue-backlog")).unwrap();
+    assert_eq!(rebuild.rendered, 1);
+    let served_first = rebuild.files.unwrap();
     let own = PathBuf::from("postmortems/queue-backlog/index.html");
-    assert!(String::from_utf8_lossy(&after[&own]).contains("The queue of notifications grew"));
+    let text = "The queue of notifications grew";
+    assert!(String::from_utf8_lossy(&served_first[&own]).contains(text));
+    // The search index follows in `finish`, with no page but the edited one rendered.
+    let indexes = |files: &Files| {
+        files
+            .iter()
+            .filter(|(path, _)| path.starts_with("search/terms"))
+            .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains("zanzibarly"))
+    };
+    assert!(!indexes(&served_first));
+    let finished = preview.finish(|| false).unwrap().unwrap();
+    assert!(finished.pages.is_empty());
+    let after = finished.files;
+    assert!(indexes(&after));
+    assert!(Arc::ptr_eq(&served_first[&own], &after[&own]));
     for listing in [
         "index.html",
         "postmortems/index.html",

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::Archive;
+use crate::build::timed;
 use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
@@ -189,9 +190,11 @@ pub fn render_files(
         PathBuf::from("highlight.css"),
         crate::markdown::highlight_css().into_bytes(),
     ));
-    files.extend(feeds::all(views));
-    files.extend(data::all(views));
-    files.extend(search::files(views.archive, views));
+    files.extend(timed("files: feeds", || feeds::all(views)));
+    files.extend(timed("files: data", || data::all(views)));
+    files.extend(timed("files: search", || {
+        search::files(views.archive, views)
+    }));
     let directories: Vec<String> = page_paths
         .iter()
         .filter(|path| path.ends_with('/'))

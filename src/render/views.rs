@@ -68,19 +68,23 @@ pub struct Views<'a> {
 
 impl<'a> Views<'a> {
     pub fn new(archive: &'a Archive) -> Self {
-        let base = archive.config.base_path();
-        let mut views = Views {
-            archive,
-            base,
-            summaries: Vec::new(),
-        };
-        // Every render makes all of them (serve's small rebuilds too): in parallel.
+        let mut views = Views::with_summaries(archive, Vec::new());
         views.summaries = archive
             .documents
             .par_iter()
             .map(|d| views.make_summary(d))
             .collect();
         views
+    }
+
+    /// Views with summaries made before, for the same documents' front matter: `serve` keeps
+    /// them between rebuilds that change bodies only.
+    pub fn with_summaries(archive: &'a Archive, summaries: Vec<DocSummary>) -> Self {
+        Views {
+            archive,
+            base: archive.config.base_path(),
+            summaries,
+        }
     }
 
     pub fn site(&self) -> SiteView<'a> {

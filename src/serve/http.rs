@@ -199,28 +199,36 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Holds the connection open and sends `reload` each time the site changes.
+/// Holds the connection open and sends `reload` each time the site changes in a way that
+/// concerns the page.
 ///
 /// `since=N` in the query is the generation the page was served at: a page that missed a
-/// rebuild while it loaded is told to reload at once.
+/// rebuild while it loaded is told to reload at once. `page=P` is the page's own path: a
+/// publish that renders only other pages (the listings after an edit) does not reload it.
+/// Without `page`, every publish reloads.
 fn stream_events(mut stream: TcpStream, live: &Live, query: Option<&str>) -> std::io::Result<()> {
-    let since = query
-        .into_iter()
-        .flat_map(|q| q.split('&'))
-        .find_map(|pair| pair.strip_prefix("since="))
-        .and_then(|n| n.parse::<u64>().ok());
+    let parameter = |name: &str| {
+        query
+            .into_iter()
+            .flat_map(|q| q.split('&'))
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    };
+    let since = parameter("since").and_then(|n| n.parse::<u64>().ok());
+    // The page's own path, encoded once more by the script: decoded twice, like a request.
+    let page = parameter("page")
+        .and_then(percent_decode)
+        .and_then(|once| site_path(&String::from_utf8(once).ok()?))
+        .map(|path| output_path(&path));
     let mut seen = since.unwrap_or_else(|| live.generation());
     stream.write_all(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nConnection: close\r\n\r\nretry: 1000\n\n",
     )?;
     stream.flush()?;
     loop {
-        match live.wait_for_change(seen, KEEP_ALIVE) {
-            Some(generation) => {
-                seen = generation;
-                stream.write_all(format!("event: reload\ndata: {generation}\n\n").as_bytes())?;
-            }
-            None => stream.write_all(b": keep-alive\n\n")?,
+        if live.wait_for_reload(&mut seen, page.as_deref(), KEEP_ALIVE) {
+            stream.write_all(format!("event: reload\ndata: {seen}\n\n").as_bytes())?;
+        } else {
+            stream.write_all(b": keep-alive\n\n")?;
         }
         stream.flush()?;
     }

@@ -2,8 +2,10 @@
 //! what the server adds to each HTML page (the reload script, and the error overlay while the
 //! archive has errors). Nothing here is in the templates: a built site has none of it.
 
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::preview::Files;
 use crate::markdown::escape;
@@ -44,7 +46,7 @@ impl Snapshot {
             addition.push_str("<p>Building…</p>");
         }
         addition.push_str(&format!(
-            "<script>new EventSource(\"{EVENTS_PATH}?since={}\").addEventListener(\"reload\", () => location.reload());</script>\n",
+            "<script>new EventSource(\"{EVENTS_PATH}?since={}&page=\" + encodeURIComponent(location.pathname)).addEventListener(\"reload\", () => location.reload());</script>\n",
             self.generation
         ));
         let at = rfind_ascii_case_insensitive(html, b"</body>").unwrap_or(html.len());
@@ -84,10 +86,49 @@ fn overlay(errors: &Errors) -> String {
     )
 }
 
+/// Which open pages a publish tells to reload.
+#[derive(Debug, Clone)]
+pub enum Reload {
+    /// Every page: the edited documents' pages are in, or the errors changed.
+    All,
+    /// The pages written to these output files (an empty set for site-wide files alone: the
+    /// feeds, JSON and search index are not pages anyone is looking at).
+    Pages(Arc<HashSet<PathBuf>>),
+}
+
+/// How many publishes are remembered, so that a page that was loading during several of
+/// them still learns whether one concerned it (one that reaches back further reloads).
+const REMEMBERED: usize = 32;
+
+/// The count of publishes, and what the most recent ones reloaded.
+struct Log {
+    generation: u64,
+    recent: VecDeque<(u64, Reload)>,
+}
+
+impl Log {
+    /// Whether a publish after generation `seen` reloads `page` (every page when `None`).
+    fn reloads(&self, seen: u64, page: Option<&Path>) -> bool {
+        let reaches_back = self
+            .recent
+            .front()
+            .is_some_and(|(generation, _)| *generation <= seen + 1);
+        !reaches_back
+            || self
+                .recent
+                .iter()
+                .filter(|(generation, _)| *generation > seen)
+                .any(|(_, reload)| match (reload, page) {
+                    (Reload::All, _) | (_, None) => true,
+                    (Reload::Pages(pages), Some(page)) => pages.contains(page),
+                })
+    }
+}
+
 /// The shared state between the rebuild loop and the server's threads.
 pub struct Live {
     current: RwLock<Arc<Snapshot>>,
-    generation: Mutex<u64>,
+    log: Mutex<Log>,
     changed: Condvar,
 }
 
@@ -99,7 +140,10 @@ impl Live {
                 errors: None,
                 generation: 0,
             })),
-            generation: Mutex::new(0),
+            log: Mutex::new(Log {
+                generation: 0,
+                recent: VecDeque::new(),
+            }),
             changed: Condvar::new(),
         }
     }
@@ -110,35 +154,56 @@ impl Live {
     }
 
     pub fn generation(&self) -> u64 {
-        *self.generation.lock().unwrap_or_else(|e| e.into_inner())
+        self.log
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .generation
     }
 
-    /// Serves `files` (or keeps the last good site when `None`) with `errors`, and tells
-    /// every open page to reload.
-    pub fn publish(&self, files: Option<Arc<Files>>, errors: Option<Errors>) {
-        let mut generation = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        *generation += 1;
+    /// Serves `files` (or keeps the last good site when `None`) with `errors`, and tells the
+    /// open pages that `reload` names to reload.
+    pub fn publish(&self, files: Option<Arc<Files>>, errors: Option<Errors>, reload: Reload) {
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        log.generation += 1;
+        let generation = log.generation;
+        log.recent.push_back((generation, reload));
+        if log.recent.len() > REMEMBERED {
+            log.recent.pop_front();
+        }
         {
             let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
             let files = files.unwrap_or_else(|| Arc::clone(&current.files));
             *current = Arc::new(Snapshot {
                 files,
                 errors,
-                generation: *generation,
+                generation,
             });
         }
         self.changed.notify_all();
     }
 
-    /// Waits until the generation passes `seen`, for at most `timeout`; the new generation,
-    /// or `None` on timeout.
-    pub fn wait_for_change(&self, seen: u64, timeout: Duration) -> Option<u64> {
-        let generation = self.generation.lock().unwrap_or_else(|e| e.into_inner());
-        let (generation, _) = self
-            .changed
-            .wait_timeout_while(generation, timeout, |g| *g <= seen)
-            .unwrap_or_else(|e| e.into_inner());
-        (*generation > seen).then_some(*generation)
+    /// Waits, for at most `timeout`, until a publish after generation `seen` reloads `page`
+    /// (any publish when `None`); `seen` moves past the publishes looked at. Whether one did.
+    pub fn wait_for_reload(&self, seen: &mut u64, page: Option<&Path>, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut log = self.log.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if log.generation > *seen {
+                let reload = log.reloads(*seen, page);
+                *seen = log.generation;
+                if reload {
+                    return true;
+                }
+            }
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            log = self
+                .changed
+                .wait_timeout(log, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 }
 
@@ -167,7 +232,7 @@ mod tests {
         let html = snapshot(None).inject(b"<html><body><p>hi</p></BODY></html>");
         let html = String::from_utf8(html).unwrap();
         let script = html
-            .find("<script>new EventSource(\"/__hindsight/events?since=7\")")
+            .find("<script>new EventSource(\"/__hindsight/events?since=7&page=\"")
             .unwrap();
         assert!(script > html.find("<p>hi</p>").unwrap());
         assert!(script < html.find("</BODY>").unwrap());
@@ -191,10 +256,35 @@ mod tests {
         let live = Arc::new(Live::new());
         let waiter = {
             let live = Arc::clone(&live);
-            std::thread::spawn(move || live.wait_for_change(0, Duration::from_secs(10)))
+            std::thread::spawn(move || {
+                let mut seen = 0;
+                let reloaded = live.wait_for_reload(&mut seen, None, Duration::from_secs(10));
+                (reloaded, seen)
+            })
         };
-        live.publish(None, None);
-        assert_eq!(waiter.join().unwrap(), Some(1));
-        assert_eq!(live.wait_for_change(1, Duration::from_millis(1)), None);
+        live.publish(None, None, Reload::All);
+        assert_eq!(waiter.join().unwrap(), (true, 1));
+        let mut seen = 1;
+        assert!(!live.wait_for_reload(&mut seen, None, Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn a_page_reloads_only_for_publishes_that_concern_it() {
+        let live = Live::new();
+        let page = Path::new("postmortems/x/index.html");
+        let other = Arc::new(HashSet::from([PathBuf::from("tags/y/index.html")]));
+        live.publish(None, None, Reload::Pages(other));
+        let mut seen = 0;
+        assert!(!live.wait_for_reload(&mut seen, Some(page), Duration::from_millis(1)));
+        assert_eq!(seen, 1, "the publish was looked at");
+        let mine = Arc::new(HashSet::from([page.to_path_buf()]));
+        live.publish(None, None, Reload::Pages(mine));
+        assert!(live.wait_for_reload(&mut seen, Some(page), Duration::from_millis(1)));
+        // A page served before publishes the log no longer holds reloads, to be safe.
+        for _ in 0..REMEMBERED + 1 {
+            live.publish(None, None, Reload::Pages(Arc::default()));
+        }
+        let mut long_ago = 0;
+        assert!(live.wait_for_reload(&mut long_ago, Some(page), Duration::from_millis(1)));
     }
 }

@@ -18,15 +18,17 @@ use std::io::{IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::time::Instant;
 
 use crate::config::Edition;
 use crate::diagnostic::{Diagnostic, render_human_from};
 use crate::load::LoadOptions;
-use live::Live;
+use live::{Live, Reload};
 
 pub use http::site_path;
-pub use preview::{Changes, Files, Preview, Rebuild};
+pub use preview::{Changes, Files, Finished, Preview, Rebuild};
 
 /// What `hindsight serve` was asked for.
 #[derive(Debug, Clone)]
@@ -80,8 +82,51 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
     );
     let _ = std::io::stdout().flush();
 
+    // Changes are gathered on one thread and built on another, so that the rebuild thread can
+    // see a new edit coming while it finishes the last one, and leave the rest for later.
+    let (sender, received) = std::sync::mpsc::channel();
+    let queued = Arc::new(AtomicUsize::new(0));
+    {
+        let queued = Arc::clone(&queued);
+        std::thread::spawn(move || {
+            while let Some(changes) = watcher.next_changes() {
+                queued.fetch_add(1, Ordering::SeqCst);
+                if sender.send(changes).is_err() {
+                    return;
+                }
+            }
+        });
+    }
     std::thread::spawn(move || {
-        while let Some(changes) = watcher.next_changes() {
+        loop {
+            // Leftover work is done while nothing new is queued.
+            let next = if preview.is_unfinished() {
+                match received.try_recv() {
+                    Ok(changes) => Some(changes),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match received.recv() {
+                    Ok(changes) => Some(changes),
+                    Err(_) => return,
+                }
+            };
+            let Some(mut changes) = next else {
+                let stop = || queued.load(Ordering::SeqCst) > 0;
+                match preview.finish(stop) {
+                    Some(Ok(finished)) => reporter.finished(&live, finished),
+                    Some(Err(diagnostic)) => reporter.publish_errors(&live, vec![diagnostic]),
+                    // A change is on its way.
+                    None => std::thread::yield_now(),
+                }
+                continue;
+            };
+            queued.fetch_sub(1, Ordering::SeqCst);
+            while let Ok(more) = received.try_recv() {
+                queued.fetch_sub(1, Ordering::SeqCst);
+                changes.merge(more);
+            }
             let started = Instant::now();
             if let Some(rebuild) = preview.rebuild(changes) {
                 reporter.publish(&live, rebuild, started);
@@ -118,6 +163,8 @@ struct Reporter {
     root: PathBuf,
     /// The diagnostics last printed, so an unchanged list is not printed again.
     printed: Vec<Diagnostic>,
+    /// Whether the pages show the error overlay.
+    showed_errors: bool,
 }
 
 impl Reporter {
@@ -125,36 +172,19 @@ impl Reporter {
         Reporter {
             root,
             printed: Vec::new(),
+            showed_errors: false,
         }
     }
 
     fn publish(&mut self, live: &Live, rebuild: Rebuild, started: Instant) {
-        if rebuild.diagnostics != self.printed {
-            let color = std::io::stderr().is_terminal();
-            eprint!(
-                "{}",
-                render_human_from(&self.root, &rebuild.diagnostics, color)
-            );
-            self.printed = rebuild.diagnostics.clone();
-        }
+        self.print(&rebuild.diagnostics);
         let elapsed = started.elapsed().as_millis();
-        let errors = rebuild.has_errors().then(|| {
-            let errors: Vec<Diagnostic> = rebuild
-                .diagnostics
-                .iter()
-                .filter(|d| d.is_error())
-                .cloned()
-                .collect();
-            live::Errors {
-                count: errors.len(),
-                text: render_human_from(&self.root, &errors, false),
-            }
-        });
+        let errors = self.errors(&rebuild.diagnostics);
         match &errors {
             Some(errors) => eprintln!(
                 "{} error{} ({elapsed} ms): still serving the last good build",
                 errors.count,
-                if errors.count == 1 { "" } else { "s" }
+                plural(errors.count)
             ),
             None => {
                 let phases: Vec<String> = rebuild
@@ -165,13 +195,77 @@ impl Reporter {
                 eprintln!(
                     "rebuilt in {elapsed} ms: {} file{} read, {} page{} rendered ({} ms)",
                     rebuild.loaded,
-                    if rebuild.loaded == 1 { "" } else { "s" },
+                    plural(rebuild.loaded),
                     rebuild.rendered,
-                    if rebuild.rendered == 1 { "" } else { "s" },
+                    plural(rebuild.rendered),
                     phases.join(", "),
                 )
             }
         }
-        live.publish(rebuild.files, errors);
+        // Every open page reloads when errors come or go; otherwise the rendered ones.
+        let reload = match rebuild.pages {
+            Some(pages) if errors.is_none() && !self.showed_errors => {
+                Reload::Pages(Arc::new(pages))
+            }
+            _ => Reload::All,
+        };
+        self.showed_errors = errors.is_some();
+        live.publish(rebuild.files, errors, reload);
     }
+
+    /// The second step of a rebuild is in: pages open on a listing it changed reload.
+    fn finished(&mut self, live: &Live, finished: Finished) {
+        let files = match finished.complete {
+            true => "and the site-wide files",
+            false => "(the site-wide files follow the next rebuild)",
+        };
+        eprintln!(
+            "  then {} more page{} {files} in {} ms",
+            finished.rendered,
+            plural(finished.rendered),
+            finished.elapsed.as_millis()
+        );
+        let errors = self.errors(&self.printed.clone());
+        live.publish(
+            Some(finished.files),
+            errors,
+            Reload::Pages(Arc::new(finished.pages)),
+        );
+    }
+
+    /// A template failed while finishing a rebuild: shown over the pages as it is.
+    fn publish_errors(&mut self, live: &Live, mut diagnostics: Vec<Diagnostic>) {
+        diagnostics.extend(self.printed.iter().cloned());
+        Diagnostic::sort(&mut diagnostics);
+        self.print(&diagnostics);
+        let errors = self.errors(&diagnostics);
+        self.showed_errors = errors.is_some();
+        live.publish(None, errors, Reload::All);
+    }
+
+    /// Prints the diagnostics to the terminal, unless they are those printed last.
+    fn print(&mut self, diagnostics: &[Diagnostic]) {
+        if diagnostics != self.printed {
+            let color = std::io::stderr().is_terminal();
+            eprint!("{}", render_human_from(&self.root, diagnostics, color));
+            self.printed = diagnostics.to_vec();
+        }
+    }
+
+    /// The errors among the diagnostics, as the overlay shows them.
+    fn errors(&self, diagnostics: &[Diagnostic]) -> Option<live::Errors> {
+        let errors: Vec<Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .cloned()
+            .collect();
+        (!errors.is_empty()).then(|| live::Errors {
+            count: errors.len(),
+            text: render_human_from(&self.root, &errors, false),
+        })
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
 }

@@ -25,7 +25,7 @@ use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
 use crate::load::{self, FrontMatter, LoadOptions, Loaded, LoadedDocument};
-use crate::render::views::Views;
+use crate::render::views::{DocSummary, Views};
 use crate::render::{self, PageKind};
 use crate::theme::{self, Theme};
 
@@ -56,6 +56,14 @@ impl Changes {
             content_files: BTreeSet::new(),
             rescan: true,
         }
+    }
+
+    /// Adds the changes of `other`, seen later.
+    pub fn merge(&mut self, other: Changes) {
+        self.config |= other.config;
+        self.theme |= other.theme;
+        self.rescan |= other.rescan;
+        self.content_files.extend(other.content_files);
     }
 
     pub fn any(&self) -> bool {
@@ -154,6 +162,11 @@ struct Good {
     files: Arc<Files>,
     /// The site path and output file of each page that may be reused.
     pages: HashMap<PageKey, (String, PathBuf)>,
+    /// Every page's site path, in the order of `all_pages` (for the sitemap); `None` for a
+    /// page not rendered yet.
+    page_paths: Vec<Option<String>>,
+    /// The site-wide files (everything but pages), as last made.
+    generated: Vec<PathBuf>,
     /// For each document's file, where it shows.
     footprints: HashMap<PathBuf, Footprint>,
     /// The postmortems suggested on each postmortem's page. Suggestions weigh words across
@@ -161,6 +174,19 @@ struct Good {
     /// compared, not predicted.
     suggested: HashMap<DocKey, Vec<DocKey>>,
 }
+
+/// The archive the last good site was rendered from. Its documents stay in it (the cache
+/// holds `None` for them) until a rebuild that links again takes them back.
+struct Linked {
+    archive: Archive,
+    /// Every document's summary, as listings show it.
+    summaries: Vec<DocSummary>,
+    /// What linking reported (warnings only: the site was good).
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A page left for [`Preview::finish`]: its place in `Good::page_paths`, its key and kind.
+type Deferred = (usize, PageKey, PageKind);
 
 /// What one rebuild did.
 #[derive(Debug)]
@@ -173,6 +199,8 @@ pub struct Rebuild {
     pub loaded: usize,
     /// Pages rendered (the others were reused).
     pub rendered: usize,
+    /// Their output files, when some pages were reused; `None` when every page was rendered.
+    pub pages: Option<HashSet<PathBuf>>,
     /// How long each phase took, in order: shown by the terminal line of each rebuild.
     pub phases: Vec<(&'static str, Duration)>,
 }
@@ -206,6 +234,10 @@ pub struct Preview {
     front_matter_changed: HashSet<PathBuf>,
     /// Whether the next good site must render every page (first build, config or theme change).
     render_all: bool,
+    /// The archive of the last good site, while no rebuild has taken its documents back.
+    linked: Option<Linked>,
+    /// The work the last rebuild left for [`Preview::finish`].
+    deferred: Option<Vec<Deferred>>,
 }
 
 impl Preview {
@@ -232,6 +264,8 @@ impl Preview {
             pending: HashSet::new(),
             front_matter_changed: HashSet::new(),
             render_all: true,
+            linked: None,
+            deferred: None,
             options,
         })
     }
@@ -242,6 +276,9 @@ impl Preview {
 
     /// Brings the site up to date with the files on disk; `None` when nothing that matters
     /// changed (an editor's swap file, a save without changes).
+    ///
+    /// After an edit, the pages of the edited documents come first: [`Preview::finish`] does
+    /// the rest. What a rebuild leaves unfinished is carried into the next one.
     pub fn rebuild(&mut self, changes: Changes) -> Option<Rebuild> {
         let started = Instant::now();
         if changes.config {
@@ -417,8 +454,121 @@ impl Preview {
         count
     }
 
-    /// Links every cached document and renders what the pending edits can have changed.
+    /// Renders what the pending edits can have changed, starting with the edited documents'
+    /// own pages: the other pages that show them, and the site-wide files, wait for
+    /// [`Preview::finish`].
     fn link_and_render(&mut self, loaded: usize, load_time: Duration) -> Rebuild {
+        let started = Instant::now();
+        if let Some(pages) = self.swap_bodies() {
+            let mut diagnostics = self.file_diagnostics();
+            if let Some(linked) = &self.linked {
+                diagnostics.extend(linked.diagnostics.iter().cloned());
+            }
+            Diagnostic::sort(&mut diagnostics);
+            self.pending.clear();
+            return Rebuild {
+                files: self.good.as_ref().map(|good| Arc::clone(&good.files)),
+                diagnostics,
+                loaded,
+                rendered: pages.len(),
+                pages: Some(pages),
+                phases: vec![("load", load_time), ("render", started.elapsed())],
+            };
+        }
+        self.relink_and_render(loaded, load_time)
+    }
+
+    /// An edit of bodies alone, with the last good site's archive at hand: the edited
+    /// documents are swapped into it and their own pages rendered, without linking again,
+    /// since other pages show front matter only. Returns the pages rendered, or
+    /// `None` when the edit needs linking: a front matter changed, a file does not load or
+    /// is not in the archive, a body links to a file that is not a document, or there is no
+    /// good site yet.
+    fn swap_bodies(&mut self) -> Option<HashSet<PathBuf>> {
+        if self.render_all || !self.front_matter_changed.is_empty() || self.pending.is_empty() {
+            return None;
+        }
+        let linked = self.linked.as_mut()?;
+        let good = self.good.as_mut()?;
+        let theme = self.theme.as_ref().ok()?;
+        let is_document =
+            |path: &PathBuf| matches!(self.files.get(path), Some(CachedFile { result: Ok(_), .. }));
+        let mut swaps = Vec::with_capacity(self.pending.len());
+        for path in &self.pending {
+            let Some(CachedFile {
+                result:
+                    Ok(Parsed {
+                        document: Some(document),
+                        ..
+                    }),
+                ..
+            }) = self.files.get(path)
+            else {
+                return None;
+            };
+            let id = linked.archive.find(document.kind(), &document.slug)?;
+            let links_resolve = document
+                .body
+                .content_links
+                .iter()
+                .all(|link| is_document(&link.target));
+            if linked.archive.documents[id].path != *path || !links_resolve {
+                return None;
+            }
+            swaps.push((path.clone(), id));
+        }
+        let archive = &mut linked.archive;
+        let mut kinds = Vec::with_capacity(swaps.len());
+        for (path, id) in swaps {
+            let cached = self.files.get_mut(&path)?;
+            let document = cached.result.as_mut().ok()?.document.take()?;
+            archive.timelines[id] = crate::timeline::of(&document);
+            archive.documents[id] = document;
+            kinds.push(document_page(archive, id));
+        }
+        let views = Views::with_summaries(archive, std::mem::take(&mut linked.summaries));
+        let rendered = render::render_pages(&views, theme, &kinds);
+        linked.summaries = views.summaries;
+        // A template that fails on the new body: the full way reports it.
+        let rendered = rendered.ok()?;
+        let pages = rendered.iter().map(|page| page.output.clone()).collect();
+        let mut files = Files::clone(&good.files);
+        for page in rendered {
+            files.insert(page.output, Arc::new(page.html));
+        }
+        good.files = Arc::new(files);
+        // Pages left by an unfinished rebuild stay left: the archive's ids have not moved.
+        self.deferred.get_or_insert_with(Vec::new);
+        Some(pages)
+    }
+
+    /// The diagnostics of the configuration, of listing the content and of every file.
+    fn file_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut diagnostics = self.config_diagnostics.clone();
+        diagnostics.extend(self.listing_diagnostics.iter().cloned());
+        for cached in self.files.values() {
+            if let Err(diagnostic) = &cached.result {
+                diagnostics.push(diagnostic.clone());
+            }
+            diagnostics.extend(cached.notes.iter().cloned());
+        }
+        diagnostics
+    }
+
+    /// Links every cached document and renders the edited documents' pages (or, for a first
+    /// build or a change of configuration or theme, the whole site).
+    fn relink_and_render(&mut self, loaded: usize, load_time: Duration) -> Rebuild {
+        if let Some(linked) = self.linked.take() {
+            self.give_back(linked.archive);
+        }
+        // Pages an unfinished rebuild left are still to render, under their new ids.
+        let unfinished: HashSet<PageKey> = self
+            .deferred
+            .take()
+            .into_iter()
+            .flatten()
+            .map(|(_, key, _)| key)
+            .collect();
         // A document the last rebuild did not give back (none should be) is read again.
         let missing: Vec<(Kind, PathBuf, Option<Stamp>)> = self
             .files
@@ -433,24 +583,18 @@ impl Preview {
             phases.push((name, started.elapsed()));
             started = Instant::now();
         };
-        let mut diagnostics = self.config_diagnostics.clone();
-        diagnostics.extend(self.listing_diagnostics.iter().cloned());
+        let mut diagnostics = self.file_diagnostics();
         let mut documents = Vec::with_capacity(self.files.len());
         for cached in self.files.values_mut() {
-            match &mut cached.result {
-                Ok(parsed) => {
-                    // Every document was given back after the last rebuild.
-                    let Some(document) = parsed.document.take() else {
-                        continue;
-                    };
-                    documents.push(LoadedDocument {
-                        document,
-                        front_matter: parsed.front_matter.clone(),
-                    });
-                }
-                Err(diagnostic) => diagnostics.push(diagnostic.clone()),
+            // Every document was given back after the last rebuild.
+            if let Ok(parsed) = &mut cached.result
+                && let Some(document) = parsed.document.take()
+            {
+                documents.push(LoadedDocument {
+                    document,
+                    front_matter: parsed.front_matter.clone(),
+                });
             }
-            diagnostics.extend(cached.notes.iter().cloned());
         }
         // Link in path order, as `build` does, so duplicate slugs are reported the same way.
         documents.sort_by(|a, b| a.document.path.cmp(&b.document.path));
@@ -473,7 +617,7 @@ impl Preview {
         if let Some(good) = previous {
             archive.suggested = carried_suggestions(&archive, &good.suggested);
         }
-        diagnostics.extend(link_diagnostics);
+        diagnostics.extend(link_diagnostics.iter().cloned());
         phase("link");
         if let Err(diagnostic) = &self.theme {
             diagnostics.push(diagnostic.clone());
@@ -482,7 +626,7 @@ impl Preview {
         if !diagnostics.iter().any(Diagnostic::is_error)
             && let Ok(theme) = &self.theme
         {
-            match self.render(&archive, theme) {
+            match self.render(&archive, theme, &unfinished) {
                 Ok(site) => rendered = Some(site),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
@@ -494,55 +638,73 @@ impl Preview {
             diagnostics,
             loaded,
             rendered: 0,
+            pages: None,
             phases: Vec::new(),
         };
-        if let Some(RenderedSite { good, rendered }) = rendered {
-            let files = Arc::clone(&good.files);
-            let count = rendered;
-            let previous = self.good.replace(good);
-            // Freeing 10,000 entries is not worth making the writer wait for.
-            std::thread::spawn(move || drop(previous));
-            self.pending.clear();
-            self.front_matter_changed.clear();
-            self.render_all = false;
-            rebuild.files = Some(files);
-            rebuild.rendered = count;
+        match rendered {
+            Some(site) => {
+                rebuild.files = Some(Arc::clone(&site.good.files));
+                rebuild.rendered = site.rendered.len();
+                rebuild.pages = site.deferred.is_some().then_some(site.rendered);
+                let previous = self.good.replace(site.good);
+                // Freeing 10,000 entries is not worth making the writer wait for.
+                std::thread::spawn(move || drop(previous));
+                self.deferred = site.deferred;
+                self.linked = Some(Linked {
+                    archive,
+                    summaries: site.summaries,
+                    diagnostics: link_diagnostics,
+                });
+                self.pending.clear();
+                self.front_matter_changed.clear();
+                self.render_all = false;
+            }
+            None => self.give_back(archive),
         }
-        self.give_back(archive);
         phase("keep");
         rebuild.phases = phases;
         rebuild
     }
 
-    /// Puts the archive's documents back in the cache for the next rebuild.
+    /// Puts the archive's documents back in the cache for the next rebuild, except where
+    /// the file was loaded again since.
     fn give_back(&mut self, archive: Archive) {
         for document in archive.documents.into_iter().chain(archive.excluded) {
             if let Some(CachedFile {
                 result: Ok(parsed), ..
             }) = self.files.get_mut(&document.path)
+                && parsed.document.is_none()
             {
                 parsed.document = Some(document);
             }
         }
     }
 
-    /// Renders the pages the pending edits can have changed and reuses the others; returns
-    /// the site, the paths of each reusable page, and how many pages were rendered.
-    fn render(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
+    /// Renders the pages the pending edits can have changed and reuses the others. After an
+    /// edit, only the edited documents' own pages are rendered now, and the other changed
+    /// pages keep their last version until [`Preview::finish`]; a first build (or a change
+    /// of configuration or theme) renders everything now.
+    fn render(
+        &self,
+        archive: &Archive,
+        theme: &Theme,
+        unfinished: &HashSet<PageKey>,
+    ) -> Result<RenderedSite, Diagnostic> {
         let previous = self.good.as_ref().filter(|_| !self.render_all);
         let (now_footprints, now_suggested) =
             rayon::join(|| footprints(archive), || suggested(archive));
+        let edited: HashSet<DocKey> = archive
+            .documents
+            .iter()
+            .filter(|document| self.pending.contains(&document.path))
+            .map(|document| (document.kind(), document.slug.clone()))
+            .collect();
         let mut changed = Footprint::default();
         let bodies_only = previous.is_some() && self.front_matter_changed.is_empty();
         if bodies_only {
             // Other pages show a document's front matter (title, summary, severity...), never
             // its body: only the edited documents' own pages change.
-            changed.documents = archive
-                .documents
-                .iter()
-                .filter(|document| self.pending.contains(&document.path))
-                .map(|document| (document.kind(), document.slug.clone()))
-                .collect();
+            changed.documents = edited.iter().cloned().collect();
         } else {
             if let Some(good) = previous {
                 for path in &self.pending {
@@ -573,6 +735,7 @@ impl Preview {
         // Every page's site path, in the order of `all_pages`, for the sitemap.
         let mut page_paths: Vec<Option<String>> = Vec::new();
         let mut to_render = Vec::new();
+        let mut deferred = Vec::new();
         for kind in render::all_pages(archive) {
             let key = page_key(archive, &kind);
             let unchanged = match &key {
@@ -581,54 +744,175 @@ impl Preview {
                 PageKey::Tag(tag) => !changed_tags.contains(tag),
                 PageKey::Listing(_) => bodies_only,
                 PageKey::Other => false,
-            };
-            let reused = previous.filter(|_| unchanged).and_then(|good| {
+            } && !unfinished.contains(&key);
+            let now = previous.is_none()
+                || matches!(&key, PageKey::Document(document) if edited.contains(document));
+            // A page left for later is served as it was until then.
+            let reused = previous.filter(|_| unchanged || !now).and_then(|good| {
                 let (path, output) = good.pages.get(&key)?;
                 Some((path.clone(), output.clone(), good.files.get(output)?))
             });
-            match reused {
-                Some((path, output, bytes)) => {
-                    files.insert(output.clone(), Arc::clone(bytes));
-                    page_paths.push(Some(path.clone()));
-                    pages.insert(key, (path, output));
-                }
-                None => {
-                    page_paths.push(None);
-                    to_render.push((page_paths.len() - 1, key, kind));
+            page_paths.push(None);
+            let index = page_paths.len() - 1;
+            let found = reused.is_some();
+            if let Some((path, output, bytes)) = reused {
+                files.insert(output.clone(), Arc::clone(bytes));
+                page_paths[index] = Some(path.clone());
+                pages.insert(key.clone(), (path, output));
+            }
+            if !(unchanged && found) {
+                match now {
+                    true => to_render.push((index, key, kind)),
+                    false => deferred.push((index, key, kind)),
                 }
             }
         }
         let views = Views::new(archive);
         let kinds: Vec<PageKind> = to_render.iter().map(|(_, _, kind)| kind.clone()).collect();
         let rendered = render::render_pages(&views, theme, &kinds)?;
-        let count = rendered.len();
-        for ((index, key, _), page) in to_render.into_iter().zip(rendered) {
-            page_paths[index] = Some(page.path.clone());
-            if key != PageKey::Other {
-                pages.insert(key, (page.path, page.output.clone()));
+        let outputs = rendered.iter().map(|page| page.output.clone()).collect();
+        let mut good = Good {
+            files: Arc::new(Files::new()),
+            pages,
+            page_paths,
+            generated: Vec::new(),
+            footprints: now_footprints,
+            suggested: now_suggested,
+        };
+        good.store(&mut files, to_render, rendered);
+        let deferred = match previous {
+            // The site-wide files of the last site, until `finish` makes them again.
+            Some(last) => {
+                for path in &last.generated {
+                    if let Some(bytes) = last.files.get(path) {
+                        files.insert(path.clone(), Arc::clone(bytes));
+                    }
+                }
+                good.generated = last.generated.clone();
+                Some(deferred)
             }
-            files.insert(page.output, Arc::new(page.html));
-        }
-        let page_paths: Vec<String> = page_paths.into_iter().flatten().collect();
-        for (path, bytes) in render::render_files(&views, theme, &page_paths) {
-            files.insert(path, Arc::new(bytes));
-        }
+            None => {
+                good.generate(&mut files, &views, theme);
+                None
+            }
+        };
+        good.files = Arc::new(files);
         Ok(RenderedSite {
-            good: Good {
-                files: Arc::new(files),
-                pages,
-                footprints: now_footprints,
-                suggested: now_suggested,
-            },
-            rendered: count,
+            good,
+            rendered: outputs,
+            deferred,
+            summaries: views.summaries,
         })
+    }
+
+    /// Whether [`Preview::rebuild`] left work for [`Preview::finish`].
+    pub fn is_unfinished(&self) -> bool {
+        self.deferred.is_some()
+    }
+
+    /// The second step of a rebuild: renders the pages [`Preview::rebuild`] left for later
+    /// (listings and neighbours of the edited documents), then the site-wide files: feeds,
+    /// JSON data, search index and sitemap. `None` when nothing was left.
+    ///
+    /// `stop` is asked before each of the two, so that a new edit does not wait for them:
+    /// when it says so, the rest is left for later and [`Finished::complete`] is false.
+    pub fn finish(&mut self, stop: impl Fn() -> bool) -> Option<Result<Finished, Diagnostic>> {
+        if stop() {
+            return None;
+        }
+        let deferred = self.deferred.take()?;
+        let (Some(linked), Some(good), Ok(theme)) = (
+            self.linked.as_mut(),
+            self.good.as_mut(),
+            self.theme.as_ref(),
+        ) else {
+            return None;
+        };
+        let started = Instant::now();
+        let views = Views::with_summaries(&linked.archive, std::mem::take(&mut linked.summaries));
+        let kinds: Vec<PageKind> = deferred.iter().map(|(_, _, kind)| kind.clone()).collect();
+        let rendered = match render::render_pages(&views, theme, &kinds) {
+            Ok(rendered) => rendered,
+            Err(diagnostic) => {
+                linked.summaries = views.summaries;
+                // The next rebuild starts over, and shows the error until it is fixed.
+                self.render_all = true;
+                return Some(Err(diagnostic));
+            }
+        };
+        let mut files = Files::clone(&good.files);
+        let pages: HashSet<PathBuf> = rendered.iter().map(|page| page.output.clone()).collect();
+        let count = rendered.len();
+        good.store(&mut files, deferred, rendered);
+        let complete = !stop();
+        if complete {
+            for path in &good.generated {
+                files.remove(path);
+            }
+            good.generate(&mut files, &views, theme);
+        } else {
+            self.deferred = Some(Vec::new());
+        }
+        linked.summaries = views.summaries;
+        good.files = Arc::new(files);
+        Some(Ok(Finished {
+            files: Arc::clone(&good.files),
+            pages,
+            rendered: count,
+            complete,
+            elapsed: started.elapsed(),
+        }))
     }
 }
 
-/// A rebuilt site, and how many of its pages were rendered.
+impl Good {
+    /// Adds rendered pages to `files`, remembering their paths for reuse and the sitemap.
+    fn store(
+        &mut self,
+        files: &mut Files,
+        rendered_as: Vec<(usize, PageKey, PageKind)>,
+        rendered: Vec<render::RenderedPage>,
+    ) {
+        for ((index, key, _), page) in rendered_as.into_iter().zip(rendered) {
+            self.page_paths[index] = Some(page.path.clone());
+            if key != PageKey::Other {
+                self.pages.insert(key, (page.path, page.output.clone()));
+            }
+            files.insert(page.output, Arc::new(page.html));
+        }
+    }
+
+    /// Makes the site-wide files into `files`.
+    fn generate(&mut self, files: &mut Files, views: &Views, theme: &Theme) {
+        let page_paths: Vec<String> = self.page_paths.iter().flatten().cloned().collect();
+        self.generated.clear();
+        for (path, bytes) in render::render_files(views, theme, &page_paths) {
+            self.generated.push(path.clone());
+            files.insert(path, Arc::new(bytes));
+        }
+    }
+}
+
+/// What [`Preview::finish`] did.
+#[derive(Debug)]
+pub struct Finished {
+    /// The site, complete.
+    pub files: Arc<Files>,
+    /// The pages rendered (by output file): open pages among them reload.
+    pub pages: HashSet<PathBuf>,
+    pub rendered: usize,
+    /// Whether the site-wide files were made too (not when `stop` said to leave them).
+    pub complete: bool,
+    pub elapsed: Duration,
+}
+
+/// A rebuilt site, and the pages rendered for it (by output file).
 struct RenderedSite {
     good: Good,
-    rendered: usize,
+    rendered: HashSet<PathBuf>,
+    /// The pages left for [`Preview::finish`] (with the site-wide files), if any.
+    deferred: Option<Vec<Deferred>>,
+    summaries: Vec<DocSummary>,
 }
 
 impl Footprint {
@@ -656,6 +940,14 @@ fn kind_of(path: &Path) -> Option<Kind> {
 fn doc_key(archive: &Archive, id: usize) -> DocKey {
     let document = &archive.documents[id];
     (document.kind(), document.slug.clone())
+}
+
+/// A document's own page.
+fn document_page(archive: &Archive, id: DocId) -> PageKind {
+    match archive.documents[id].kind() {
+        Kind::Postmortem => PageKind::Postmortem(id),
+        Kind::Premortem => PageKind::Premortem(id),
+    }
 }
 
 fn page_key(archive: &Archive, kind: &PageKind) -> PageKey {
