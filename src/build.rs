@@ -8,6 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Site};
 use crate::theme::{self, Theme};
+use crate::uptodate::Fingerprint;
 use crate::{check, write};
 
 /// What `hindsight build` was asked for.
@@ -43,6 +44,9 @@ pub struct BuildReport {
     pub files: usize,
     pub documents: usize,
     pub warnings: Vec<Diagnostic>,
+    /// Whether nothing had changed since the last build, so nothing was written
+    /// (see [`crate::uptodate`]).
+    pub unchanged: bool,
 }
 
 /// Prints how long a phase took when `HINDSIGHT_TIMINGS` is set: the numbers profiling and
@@ -119,6 +123,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
     write::check_output_dir(&options.root, &out).map_err(fatal)?;
     write::recover(&out).map_err(fatal)?;
+    let fingerprint = timed("fingerprint", || Fingerprint::of(options));
+    let unchanged = fingerprint.and_then(|f| f.unchanged(&options.root, &out));
+    if let Some(unchanged) = unchanged {
+        return Ok(BuildReport {
+            out,
+            files: unchanged.files,
+            documents: unchanged.documents,
+            warnings: unchanged.warnings,
+            unchanged: true,
+        });
+    }
     let (archive, theme, warnings) = prepare(options)?;
     let staging = write::Staging::begin(&out).map_err(fatal)?;
     let files = timed("render+write", || {
@@ -129,10 +144,16 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         render::Stop::Emit(error) => fatal(error),
     })?;
     timed("swap", || staging.finish()).map_err(fatal)?;
+    if let Some(fingerprint) = fingerprint {
+        timed("record", || {
+            fingerprint.record(&options.root, &out, archive.documents.len(), &warnings)
+        });
+    }
     Ok(BuildReport {
         out,
         files,
         documents: archive.documents.len(),
         warnings,
+        unchanged: false,
     })
 }

@@ -28,8 +28,10 @@ pub struct HighlightCache {
 
 impl HighlightCache {
     fn file(root: &Path) -> PathBuf {
-        root.join(CACHE_DIR).join("highlight.bin")
+        root.join(CACHE_DIR).join(Self::NAME)
     }
+
+    const NAME: &str = "highlight.bin";
 
     /// The cache of the archive at `root`, empty when there is none or it cannot be read.
     pub fn open(root: &Path) -> Self {
@@ -75,17 +77,23 @@ impl HighlightCache {
         if current == self.previous {
             return;
         }
-        let Ok(bytes) = postcard::to_stdvec(&(FORMAT, &current)) else {
-            return;
-        };
-        let file = Self::file(root);
-        let temporary = file.with_extension("tmp");
-        let written = std::fs::create_dir_all(root.join(CACHE_DIR))
-            .and_then(|()| std::fs::write(&temporary, bytes))
-            .and_then(|()| std::fs::rename(&temporary, &file));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temporary);
+        if let Ok(bytes) = postcard::to_stdvec(&(FORMAT, &current)) {
+            write_entry(root, Self::NAME, &bytes);
         }
+    }
+}
+
+/// Writes one file of the cache whole or not at all: into a temporary file of this process
+/// first, so that builds of one archive running side by side never mix their bytes. Failures
+/// are ignored, since the cache only saves time.
+pub fn write_entry(root: &Path, name: &str, bytes: &[u8]) {
+    let dir = root.join(CACHE_DIR);
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&temporary, bytes))
+        .and_then(|()| std::fs::rename(&temporary, dir.join(name)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
     }
 }
 

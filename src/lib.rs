@@ -26,4 +26,5 @@ pub mod render;
 pub mod serve;
 pub mod theme;
 pub mod timeline;
+pub mod uptodate;
 pub mod write;

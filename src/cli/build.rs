@@ -57,13 +57,21 @@ pub fn run(args: Args) -> i32 {
             if !report.warnings.is_empty() {
                 print_diagnostics(&args.root, &report.warnings, Format::Human);
             }
-            eprintln!(
-                "built {} documents into {} files in {} in {:.2} s",
-                report.documents,
-                report.files,
-                report.out.display(),
-                started.elapsed().as_secs_f64()
-            );
+            let seconds = started.elapsed().as_secs_f64();
+            match report.unchanged {
+                true => eprintln!(
+                    "{} is up to date: nothing changed since its last build ({} documents, {} files; checked in {seconds:.2} s)",
+                    report.out.display(),
+                    report.documents,
+                    report.files,
+                ),
+                false => eprintln!(
+                    "built {} documents into {} files in {} in {seconds:.2} s",
+                    report.documents,
+                    report.files,
+                    report.out.display(),
+                ),
+            }
             EXIT_OK
         }
         Err(BuildError::Invalid(diagnostics)) => {

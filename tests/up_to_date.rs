@@ -1,0 +1,181 @@
+//! A build with nothing to do stops before loading anything, and never when something its
+//! output depends on changed: a source, an option, the day, or the output itself.
+
+mod built_site;
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use built_site::{files_under, hindsight, write};
+
+/// A copy of the example archive in a temporary folder.
+fn example_archive() -> tempfile::TempDir {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        from.join("hindsight.toml"),
+        dir.path().join("hindsight.toml"),
+    )
+    .unwrap();
+    for entry in walkdir::WalkDir::new(from.join("content")) {
+        let entry = entry.unwrap();
+        let relative = entry.path().strip_prefix(from).unwrap();
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(dir.path().join(relative)).unwrap();
+        } else {
+            std::fs::copy(entry.path(), dir.path().join(relative)).unwrap();
+        }
+    }
+    dir
+}
+
+/// Builds `root` into its `public/`, with extra arguments and environment; the stderr.
+fn build(root: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["build", "--root", root.to_str().unwrap()];
+    args.extend(extra);
+    let output = hindsight(&args);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    stderr
+}
+
+fn skipped(stderr: &str) -> bool {
+    stderr.contains("is up to date: nothing changed since its last build")
+}
+
+fn modification_times(dir: &Path) -> Vec<(String, SystemTime)> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let time = entry.metadata().unwrap().modified().unwrap();
+            (entry.path().display().to_string(), time)
+        })
+        .collect()
+}
+
+#[test]
+fn a_second_build_with_nothing_changed_writes_nothing_and_says_so() {
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    let first = build(root, &[]);
+    assert!(first.contains("built 18 documents"), "{first}");
+    let (files, times) = (files_under(&out), modification_times(&out));
+
+    let second = build(root, &[]);
+    assert!(skipped(&second), "{second}");
+    assert!(second.contains("18 documents"), "{second}");
+    assert_eq!(files_under(&out), files);
+    assert_eq!(modification_times(&out), times, "no file was written again");
+}
+
+#[test]
+fn a_change_to_a_source_an_option_the_day_or_the_output_builds_again() {
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    let page = out.join("postmortems/2022-04-19-checkout-launch-saturation/index.html");
+    build(root, &[]);
+
+    // A body edit.
+    let source = root.join("content/postmortems/2022-04-19-checkout-launch-saturation.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(&source, format!("{text}\nA sentence added for the test.\n")).unwrap();
+    assert!(!skipped(&build(root, &[])));
+    assert!(
+        std::fs::read_to_string(&page)
+            .unwrap()
+            .contains("A sentence added for the test.")
+    );
+    assert!(skipped(&build(root, &[])));
+
+    // A file of the output deleted, or one added: the output is made whole again.
+    std::fs::remove_file(&page).unwrap();
+    assert!(!skipped(&build(root, &[])));
+    assert!(page.is_file());
+    std::fs::write(out.join("stray.html"), "not ours").unwrap();
+    assert!(!skipped(&build(root, &[])));
+    assert!(!out.join("stray.html").exists());
+    // An output file edited in place.
+    let home = out.join("index.html");
+    let original = std::fs::read(&home).unwrap();
+    std::fs::write(&home, b"defaced").unwrap();
+    assert!(!skipped(&build(root, &[])));
+    assert_eq!(std::fs::read(&home).unwrap(), original);
+
+    // Another option: the base URL of a deploy preview, or another edition.
+    assert!(!skipped(&build(
+        root,
+        &["--base-url", "https://preview.example.com/"]
+    )));
+    assert!(
+        std::fs::read_to_string(out.join("feed.xml"))
+            .unwrap()
+            .contains("https://preview.example.com/")
+    );
+    assert!(skipped(&build(
+        root,
+        &["--base-url", "https://preview.example.com/"]
+    )));
+    assert!(!skipped(&build(root, &["--edition", "public"])));
+
+    // A template added to the archive.
+    write(
+        root,
+        "templates/404.html",
+        "<!doctype html><p>Lost in the archive</p>",
+    );
+    assert!(!skipped(&build(root, &["--edition", "public"])));
+    assert!(
+        std::fs::read_to_string(out.join("404.html"))
+            .unwrap()
+            .contains("Lost in the archive")
+    );
+}
+
+#[test]
+fn another_day_builds_again_since_pages_show_what_is_overdue() {
+    let archive = example_archive();
+    let root = archive.path();
+    let day = |epoch: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .args(["build", "--root", root.to_str().unwrap()])
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        skipped(&String::from_utf8_lossy(&output.stderr))
+    };
+    assert!(!day("1790000000"));
+    assert!(day("1790000000"));
+    assert!(day("1790000100"), "the same day");
+    assert!(!day("1790100000"), "the next day");
+}
+
+#[test]
+fn a_skipped_build_reports_the_warnings_of_the_build_it_stands_for() {
+    let archive = example_archive();
+    let root = archive.path();
+    let source = root.join("content/postmortems/2022-04-19-checkout-launch-saturation.md");
+    let text = std::fs::read_to_string(&source).unwrap();
+    std::fs::write(
+        &source,
+        format!("{text}\nThe root cause was human error.\n"),
+    )
+    .unwrap();
+    let first = build(root, &[]);
+    assert!(first.contains("W0009"), "{first}");
+    let second = build(root, &[]);
+    assert!(skipped(&second));
+    let warning = |stderr: &str| {
+        stderr
+            .lines()
+            .filter(|line| !line.contains("up to date") && !line.starts_with("built "))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(warning(&second), warning(&first));
+}
