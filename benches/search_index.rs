@@ -9,6 +9,7 @@
 //! Make the corpus with `python3 benches/generate.py --count 10000 --out /tmp/corpus10k`.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hindsight::build::{BuildOptions, build};
@@ -55,14 +56,20 @@ fn main() {
 
         let cpu = cpu_seconds();
         let started = Instant::now();
-        let files = search::files(&archive, &views);
+        let (count, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let counted = search::files(&archive, &views, &|_, written| {
+            count.fetch_add(1, Ordering::Relaxed);
+            bytes.fetch_add(written.len(), Ordering::Relaxed);
+            Ok::<(), std::convert::Infallible>(())
+        });
+        let Ok(()) = counted;
         let index = started.elapsed().as_secs_f64();
         let index_cpu = cpu_seconds() - cpu;
-        let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+        let (count, bytes) = (count.into_inner(), bytes.into_inner());
         println!(
             "round {round}: build {whole:.2} s wall, {whole_cpu:.2} s CPU; index alone {index:.2} s wall, {index_cpu:.2} s CPU ({:.0}% of the build's CPU); {} files, {:.1} MB",
             100.0 * index_cpu / whole_cpu,
-            files.len(),
+            count,
             bytes as f64 / 1e6
         );
     }

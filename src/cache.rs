@@ -7,6 +7,8 @@
 //! read is ignored: it only ever saves time.
 
 use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -77,20 +79,33 @@ impl HighlightCache {
         if current == self.previous {
             return;
         }
-        if let Ok(bytes) = postcard::to_stdvec(&(FORMAT, &current)) {
-            write_entry(root, Self::NAME, &bytes);
-        }
+        // Streamed to the file: a copy of every highlighted block in one buffer would raise
+        // the build's peak memory by as much again.
+        write_entry(root, Self::NAME, |file| {
+            postcard::to_io(&(FORMAT, &current), file)
+                .map(drop)
+                .map_err(std::io::Error::other)
+        });
     }
 }
 
 /// Writes one file of the cache whole or not at all: into a temporary file of this process
 /// first, so that builds of one archive running side by side never mix their bytes. Failures
 /// are ignored, since the cache only saves time.
-pub fn write_entry(root: &Path, name: &str, bytes: &[u8]) {
+pub fn write_entry(
+    root: &Path,
+    name: &str,
+    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+) {
     let dir = root.join(CACHE_DIR);
     let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let written = std::fs::create_dir_all(&dir)
-        .and_then(|()| std::fs::write(&temporary, bytes))
+        .and_then(|()| File::create(&temporary))
+        .and_then(|file| {
+            let mut file = BufWriter::new(file);
+            write(&mut file)?;
+            file.flush()
+        })
         .and_then(|()| std::fs::rename(&temporary, dir.join(name)));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);

@@ -139,9 +139,11 @@ impl Fingerprint {
             documents,
             warnings: warnings.iter().map(Warning::from).collect(),
         };
-        if let Ok(bytes) = postcard::to_stdvec(&record) {
-            crate::cache::write_entry(root, RECORD, &bytes);
-        }
+        crate::cache::write_entry(root, RECORD, |file| {
+            postcard::to_io(&record, file)
+                .map(drop)
+                .map_err(std::io::Error::other)
+        });
     }
 }
 

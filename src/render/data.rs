@@ -7,11 +7,12 @@
 //! ones (never the slugs as written, which could name a document the edition leaves out).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::Emit;
 use super::feeds::absolute;
 use super::views::{Views, kebab};
 use crate::archive::DocId;
@@ -109,8 +110,8 @@ struct TimelineData<'a> {
     timeline: &'a Timeline,
 }
 
-/// `/archive.json` and every `/postmortems/<slug>/index.json`.
-pub fn all(views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
+/// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`.
+pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
     let archive = views.archive;
     let documents: Vec<DocumentData> = (0..archive.documents.len())
         .into_par_iter()
@@ -133,8 +134,9 @@ pub fn all(views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
             severities: &archive.metrics.severities,
         },
     };
-    let mut files = vec![(PathBuf::from("archive.json"), to_json(&data))];
-    files.par_extend(archive.postmortems.par_iter().map(|&id| {
+    emit(Path::new("archive.json"), &to_json(&data))?;
+    drop(data);
+    archive.postmortems.par_iter().try_for_each(|&id| {
         let d = &archive.documents[id];
         let data =
             PostmortemData {
@@ -148,12 +150,11 @@ pub fn all(views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
                     }
                 }),
             };
-        (
-            PathBuf::from(format!("postmortems/{}/index.json", d.slug)),
-            to_json(&data),
+        emit(
+            Path::new(&format!("postmortems/{}/index.json", d.slug)),
+            &to_json(&data),
         )
-    }));
-    files
+    })
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {

@@ -6,39 +6,36 @@
 //! same archive are byte-identical.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::Path;
 
 use rayon::prelude::*;
 
+use super::Emit;
 use super::views::{Views, path_segment};
 use crate::archive::DocId;
 
 /// Entries in a feed: the newest postmortems only, as feed readers expect.
 pub const FEED_ENTRIES: usize = 50;
 
-/// Every feed of the site, as (output path, bytes).
-pub fn all(views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
+/// Every feed of the site, handed to `emit`.
+pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
     let archive = views.archive;
-    let mut feeds = vec![(
-        PathBuf::from("feed.xml"),
-        feed(
-            views,
-            "/feed.xml",
-            &archive.config.title,
-            &archive.postmortems,
-        )
-        .into_bytes(),
-    )];
-    feeds.par_extend(archive.services.par_iter().map(|(id, listing)| {
+    let site_feed = feed(
+        views,
+        "/feed.xml",
+        &archive.config.title,
+        &archive.postmortems,
+    );
+    emit(Path::new("feed.xml"), site_feed.as_bytes())?;
+    archive.services.par_iter().try_for_each(|(id, listing)| {
         let segment = path_segment(id);
         let path = format!("/services/{segment}/feed.xml");
         let title = format!("{}: {}", archive.config.title, views.service_link(id).name);
-        (
-            PathBuf::from(format!("services/{segment}/feed.xml")),
-            feed(views, &path, &title, &listing.postmortems).into_bytes(),
+        emit(
+            Path::new(&format!("services/{segment}/feed.xml")),
+            feed(views, &path, &title, &listing.postmortems).as_bytes(),
         )
-    }));
-    feeds
+    })
 }
 
 /// The absolute URL of a site path (`/postmortems/x/`, without the base path: base_url

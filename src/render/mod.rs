@@ -13,6 +13,7 @@ pub mod views;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -111,12 +112,18 @@ pub fn render_each<E: Send>(
             Ok(page.path)
         })
         .collect::<Result<_, Stop<E>>>()?;
-    let files = render_files(&views, theme, &page_paths);
-    files
-        .par_iter()
-        .try_for_each(|(path, bytes)| emit(path, bytes).map_err(Stop::Emit))?;
-    Ok(page_paths.len() + files.len())
+    let files = AtomicUsize::new(0);
+    render_files(&views, theme, &page_paths, &|path, bytes| {
+        files.fetch_add(1, Ordering::Relaxed);
+        emit(path, bytes)
+    })
+    .map_err(Stop::Emit)?;
+    Ok(page_paths.len() + files.into_inner())
 }
+
+/// Where files go as they are made: a build writes each into the staging folder at once,
+/// serve keeps them in memory. An error stops the rendering.
+pub type Emit<'a, E> = dyn Fn(&Path, &[u8]) -> Result<(), E> + Sync + 'a;
 
 /// What every page's template sees besides its own view.
 fn site_context(views: &Views) -> Result<tera::Context, Diagnostic> {
@@ -176,33 +183,36 @@ pub fn render_pages(
 
 /// Every output that is not a page: the theme's static files, the highlighting stylesheet,
 /// the feeds, the JSON data, the search index and the sitemap (of `page_paths`, the site
-/// path of every page).
+/// path of every page), each handed to `emit` as soon as it is made: together they are
+/// hundreds of megabytes on a large archive, never held at once.
 ///
-/// `serve` makes all of these on every rebuild, so a site-wide output belongs here, not in
-/// [`render`].
-pub fn render_files(
+/// `serve` makes all of these again after each edit, so a site-wide output belongs here, not
+/// in [`render`].
+pub fn render_files<E: Send>(
     views: &Views,
     theme: &Theme,
     page_paths: &[String],
-) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = theme.assets.clone();
-    files.push((
-        PathBuf::from("highlight.css"),
-        crate::markdown::highlight_css().into_bytes(),
-    ));
-    files.extend(timed("files: feeds", || feeds::all(views)));
-    files.extend(timed("files: data", || data::all(views)));
-    files.extend(timed("files: search", || {
-        search::files(views.archive, views)
-    }));
+    emit: &Emit<'_, E>,
+) -> Result<(), E> {
+    for (path, bytes) in &theme.assets {
+        emit(path, bytes)?;
+    }
+    emit(
+        Path::new("highlight.css"),
+        crate::markdown::highlight_css().as_bytes(),
+    )?;
+    timed("files: feeds", || feeds::all(views, emit))?;
+    timed("files: data", || data::all(views, emit))?;
+    timed("files: search", || {
+        search::files(views.archive, views, emit)
+    })?;
     let directories: Vec<String> = page_paths
         .iter()
         .filter(|path| path.ends_with('/'))
         .cloned()
         .collect();
-    files.push((
-        PathBuf::from("sitemap.xml"),
-        feeds::sitemap(views, &directories),
-    ));
-    files
+    emit(
+        Path::new("sitemap.xml"),
+        &feeds::sitemap(views, &directories),
+    )
 }

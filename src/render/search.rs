@@ -21,13 +21,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
+use super::Emit;
 use super::views::Views;
 use crate::archive::{Archive, DocId};
 use crate::document::{Document, Kind};
@@ -96,8 +97,8 @@ fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
         .for_each(&mut f);
 }
 
-/// The search files of the site, by output path.
-pub fn files(archive: &Archive, views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
+/// The search files of the site, handed to `emit`.
+pub fn files<E: Send>(archive: &Archive, views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
     let postings = postings(archive);
     let shards = shard(&postings);
     let index = IndexFile {
@@ -106,24 +107,22 @@ pub fn files(archive: &Archive, views: &Views) -> Vec<(PathBuf, Vec<u8>)> {
         shards: shards.iter().map(|s| s.key).collect(),
         facets: facets(archive, views),
     };
-    let mut files = vec![(
-        PathBuf::from("search/index.json"),
-        serde_json::to_vec(&index).unwrap_or_default(),
-    )];
-    files.par_extend(shards.par_iter().enumerate().map(|(n, shard)| {
-        (
-            PathBuf::from(format!("search/terms/{n}.json")),
-            shard_json(&postings[shard.terms.clone()]).into_bytes(),
+    emit(
+        Path::new("search/index.json"),
+        &serde_json::to_vec(&index).unwrap_or_default(),
+    )?;
+    shards.par_iter().enumerate().try_for_each(|(n, shard)| {
+        emit(
+            Path::new(&format!("search/terms/{n}.json")),
+            shard_json(&postings[shard.terms.clone()]).as_bytes(),
         )
-    }));
-    files.par_extend(
-        archive
-            .documents
-            .par_iter()
-            .enumerate()
-            .map(|(id, d)| (doc_path(id), doc_json(views, id, d))),
-    );
-    files
+    })?;
+    drop(postings);
+    archive
+        .documents
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(id, d)| emit(&doc_path(id), &doc_json(views, id, d)))
 }
 
 /// The output path of a document's result record.

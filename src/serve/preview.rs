@@ -885,10 +885,22 @@ impl Good {
     /// Makes the site-wide files into `files`.
     fn generate(&mut self, files: &mut Files, views: &Views, theme: &Theme) {
         let page_paths: Vec<String> = self.page_paths.iter().flatten().cloned().collect();
+        let made = std::sync::Mutex::new(Vec::new());
+        let kept = render::render_files(views, theme, &page_paths, &|path, bytes| {
+            let mut made = made
+                .lock()
+                .expect("no thread panics while holding the files");
+            made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
+            Ok::<(), std::convert::Infallible>(())
+        });
+        let Ok(()) = kept;
         self.generated.clear();
-        for (path, bytes) in render::render_files(views, theme, &page_paths) {
+        for (path, bytes) in made
+            .into_inner()
+            .expect("no thread panics while holding the files")
+        {
             self.generated.push(path.clone());
-            files.insert(path, Arc::new(bytes));
+            files.insert(path, bytes);
         }
     }
 }
