@@ -10,7 +10,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::FixedOffset;
-use rayon::prelude::*;
 
 use crate::config::{Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -59,8 +58,6 @@ pub struct Archive {
     pub came_true: Vec<CameTrue>,
     /// Incident metrics, per postmortem and per group.
     pub metrics: crate::metrics::Metrics,
-    /// The parsed Timeline section of each document, if it has one.
-    pub timelines: Vec<Option<crate::timeline::Timeline>>,
     /// Up to five similar postmortems suggested for each postmortem, best first.
     pub suggested: Vec<Vec<DocId>>,
     /// The loaded documents this build leaves out (drafts, internal documents in the public
@@ -145,7 +142,6 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         realized: vec![Vec::new(); documents.len()],
         came_true: vec![CameTrue::default(); documents.len()],
         metrics: crate::metrics::Metrics::default(),
-        timelines: Vec::new(),
         suggested: Vec::new(),
         by_slug,
         config: loaded.config,
@@ -154,11 +150,6 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     };
     index(&mut archive);
     // What the archive learns across documents, once the indexes are in place.
-    archive.timelines = archive
-        .documents
-        .par_iter()
-        .map(crate::timeline::of)
-        .collect();
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
         archive.suggested = crate::related::suggest(&archive);

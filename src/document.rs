@@ -38,6 +38,9 @@ pub struct Document {
     pub path: PathBuf,
     pub meta: Meta,
     pub body: Body,
+    /// The body's Timeline section read into times (postmortems only), made once when the
+    /// file is loaded: `serve` relinks without reading every timeline again.
+    pub timeline: Option<crate::timeline::Timeline>,
 }
 
 /// The front matter of a document, by kind.

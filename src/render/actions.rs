@@ -32,7 +32,7 @@ pub fn rows(views: &Views, ids: &[DocId]) -> Vec<ActionRow> {
     for &id in ids {
         let d = &archive.documents[id];
         let Some(p) = d.postmortem() else { continue };
-        let summary = &views.summaries[id];
+        let summary = views.summary(id);
         for action in &p.actions {
             rows.push(ActionRow {
                 action: ActionView::new(action, today),

@@ -138,18 +138,15 @@ pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
     drop(data);
     archive.postmortems.par_iter().try_for_each(|&id| {
         let d = &archive.documents[id];
-        let data =
-            PostmortemData {
-                schema: SCHEMA,
-                version: VERSION,
-                document: document(views, id),
-                timeline: archive.timelines.get(id).and_then(Option::as_ref).map(|t| {
-                    TimelineData {
-                        structured: t.is_structured(),
-                        timeline: t,
-                    }
-                }),
-            };
+        let data = PostmortemData {
+            schema: SCHEMA,
+            version: VERSION,
+            document: document(views, id),
+            timeline: d.timeline.as_ref().map(|t| TimelineData {
+                structured: t.is_structured(),
+                timeline: t,
+            }),
+        };
         emit(
             Path::new(&format!("postmortems/{}/index.json", d.slug)),
             &to_json(&data),
@@ -183,7 +180,7 @@ fn document<'a>(views: &Views<'a>, id: DocId) -> DocumentData<'a> {
         title: common.title,
         date: common.date.to_string(),
         summary: common.summary,
-        status: views.summaries[id].status.clone(),
+        status: views.summary(id).status.clone(),
         visibility: kebab(&common.visibility),
         authors: common.authors,
         services: common.services,

@@ -84,7 +84,7 @@ fn feed(views: &Views, path: &str, title: &str, ids: &[DocId]) -> String {
     );
     for &id in ids {
         let d = &archive.documents[id];
-        let summary = &views.summaries[id];
+        let summary = views.summary(id);
         let url = absolute(views, &d.url_path());
         let date = format!("{}T00:00:00Z", d.date());
         xml.push_str("  <entry>\n");

@@ -229,20 +229,20 @@ fn postmortem(views: &Views, id: DocId) -> Page {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
     let today = super::views::today();
-    let split = d
-        .body
-        .timeline
-        .as_ref()
-        .zip(archive.timelines.get(id).and_then(Option::as_ref))
-        .and_then(|(section, timeline)| {
-            super::timeline::split(&d.body.html, section, timeline, incident)
-        });
+    let split =
+        d.body
+            .timeline
+            .as_ref()
+            .zip(d.timeline.as_ref())
+            .and_then(|(section, timeline)| {
+                super::timeline::split(&d.body.html, section, timeline, incident)
+            });
     let (body, timeline, body_after) = match split {
         Some(split) => (split.before, Some(split.view), split.after),
         None => (d.body.html.clone(), None, String::new()),
     };
     let view = PostmortemView {
-        doc: views.summaries[id].clone(),
+        doc: views.summary(id).clone(),
         authors: p.authors.clone(),
         incident: IncidentView {
             started: views.time(incident.started),
@@ -329,7 +329,7 @@ fn premortems(views: &Views) -> Page {
             .map(|&id| {
                 let came_true = &archive.came_true[id];
                 PremortemSummary {
-                    doc: views.summaries[id].clone(),
+                    doc: views.summary(id).clone(),
                     risk_count: came_true.by_risk.len(),
                     came_true_count: came_true
                         .by_risk
@@ -376,7 +376,7 @@ fn premortem(views: &Views, id: DocId) -> Page {
         .expect("premortem pages are made for premortems");
     let came_true = &archive.came_true[id];
     let view = PremortemView {
-        doc: views.summaries[id].clone(),
+        doc: views.summary(id).clone(),
         authors: p.authors.clone(),
         risks: p
             .risks
@@ -431,7 +431,7 @@ fn service_view(views: &Views, id: &str, listing: &Listing) -> ServiceView {
         latest: listing
             .postmortems
             .first()
-            .map(|&id| views.summaries[id].clone()),
+            .map(|&id| views.summary(id).clone()),
     }
 }
 

@@ -297,7 +297,7 @@ struct DocRecord<'a> {
 }
 
 fn doc_json(views: &Views, id: DocId, d: &Document) -> Vec<u8> {
-    let summary = &views.summaries[id];
+    let summary = views.summary(id);
     let text = &d.body.text;
     let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
     while !text.is_char_boundary(end) {

@@ -1,8 +1,9 @@
 //! View models: what templates see. Every lookup, filter and format happens here, in Rust, so
 //! templates only lay out (logic in templates is what makes theme rendering slow).
 
+use std::sync::OnceLock;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
@@ -58,28 +59,27 @@ pub struct DocSummary {
     pub duration: Option<String>,
 }
 
+/// Every document's summary by id, each made the first time a page asks for it: `serve`'s
+/// first step after an edit renders one page, which needs a handful of them, not 10,000.
+pub type Summaries = Vec<OnceLock<DocSummary>>;
+
 /// Helpers shared by the page builders.
 pub struct Views<'a> {
     pub archive: &'a Archive,
     pub base: String,
-    /// The summary of every document, by id, made once.
-    pub summaries: Vec<DocSummary>,
+    pub summaries: Summaries,
 }
 
 impl<'a> Views<'a> {
     pub fn new(archive: &'a Archive) -> Self {
-        let mut views = Views::with_summaries(archive, Vec::new());
-        views.summaries = archive
-            .documents
-            .par_iter()
-            .map(|d| views.make_summary(d))
-            .collect();
-        views
+        let summaries = archive.documents.iter().map(|_| OnceLock::new()).collect();
+        Views::with_summaries(archive, summaries)
     }
 
-    /// Views with summaries made before, for the same documents' front matter: `serve` keeps
-    /// them between rebuilds that change bodies only.
-    pub fn with_summaries(archive: &'a Archive, summaries: Vec<DocSummary>) -> Self {
+    /// Views with the summaries made so far for the same documents' front matter: `serve`
+    /// keeps them between the steps of a rebuild, and across rebuilds that change bodies
+    /// only.
+    pub fn with_summaries(archive: &'a Archive, summaries: Summaries) -> Self {
         Views {
             archive,
             base: archive.config.base_path(),
@@ -107,8 +107,13 @@ impl<'a> Views<'a> {
         format!("{}{}", self.base, path)
     }
 
+    /// The summary of document `id`.
+    pub fn summary(&self, id: DocId) -> &DocSummary {
+        self.summaries[id].get_or_init(|| self.make_summary(&self.archive.documents[id]))
+    }
+
     pub fn summaries(&self, ids: &[DocId]) -> Vec<DocSummary> {
-        ids.iter().map(|&id| self.summaries[id].clone()).collect()
+        ids.iter().map(|&id| self.summary(id).clone()).collect()
     }
 
     pub fn service_link(&self, id: &str) -> NamedLink {

@@ -25,7 +25,7 @@ use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
 use crate::load::{self, FrontMatter, LoadOptions, Loaded, LoadedDocument};
-use crate::render::views::{DocSummary, Views};
+use crate::render::views::{Summaries, Views};
 use crate::render::{self, PageKind};
 use crate::theme::{self, Theme};
 
@@ -180,13 +180,22 @@ struct Good {
 struct Linked {
     archive: Archive,
     /// Every document's summary, as listings show it.
-    summaries: Vec<DocSummary>,
+    summaries: Summaries,
     /// What linking reported (warnings only: the site was good).
     diagnostics: Vec<Diagnostic>,
 }
 
-/// A page left for [`Preview::finish`]: its place in `Good::page_paths`, its key and kind.
-type Deferred = (usize, PageKey, PageKind);
+/// What a rebuild left for [`Preview::finish`].
+enum Deferred {
+    /// The site-wide files (after an edit of bodies only, or a `finish` told to stop).
+    Files,
+    /// The pages that show the edited documents, then the site-wide files; the edited
+    /// documents' own pages, rendered in step one, by key.
+    Pages(StepOne),
+}
+
+/// The pages rendered in step one: each one's site path and output file, by key.
+type StepOne = HashMap<PageKey, (String, PathBuf)>;
 
 /// What one rebuild did.
 #[derive(Debug)]
@@ -237,7 +246,7 @@ pub struct Preview {
     /// The archive of the last good site, while no rebuild has taken its documents back.
     linked: Option<Linked>,
     /// The work the last rebuild left for [`Preview::finish`].
-    deferred: Option<Vec<Deferred>>,
+    deferred: Option<Deferred>,
 }
 
 impl Preview {
@@ -479,7 +488,8 @@ impl Preview {
     }
 
     /// An edit of bodies alone, with the last good site's archive at hand: the edited
-    /// documents are swapped into it and their own pages rendered, without linking again,
+    /// documents (with their timelines) are swapped into it and their own pages rendered,
+    /// without linking again,
     /// since other pages show front matter only. Returns the pages rendered, or
     /// `None` when the edit needs linking: a front matter changed, a file does not load or
     /// is not in the archive, a body links to a file that is not a document, or there is no
@@ -522,7 +532,6 @@ impl Preview {
         for (path, id) in swaps {
             let cached = self.files.get_mut(&path)?;
             let document = cached.result.as_mut().ok()?.document.take()?;
-            archive.timelines[id] = crate::timeline::of(&document);
             archive.documents[id] = document;
             kinds.push(document_page(archive, id));
         }
@@ -537,8 +546,8 @@ impl Preview {
             files.insert(page.output, Arc::new(page.html));
         }
         good.files = Arc::new(files);
-        // Pages left by an unfinished rebuild stay left: the archive's ids have not moved.
-        self.deferred.get_or_insert_with(Vec::new);
+        // What an unfinished rebuild left stays left: the archive's ids have not moved.
+        self.deferred.get_or_insert(Deferred::Files);
         Some(pages)
     }
 
@@ -561,14 +570,8 @@ impl Preview {
         if let Some(linked) = self.linked.take() {
             self.give_back(linked.archive);
         }
-        // Pages an unfinished rebuild left are still to render, under their new ids.
-        let unfinished: HashSet<PageKey> = self
-            .deferred
-            .take()
-            .into_iter()
-            .flatten()
-            .map(|(_, key, _)| key)
-            .collect();
+        // What an unfinished rebuild left is redone: its edits are still pending.
+        self.deferred = None;
         // A document the last rebuild did not give back (none should be) is read again.
         let missing: Vec<(Kind, PathBuf, Option<Stamp>)> = self
             .files
@@ -626,8 +629,13 @@ impl Preview {
         if !diagnostics.iter().any(Diagnostic::is_error)
             && let Ok(theme) = &self.theme
         {
-            match self.render(&archive, theme, &unfinished) {
-                Ok(site) => rendered = Some(site),
+            let step = match self.good.as_ref().filter(|_| !self.render_all) {
+                // An edit: the edited documents' own pages now, the rest in `finish`.
+                Some(good) => self.render_edited(&archive, theme, good).map(Step::Edited),
+                None => self.render_whole(&archive, theme).map(Step::Whole),
+            };
+            match step {
+                Ok(step) => rendered = Some(step),
                 Err(diagnostic) => diagnostics.push(diagnostic),
             }
         }
@@ -641,23 +649,40 @@ impl Preview {
             pages: None,
             phases: Vec::new(),
         };
-        match rendered {
-            Some(site) => {
+        let summaries = match rendered {
+            Some(Step::Whole(site)) => {
                 rebuild.files = Some(Arc::clone(&site.good.files));
                 rebuild.rendered = site.rendered.len();
-                rebuild.pages = site.deferred.is_some().then_some(site.rendered);
                 let previous = self.good.replace(site.good);
                 // Freeing 10,000 entries is not worth making the writer wait for.
                 std::thread::spawn(move || drop(previous));
-                self.deferred = site.deferred;
-                self.linked = Some(Linked {
-                    archive,
-                    summaries: site.summaries,
-                    diagnostics: link_diagnostics,
-                });
                 self.pending.clear();
                 self.front_matter_changed.clear();
                 self.render_all = false;
+                Some(site.summaries)
+            }
+            Some(Step::Edited(edited)) => {
+                // The edits stay pending until `finish` has rendered what shows them.
+                let good = self
+                    .good
+                    .as_mut()
+                    .expect("an edit is rendered over a good site");
+                good.files = Arc::new(edited.files);
+                rebuild.files = Some(Arc::clone(&good.files));
+                rebuild.rendered = edited.pages.len();
+                rebuild.pages = Some(edited.pages.values().map(|(_, o)| o.clone()).collect());
+                self.deferred = Some(Deferred::Pages(edited.pages));
+                Some(edited.summaries)
+            }
+            None => None,
+        };
+        match summaries {
+            Some(summaries) => {
+                self.linked = Some(Linked {
+                    archive,
+                    summaries,
+                    diagnostics: link_diagnostics,
+                });
             }
             None => self.give_back(archive),
         }
@@ -680,46 +705,83 @@ impl Preview {
         }
     }
 
-    /// Renders the pages the pending edits can have changed and reuses the others. After an
-    /// edit, only the edited documents' own pages are rendered now, and the other changed
-    /// pages keep their last version until [`Preview::finish`]; a first build (or a change
-    /// of configuration or theme) renders everything now.
-    fn render(
+    /// Step one of an edit that was linked again: the edited documents' own pages, over the
+    /// last good site (every other page and file is served as it was until `finish`).
+    fn render_edited(
         &self,
         archive: &Archive,
         theme: &Theme,
-        unfinished: &HashSet<PageKey>,
-    ) -> Result<RenderedSite, Diagnostic> {
-        let previous = self.good.as_ref().filter(|_| !self.render_all);
+        good: &Good,
+    ) -> Result<Edited, Diagnostic> {
+        let kinds: Vec<PageKind> = (0..archive.documents.len())
+            .filter(|&id| self.pending.contains(&archive.documents[id].path))
+            .map(|id| document_page(archive, id))
+            .collect();
+        let views = Views::new(archive);
+        let rendered = render::render_pages(&views, theme, &kinds)?;
+        let mut files = Files::clone(&good.files);
+        let mut pages = HashMap::with_capacity(kinds.len());
+        for (kind, page) in kinds.iter().zip(rendered) {
+            pages.insert(
+                page_key(archive, kind),
+                (page.path.clone(), page.output.clone()),
+            );
+            files.insert(page.output, Arc::new(page.html));
+        }
+        Ok(Edited {
+            files,
+            pages,
+            summaries: views.summaries,
+        })
+    }
+
+    /// The whole site at once: a first build, or a change of configuration or theme.
+    fn render_whole(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
+        let views = Views::new(archive);
+        let (mut good, mut files, rendered) = self.render_changed(archive, &views, theme, None)?;
+        good.generate(&mut files, &views, theme);
+        good.files = Arc::new(files);
+        Ok(RenderedSite {
+            good,
+            rendered,
+            summaries: views.summaries,
+        })
+    }
+
+    /// Renders every page the pending edits can have changed since `previous` (every page
+    /// when there is none) and reuses the others, with the pages step one rendered. Returns
+    /// the new site's bookkeeping, its pages (without the site-wide files) and the pages
+    /// rendered.
+    fn render_changed(
+        &self,
+        archive: &Archive,
+        views: &Views,
+        theme: &Theme,
+        previous: Option<(&Good, &StepOne)>,
+    ) -> Result<(Good, Files, HashSet<PathBuf>), Diagnostic> {
         let (now_footprints, now_suggested) =
             rayon::join(|| footprints(archive), || suggested(archive));
-        let edited: HashSet<DocKey> = archive
-            .documents
-            .iter()
-            .filter(|document| self.pending.contains(&document.path))
-            .map(|document| (document.kind(), document.slug.clone()))
-            .collect();
         let mut changed = Footprint::default();
         let bodies_only = previous.is_some() && self.front_matter_changed.is_empty();
-        if bodies_only {
-            // Other pages show a document's front matter (title, summary, severity...), never
-            // its body: only the edited documents' own pages change.
-            changed.documents = edited.iter().cloned().collect();
-        } else {
-            if let Some(good) = previous {
+        if let Some((good, _)) = previous {
+            if bodies_only {
+                // Other pages show a document's front matter (title, summary, severity...),
+                // never its body: only the edited documents' own pages change.
+                changed.documents = archive
+                    .documents
+                    .iter()
+                    .filter(|document| self.pending.contains(&document.path))
+                    .map(|document| (document.kind(), document.slug.clone()))
+                    .collect();
+            } else {
                 for path in &self.pending {
-                    if let Some(footprint) = good.footprints.get(path) {
-                        changed.extend(footprint);
+                    for footprints in [&good.footprints, &now_footprints] {
+                        if let Some(footprint) = footprints.get(path) {
+                            changed.extend(footprint);
+                        }
                     }
                 }
             }
-            for path in &self.pending {
-                if let Some(footprint) = now_footprints.get(path) {
-                    changed.extend(footprint);
-                }
-            }
-        }
-        if let Some(good) = previous {
             for (key, now) in &now_suggested {
                 if good.suggested.get(key) != Some(now) {
                     changed.documents.push(key.clone());
@@ -731,11 +793,15 @@ impl Preview {
         let changed_tags: HashSet<&String> = changed.tags.iter().collect();
 
         let mut files = Files::with_capacity(archive.documents.len() + 64);
-        let mut pages = HashMap::with_capacity(archive.documents.len() + 64);
-        // Every page's site path, in the order of `all_pages`, for the sitemap.
-        let mut page_paths: Vec<Option<String>> = Vec::new();
+        let mut good = Good {
+            files: Arc::new(Files::new()),
+            pages: HashMap::with_capacity(archive.documents.len() + 64),
+            page_paths: Vec::new(),
+            generated: Vec::new(),
+            footprints: now_footprints,
+            suggested: now_suggested,
+        };
         let mut to_render = Vec::new();
-        let mut deferred = Vec::new();
         for kind in render::all_pages(archive) {
             let key = page_key(archive, &kind);
             let unchanged = match &key {
@@ -744,65 +810,32 @@ impl Preview {
                 PageKey::Tag(tag) => !changed_tags.contains(tag),
                 PageKey::Listing(_) => bodies_only,
                 PageKey::Other => false,
-            } && !unfinished.contains(&key);
-            let now = previous.is_none()
-                || matches!(&key, PageKey::Document(document) if edited.contains(document));
-            // A page left for later is served as it was until then.
-            let reused = previous.filter(|_| unchanged || !now).and_then(|good| {
-                let (path, output) = good.pages.get(&key)?;
-                Some((path.clone(), output.clone(), good.files.get(output)?))
+            };
+            // Pages rendered in step one are current; unchanged ones are reused.
+            let reused = previous.and_then(|(last, step_one)| {
+                let (path, output) = match step_one.get(&key) {
+                    Some(page) => page,
+                    None if unchanged => last.pages.get(&key)?,
+                    None => return None,
+                };
+                Some((path.clone(), output.clone(), last.files.get(output)?))
             });
-            page_paths.push(None);
-            let index = page_paths.len() - 1;
-            let found = reused.is_some();
-            if let Some((path, output, bytes)) = reused {
-                files.insert(output.clone(), Arc::clone(bytes));
-                page_paths[index] = Some(path.clone());
-                pages.insert(key.clone(), (path, output));
-            }
-            if !(unchanged && found) {
-                match now {
-                    true => to_render.push((index, key, kind)),
-                    false => deferred.push((index, key, kind)),
+            good.page_paths.push(None);
+            let index = good.page_paths.len() - 1;
+            match reused {
+                Some((path, output, bytes)) => {
+                    files.insert(output.clone(), Arc::clone(bytes));
+                    good.page_paths[index] = Some(path.clone());
+                    good.pages.insert(key, (path, output));
                 }
+                None => to_render.push((index, key, kind)),
             }
         }
-        let views = Views::new(archive);
         let kinds: Vec<PageKind> = to_render.iter().map(|(_, _, kind)| kind.clone()).collect();
-        let rendered = render::render_pages(&views, theme, &kinds)?;
+        let rendered = render::render_pages(views, theme, &kinds)?;
         let outputs = rendered.iter().map(|page| page.output.clone()).collect();
-        let mut good = Good {
-            files: Arc::new(Files::new()),
-            pages,
-            page_paths,
-            generated: Vec::new(),
-            footprints: now_footprints,
-            suggested: now_suggested,
-        };
         good.store(&mut files, to_render, rendered);
-        let deferred = match previous {
-            // The site-wide files of the last site, until `finish` makes them again.
-            Some(last) => {
-                for path in &last.generated {
-                    if let Some(bytes) = last.files.get(path) {
-                        files.insert(path.clone(), Arc::clone(bytes));
-                    }
-                }
-                good.generated = last.generated.clone();
-                Some(deferred)
-            }
-            None => {
-                good.generate(&mut files, &views, theme);
-                None
-            }
-        };
-        good.files = Arc::new(files);
-        Ok(RenderedSite {
-            good,
-            rendered: outputs,
-            deferred,
-            summaries: views.summaries,
-        })
+        Ok((good, files, outputs))
     }
 
     /// Whether [`Preview::rebuild`] left work for [`Preview::finish`].
@@ -810,9 +843,9 @@ impl Preview {
         self.deferred.is_some()
     }
 
-    /// The second step of a rebuild: renders the pages [`Preview::rebuild`] left for later
-    /// (listings and neighbours of the edited documents), then the site-wide files: feeds,
-    /// JSON data, search index and sitemap. `None` when nothing was left.
+    /// The second step of a rebuild: renders the other pages that show the edited documents
+    /// (listings, neighbours), then the site-wide files: feeds, JSON data, search index and
+    /// sitemap. `None` when nothing was left.
     ///
     /// `stop` is asked before each of the two, so that a new edit does not wait for them:
     /// when it says so, the rest is left for later and [`Finished::complete`] is false.
@@ -821,44 +854,76 @@ impl Preview {
             return None;
         }
         let deferred = self.deferred.take()?;
-        let (Some(linked), Some(good), Ok(theme)) = (
-            self.linked.as_mut(),
-            self.good.as_mut(),
-            self.theme.as_ref(),
-        ) else {
+        let (Some(_), Ok(theme)) = (self.linked.as_ref(), self.theme.as_ref()) else {
             return None;
         };
         let started = Instant::now();
-        let views = Views::with_summaries(&linked.archive, std::mem::take(&mut linked.summaries));
-        let kinds: Vec<PageKind> = deferred.iter().map(|(_, _, kind)| kind.clone()).collect();
-        let rendered = match render::render_pages(&views, theme, &kinds) {
-            Ok(rendered) => rendered,
-            Err(diagnostic) => {
-                linked.summaries = views.summaries;
-                // The next rebuild starts over, and shows the error until it is fixed.
-                self.render_all = true;
-                return Some(Err(diagnostic));
+        let summaries = std::mem::take(&mut self.linked.as_mut()?.summaries);
+        let linked = self.linked.as_ref()?;
+        let views = Views::with_summaries(&linked.archive, summaries);
+        let last = self.good.as_ref()?;
+        let (mut good, mut files, pages) = match &deferred {
+            Deferred::Files => {
+                let mut files = Files::clone(&last.files);
+                for path in &last.generated {
+                    files.remove(path);
+                }
+                let good = Good {
+                    files: Arc::new(Files::new()),
+                    pages: last.pages.clone(),
+                    page_paths: last.page_paths.clone(),
+                    generated: last.generated.clone(),
+                    footprints: HashMap::new(),
+                    suggested: HashMap::new(),
+                };
+                (good, files, HashSet::new())
+            }
+            Deferred::Pages(step_one) => {
+                match self.render_changed(&linked.archive, &views, theme, Some((last, step_one))) {
+                    Ok(rendered) => rendered,
+                    Err(diagnostic) => {
+                        let summaries = views.summaries;
+                        self.linked.as_mut()?.summaries = summaries;
+                        // The next rebuild starts over, and shows the error until it is fixed.
+                        self.render_all = true;
+                        return Some(Err(diagnostic));
+                    }
+                }
             }
         };
-        let mut files = Files::clone(&good.files);
-        let pages: HashSet<PathBuf> = rendered.iter().map(|page| page.output.clone()).collect();
-        let count = rendered.len();
-        good.store(&mut files, deferred, rendered);
         let complete = !stop();
         if complete {
-            for path in &good.generated {
-                files.remove(path);
-            }
             good.generate(&mut files, &views, theme);
         } else {
-            self.deferred = Some(Vec::new());
+            // The last site-wide files, until the next rebuild makes them again.
+            for path in &last.generated {
+                if let Some(bytes) = last.files.get(path) {
+                    files.insert(path.clone(), Arc::clone(bytes));
+                }
+            }
+            good.generated = last.generated.clone();
         }
-        linked.summaries = views.summaries;
+        let summaries = views.summaries;
+        let last = self.good.as_mut()?;
+        if matches!(deferred, Deferred::Files) {
+            // Only the files were made: the page bookkeeping stays.
+            good.footprints = std::mem::take(&mut last.footprints);
+            good.suggested = std::mem::take(&mut last.suggested);
+        }
         good.files = Arc::new(files);
+        let previous = std::mem::replace(last, good);
+        std::thread::spawn(move || drop(previous));
+        self.linked.as_mut()?.summaries = summaries;
+        self.pending.clear();
+        self.front_matter_changed.clear();
+        if !complete {
+            self.deferred = Some(Deferred::Files);
+        }
+        let good = self.good.as_ref()?;
         Some(Ok(Finished {
             files: Arc::clone(&good.files),
+            rendered: pages.len(),
             pages,
-            rendered: count,
             complete,
             elapsed: started.elapsed(),
         }))
@@ -918,13 +983,25 @@ pub struct Finished {
     pub elapsed: Duration,
 }
 
-/// A rebuilt site, and the pages rendered for it (by output file).
+/// A whole site rendered, and its pages (by output file).
 struct RenderedSite {
     good: Good,
     rendered: HashSet<PathBuf>,
-    /// The pages left for [`Preview::finish`] (with the site-wide files), if any.
-    deferred: Option<Vec<Deferred>>,
-    summaries: Vec<DocSummary>,
+    summaries: Summaries,
+}
+
+/// Step one of an edit that was linked again: the last good site with the edited
+/// documents' pages, by key.
+struct Edited {
+    files: Files,
+    pages: StepOne,
+    summaries: Summaries,
+}
+
+/// What a rebuild rendered.
+enum Step {
+    Whole(RenderedSite),
+    Edited(Edited),
 }
 
 impl Footprint {
