@@ -739,7 +739,7 @@ impl Preview {
     fn render_whole(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
         let views = Views::new(archive);
         let (mut good, mut files, rendered) = self.render_changed(archive, &views, theme, None)?;
-        good.generate(&mut files, &views, theme);
+        good.generate(&mut files, &views, theme, &|| false);
         good.files = Arc::new(files);
         Ok(RenderedSite {
             good,
@@ -847,9 +847,13 @@ impl Preview {
     /// (listings, neighbours), then the site-wide files: feeds, JSON data, search index and
     /// sitemap. `None` when nothing was left.
     ///
-    /// `stop` is asked before each of the two, so that a new edit does not wait for them:
-    /// when it says so, the rest is left for later and [`Finished::complete`] is false.
-    pub fn finish(&mut self, stop: impl Fn() -> bool) -> Option<Result<Finished, Diagnostic>> {
+    /// `stop` is asked before each of the two and as each site-wide file is made, so that a
+    /// new edit does not wait for them: when it says so, the rest is left for later and
+    /// [`Finished::complete`] is false.
+    pub fn finish(
+        &mut self,
+        stop: impl Fn() -> bool + Sync,
+    ) -> Option<Result<Finished, Diagnostic>> {
         if stop() {
             return None;
         }
@@ -891,10 +895,8 @@ impl Preview {
                 }
             }
         };
-        let complete = !stop();
-        if complete {
-            good.generate(&mut files, &views, theme);
-        } else {
+        let complete = !stop() && good.generate(&mut files, &views, theme, &stop);
+        if !complete {
             // The last site-wide files, until the next rebuild makes them again.
             for path in &last.generated {
                 if let Some(bytes) = last.files.get(path) {
@@ -948,17 +950,30 @@ impl Good {
     }
 
     /// Makes the site-wide files into `files`.
-    fn generate(&mut self, files: &mut Files, views: &Views, theme: &Theme) {
+    /// Makes the site-wide files into `files`, unless `stop` says to leave them (asked as
+    /// each file is made); whether they were made.
+    fn generate(
+        &mut self,
+        files: &mut Files,
+        views: &Views,
+        theme: &Theme,
+        stop: &(dyn Fn() -> bool + Sync),
+    ) -> bool {
         let page_paths: Vec<String> = self.page_paths.iter().flatten().cloned().collect();
         let made = std::sync::Mutex::new(Vec::new());
-        let kept = render::render_files(views, theme, &page_paths, &|path, bytes| {
+        let stopped = render::render_files(views, theme, &page_paths, &|path, bytes| {
+            if stop() {
+                return Err(Stopped);
+            }
             let mut made = made
                 .lock()
                 .expect("no thread panics while holding the files");
             made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
-            Ok::<(), std::convert::Infallible>(())
+            Ok(())
         });
-        let Ok(()) = kept;
+        if stopped.is_err() {
+            return false;
+        }
         self.generated.clear();
         for (path, bytes) in made
             .into_inner()
@@ -967,8 +982,12 @@ impl Good {
             self.generated.push(path.clone());
             files.insert(path, bytes);
         }
+        true
     }
 }
+
+/// Why making the site-wide files was left off: a new edit is waiting.
+struct Stopped;
 
 /// What [`Preview::finish`] did.
 #[derive(Debug)]
