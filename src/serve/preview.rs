@@ -1,13 +1,17 @@
 //! The incremental build behind `serve`: the same load → link → render phases as `build`,
-//! with what each phase produced kept in memory between rebuilds.
+//! with what each phase produced kept in memory between rebuilds, done in two steps so that
+//! the writer sees the edited page first.
 //!
 //! - load: each content file's result is kept, keyed by its path, modification time and
 //!   length; a rebuild re-reads only the files whose stamp changed.
-//! - link: always redone over every document (it is cheap: indexes and backlinks).
-//! - render: a document's page is rendered again only when it, or a document it shows
-//!   (related postmortems, realized premortems, the postmortems that realized a premortem),
-//!   changed since the last good site; every other page (listings, indexes, the 404 page) and
-//!   every non-page file is rendered on each rebuild, since almost any edit shows in them.
+//! - link: an edit of bodies alone swaps the new documents into the last good archive; any
+//!   other edit links every document again.
+//! - step one ([`Preview::rebuild`]): the edited documents' own pages, over the last good
+//!   site.
+//! - step two ([`Preview::finish`]): the other pages that can show the edit (related and
+//!   realized documents, services and tags, listings when a front matter changed), then the
+//!   site-wide files (feeds, JSON, search index, sitemap). It stops when a new edit is
+//!   queued, and what it left is carried into the next rebuild.
 //!
 //! A rebuild whose archive has errors keeps the last good site; the edits it saw stay pending
 //! until a rebuild succeeds, so a fix re-renders everything touched in between.
@@ -489,11 +493,10 @@ impl Preview {
 
     /// An edit of bodies alone, with the last good site's archive at hand: the edited
     /// documents (with their timelines) are swapped into it and their own pages rendered,
-    /// without linking again,
-    /// since other pages show front matter only. Returns the pages rendered, or
-    /// `None` when the edit needs linking: a front matter changed, a file does not load or
-    /// is not in the archive, a body links to a file that is not a document, or there is no
-    /// good site yet.
+    /// without linking again, since other pages show front matter only. Returns the pages
+    /// rendered, or `None` when the edit needs linking: a front matter changed, a file does
+    /// not load or is not in the archive, a body links to a file that is not a document, or
+    /// there is no good site yet.
     fn swap_bodies(&mut self) -> Option<HashSet<PathBuf>> {
         if self.render_all || !self.front_matter_changed.is_empty() || self.pending.is_empty() {
             return None;
