@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::FixedOffset;
+use rayon::prelude::*;
 
 use crate::config::{Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -149,7 +150,13 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         excluded,
     };
     index(&mut archive);
-    // What the archive learns across documents, once the indexes are in place.
+    // What the archive learns across documents, once the indexes are in place. A document
+    // keeps its timeline while it is not loaded again (serve links the same documents often).
+    archive
+        .documents
+        .par_iter_mut()
+        .filter(|d| d.timeline.is_none())
+        .for_each(|d| d.timeline = crate::timeline::of(d));
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
         archive.suggested = crate::related::suggest(&archive);
@@ -318,7 +325,9 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
         }
     }
 
-    for loaded_document in documents {
+    // Each document's references are checked on their own: in parallel.
+    diagnostics.par_extend(documents.par_iter().flat_map_iter(|loaded_document| {
+        let mut diagnostics = Vec::new();
         let d = &loaded_document.document;
         let fm = &loaded_document.front_matter;
         let source = || std::fs::read_to_string(loaded.root.join(&d.path)).unwrap_or_default();
@@ -458,7 +467,8 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
                 );
             }
         }
-    }
+        diagnostics
+    }));
     diagnostics
 }
 

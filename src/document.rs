@@ -38,8 +38,8 @@ pub struct Document {
     pub path: PathBuf,
     pub meta: Meta,
     pub body: Body,
-    /// The body's Timeline section read into times (postmortems only), made once when the
-    /// file is loaded: `serve` relinks without reading every timeline again.
+    /// The body's Timeline section read into times (postmortems only), filled in by the link
+    /// phase and kept with the document: `serve` links again without reading every timeline.
     pub timeline: Option<crate::timeline::Timeline>,
 }
 

@@ -404,16 +404,14 @@ pub fn parse_document(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let body = markdown::analyze(source, split.body, context);
-    let mut document = Document {
-        slug,
-        path: path.to_path_buf(),
-        meta,
-        body,
-        timeline: None,
-    };
-    document.timeline = crate::timeline::of(&document);
     Ok(LoadedDocument {
-        document,
+        document: Document {
+            slug,
+            path: path.to_path_buf(),
+            meta,
+            body,
+            timeline: None,
+        },
         front_matter,
     })
 }

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{Datelike, FixedOffset, TimeDelta};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
@@ -201,7 +202,7 @@ pub struct Metrics {
 pub fn compute(archive: &Archive) -> Metrics {
     let incidents: Vec<Option<IncidentMetrics>> = archive
         .documents
-        .iter()
+        .par_iter()
         .map(|d| {
             d.postmortem()
                 .map(|p| IncidentMetrics::of(p, archive.offset))
@@ -211,17 +212,17 @@ pub fn compute(archive: &Archive) -> Metrics {
     let whole = group(&archive.postmortems);
     let services = archive
         .services
-        .iter()
+        .par_iter()
         .map(|(id, l)| (id.clone(), group(&l.postmortems)))
         .collect();
     let tags = archive
         .tags
-        .iter()
+        .par_iter()
         .map(|(id, l)| (id.clone(), group(&l.postmortems)))
         .collect();
     let severities = archive
         .severities
-        .iter()
+        .par_iter()
         .map(|(id, ids)| (id.clone(), group(ids)))
         .collect();
     Metrics {

@@ -622,3 +622,26 @@ fn an_edit_of_the_body_alone_re_renders_only_that_page() {
         assert!(Arc::ptr_eq(&before[&path], &after[&path]), "{listing}");
     }
 }
+
+/// A body edit that adds a Timeline section shows the visual timeline at once: the document
+/// swapped into the archive brings its timeline along.
+#[test]
+fn a_timeline_added_to_a_body_shows_on_the_page_served_first() {
+    let archive = TempArchive::new();
+    let mut preview = preview(&archive, None);
+    preview.rebuild(Changes::everything()).unwrap();
+    let own = PathBuf::from("postmortems/queue-backlog/index.html");
+    archive.edit(
+        &archive.postmortem("queue-backlog"),
+        "The queue grew faster than the consumers could drain it.",
+        "The queue grew faster than the consumers could drain it.\n\n## Timeline\n\n\
+         - 10:00 The queue age alert fired.\n\
+         - 10:20 Two more consumers were started.\n\
+         - 12:00 The backlog was drained.\n",
+    );
+    let rebuild = preview.rebuild(saved(&archive, "queue-backlog")).unwrap();
+    assert_eq!(rebuild.rendered, 1, "a body edit renders its own page only");
+    let page = String::from_utf8_lossy(&rebuild.files.unwrap()[&own]).into_owned();
+    assert!(page.contains("class=\"timeline-rail\""), "{page}");
+    assert!(page.contains("Two more consumers were started."));
+}

@@ -103,6 +103,7 @@ pub fn render_each<E: Send>(
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<usize, Stop<E>> {
     let views = Views::new(archive);
+    views.make_all_summaries();
     let site_view = site_context(&views).map_err(Stop::Render)?;
     let page_paths: Vec<String> = pages::all(archive)
         .par_iter()

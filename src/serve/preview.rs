@@ -534,7 +534,8 @@ impl Preview {
         let mut kinds = Vec::with_capacity(swaps.len());
         for (path, id) in swaps {
             let cached = self.files.get_mut(&path)?;
-            let document = cached.result.as_mut().ok()?.document.take()?;
+            let mut document = cached.result.as_mut().ok()?.document.take()?;
+            document.timeline = crate::timeline::of(&document);
             archive.documents[id] = document;
             kinds.push(document_page(archive, id));
         }
@@ -741,6 +742,7 @@ impl Preview {
     /// The whole site at once: a first build, or a change of configuration or theme.
     fn render_whole(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
         let views = Views::new(archive);
+        views.make_all_summaries();
         let (mut good, mut files, rendered) = self.render_changed(archive, &views, theme, None)?;
         good.generate(&mut files, &views, theme, &|| false);
         good.files = Arc::new(files);
