@@ -51,7 +51,9 @@ pub struct LoadedDocument {
 /// The front matter of a file and where it sits in the file.
 #[derive(Debug, Clone)]
 pub struct FrontMatter {
-    pub text: String,
+    /// Shared: `serve` hands every document's front matter to each linking, and copying
+    /// 10,000 of them was a sixth of the time of a front-matter edit.
+    pub text: std::sync::Arc<str>,
     /// Byte offset of `text` in the file.
     pub offset: usize,
 }
@@ -378,7 +380,7 @@ pub fn parse_document(
         Diagnostic::at(code, path, source, span, message).with_hint(hint)
     })?;
     let front_matter = FrontMatter {
-        text: source[split.front_matter.clone()].to_string(),
+        text: source[split.front_matter.clone()].into(),
         offset: split.front_matter.start,
     };
     let located = |error: toml::de::Error, keys: &[&str]| {

@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::TryRecvError;
+use std::sync::mpsc::RecvTimeoutError;
 use std::time::Instant;
 
 use crate::config::Edition;
@@ -39,6 +39,10 @@ pub struct ServeOptions {
     pub port: u16,
     pub edition: Option<Edition>,
 }
+
+/// How long step two of a rebuild waits after step one is published: about what a browser
+/// takes to reload the page it shows.
+const FETCH_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// How many ports after the asked one are tried when it is taken.
 const PORT_ATTEMPTS: u16 = 50;
@@ -99,12 +103,14 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
     }
     std::thread::spawn(move || {
         loop {
-            // Leftover work is done while nothing new is queued.
+            // Leftover work is done while nothing new is queued, once the open pages have
+            // had a moment to fetch what step one made (on two cores, step two would slow
+            // the very request it follows).
             let next = if preview.is_unfinished() {
-                match received.try_recv() {
+                match received.recv_timeout(FETCH_GRACE) {
                     Ok(changes) => Some(changes),
-                    Err(TryRecvError::Empty) => None,
-                    Err(TryRecvError::Disconnected) => return,
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => return,
                 }
             } else {
                 match received.recv() {

@@ -251,6 +251,8 @@ pub struct Preview {
     linked: Option<Linked>,
     /// The work the last rebuild left for [`Preview::finish`].
     deferred: Option<Deferred>,
+    /// What step one no longer needs, freed in step two rather than in the writer's way.
+    garbage: Vec<Box<dyn Send>>,
 }
 
 impl Preview {
@@ -279,6 +281,7 @@ impl Preview {
             render_all: true,
             linked: None,
             deferred: None,
+            garbage: Vec::new(),
             options,
         })
     }
@@ -294,6 +297,11 @@ impl Preview {
     /// the rest. What a rebuild leaves unfinished is carried into the next one.
     pub fn rebuild(&mut self, changes: Changes) -> Option<Rebuild> {
         let started = Instant::now();
+        // Left by rebuilds that had errors (no step two followed): freed on the side.
+        if !self.garbage.is_empty() {
+            let garbage = std::mem::take(&mut self.garbage);
+            std::thread::spawn(move || drop(garbage));
+        }
         if changes.config {
             let mut diagnostics = Vec::new();
             (self.config, self.edition) = load::load_settings(&self.options, &mut diagnostics);
@@ -572,6 +580,7 @@ impl Preview {
     /// build or a change of configuration or theme, the whole site).
     fn relink_and_render(&mut self, loaded: usize, load_time: Duration) -> Rebuild {
         if let Some(linked) = self.linked.take() {
+            self.garbage.push(Box::new(linked.summaries));
             self.give_back(linked.archive);
         }
         // What an unfinished rebuild left is redone: its edits are still pending.
@@ -697,8 +706,12 @@ impl Preview {
 
     /// Puts the archive's documents back in the cache for the next rebuild, except where
     /// the file was loaded again since.
-    fn give_back(&mut self, archive: Archive) {
-        for document in archive.documents.into_iter().chain(archive.excluded) {
+    fn give_back(&mut self, mut archive: Archive) {
+        let documents = std::mem::take(&mut archive.documents);
+        let excluded = std::mem::take(&mut archive.excluded);
+        // The indexes and links of 10,000 documents take a while to free: later, in step two.
+        self.garbage.push(Box::new(archive));
+        for document in documents.into_iter().chain(excluded) {
             if let Some(CachedFile {
                 result: Ok(parsed), ..
             }) = self.files.get_mut(&document.path)
@@ -862,6 +875,7 @@ impl Preview {
         if stop() {
             return None;
         }
+        self.garbage.clear();
         let deferred = self.deferred.take()?;
         let (Some(_), Ok(theme)) = (self.linked.as_ref(), self.theme.as_ref()) else {
             return None;
