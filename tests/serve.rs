@@ -2,6 +2,8 @@
 //! tests/fixtures/serve, talked to over plain TCP (so request paths go out exactly as
 //! written, `..` and all). Every wait polls with a deadline; none sleeps a fixed time.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -11,6 +13,7 @@ use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::browser::Browser;
 use hindsight::load::LoadOptions;
 use hindsight::serve::{Changes, Files, Preview};
 
@@ -644,4 +647,48 @@ fn a_timeline_added_to_a_body_shows_on_the_page_served_first() {
     let page = String::from_utf8_lossy(&rebuild.files.unwrap()[&own]).into_owned();
     assert!(page.contains("class=\"timeline-rail\""), "{page}");
     assert!(page.contains("Two more consumers were started."));
+}
+
+/// The live reload as a reader sees it, in headless Chromium: the tab on the edited
+/// postmortem reloads by itself and shows the new title, and so does a tab on the listing,
+/// once step two has rendered it.
+#[test]
+fn open_tabs_reload_by_themselves_in_a_real_browser() {
+    let Some(browser) = Browser::start("open_tabs_reload_by_themselves_in_a_real_browser") else {
+        return;
+    };
+    let archive = TempArchive::new();
+    let server = Server::start(&archive.root(), &[]);
+    let new_title = "Queue backlog seen from a browser";
+    for page in ["/postmortems/queue-backlog/", "/postmortems/"] {
+        browser.goto(&format!("http://{}{page}", server.address));
+        browser.wait_for("the page", "return document.querySelector('h1') !== null;");
+        // A reload starts a new window: the mark disappears with it.
+        browser.script("window.notReloaded = true; return true;");
+        archive.edit(
+            &archive.postmortem("queue-backlog"),
+            &format!("title = \"{}\"", current_title(&archive)),
+            &format!("title = \"{new_title} {page}\""),
+        );
+        let wanted = format!("{new_title} {page}");
+        browser.wait_for(
+            &format!("{page} to reload with the new title"),
+            &format!(
+                "return window.notReloaded === undefined && document.body.textContent.includes({});",
+                serde_json::to_string(&wanted).unwrap()
+            ),
+        );
+    }
+    browser.screenshot(
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots/serve-listing-reloaded.png"),
+    );
+}
+
+/// The title line of the fixture's `queue-backlog` postmortem as it is now.
+fn current_title(archive: &TempArchive) -> String {
+    let text = std::fs::read_to_string(archive.postmortem("queue-backlog")).unwrap();
+    let line = text.lines().find(|l| l.starts_with("title = ")).unwrap();
+    line.trim_start_matches("title = \"")
+        .trim_end_matches('"')
+        .to_string()
 }
