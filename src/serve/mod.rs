@@ -19,7 +19,7 @@ use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::RecvTimeoutError;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::Instant;
 
 use crate::config::Edition;
@@ -101,48 +101,58 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
             }
         });
     }
-    std::thread::spawn(move || {
-        loop {
-            // Leftover work is done while nothing new is queued, once the open pages have
-            // had a moment to fetch what step one made (on two cores, step two would slow
-            // the very request it follows).
-            let next = if preview.is_unfinished() {
-                match received.recv_timeout(FETCH_GRACE) {
-                    Ok(changes) => Some(changes),
-                    Err(RecvTimeoutError::Timeout) => None,
-                    Err(RecvTimeoutError::Disconnected) => return,
-                }
-            } else {
-                match received.recv() {
-                    Ok(changes) => Some(changes),
-                    Err(_) => return,
-                }
-            };
-            let Some(mut changes) = next else {
-                let stop = || queued.load(Ordering::SeqCst) > 0;
-                match preview.finish(stop) {
-                    Some(Ok(finished)) => reporter.finished(&live, finished),
-                    Some(Err(diagnostic)) => reporter.publish_errors(&live, vec![diagnostic]),
-                    // A change is on its way.
-                    None => std::thread::yield_now(),
-                }
-                continue;
-            };
-            queued.fetch_sub(1, Ordering::SeqCst);
-            while let Ok(more) = received.try_recv() {
-                queued.fetch_sub(1, Ordering::SeqCst);
-                changes.merge(more);
-            }
-            let started = Instant::now();
-            if let Some(rebuild) = preview.rebuild(changes) {
-                reporter.publish(&live, rebuild, started);
-            }
-        }
-    });
+    std::thread::spawn(move || rebuild_on_changes(preview, &received, &queued, reporter, &live));
     // Nothing to tidy up: the site lives in memory, and the threads end with the process.
     let _ = stop.recv();
     eprintln!("stopped");
     Ok(())
+}
+
+/// Rebuilds on every change handed over by the watcher's thread, step one at once and step
+/// two when no new change is queued; returns when the watcher is gone.
+fn rebuild_on_changes(
+    mut preview: Preview,
+    received: &Receiver<Changes>,
+    queued: &AtomicUsize,
+    mut reporter: Reporter,
+    live: &Live,
+) {
+    loop {
+        // Leftover work is done while nothing new is queued, once the open pages have had a
+        // moment to fetch what step one made (on two cores, step two would slow the very
+        // request it follows).
+        let next = if preview.is_unfinished() {
+            match received.recv_timeout(FETCH_GRACE) {
+                Ok(changes) => Some(changes),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match received.recv() {
+                Ok(changes) => Some(changes),
+                Err(_) => return,
+            }
+        };
+        let Some(mut changes) = next else {
+            let stop = || queued.load(Ordering::SeqCst) > 0;
+            match preview.finish(stop) {
+                Some(Ok(finished)) => reporter.finished(live, finished),
+                Some(Err(diagnostic)) => reporter.publish_errors(live, vec![diagnostic]),
+                // A change is on its way.
+                None => std::thread::yield_now(),
+            }
+            continue;
+        };
+        queued.fetch_sub(1, Ordering::SeqCst);
+        while let Ok(more) = received.try_recv() {
+            queued.fetch_sub(1, Ordering::SeqCst);
+            changes.merge(more);
+        }
+        let started = Instant::now();
+        if let Some(rebuild) = preview.rebuild(changes) {
+            reporter.publish(live, rebuild, started);
+        }
+    }
 }
 
 /// Binds `port`, or the next free one after it.
