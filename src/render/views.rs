@@ -3,9 +3,8 @@
 
 use std::sync::OnceLock;
 
-use rayon::prelude::*;
-
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
@@ -111,7 +110,8 @@ impl<'a> Views<'a> {
 
     /// Makes every summary not made yet, in parallel: a whole build needs them all, and
     /// making them before the pages keeps their many small strings together instead of
-    /// scattered between the pages' large buffers (which made the allocator 25% slower).
+    /// scattered between the pages' large buffers, which slows the allocator at 10,000
+    /// documents (docs/benchmarks.md).
     pub fn make_all_summaries(&self) {
         (0..self.summaries.len()).into_par_iter().for_each(|id| {
             self.summary(id);
