@@ -89,7 +89,8 @@ fn overlay(errors: &Errors) -> String {
 /// Which open pages a publish tells to reload.
 #[derive(Debug, Clone)]
 pub enum Reload {
-    /// Every page: the edited documents' pages are in, or the errors changed.
+    /// Every page: a first build, a change of configuration or theme, or errors appearing
+    /// or clearing.
     All,
     /// The pages written to these output files (an empty set for site-wide files alone: the
     /// feeds, JSON and search index are not pages anyone is looking at).
