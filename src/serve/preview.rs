@@ -757,7 +757,9 @@ impl Preview {
         let views = Views::new(archive);
         views.make_all_summaries();
         let (mut good, mut files, rendered) = self.render_changed(archive, &views, theme, None)?;
-        good.generate(&mut files, &views, theme, &|| false);
+        if let Ok(generated) = generate(&good.page_paths, &mut files, &views, theme, &|| false) {
+            good.generated = generated;
+        }
         good.files = Arc::new(files);
         Ok(RenderedSite {
             good,
@@ -877,33 +879,24 @@ impl Preview {
         }
         self.garbage.clear();
         let deferred = self.deferred.take()?;
-        let (Some(_), Ok(theme)) = (self.linked.as_ref(), self.theme.as_ref()) else {
-            return None;
-        };
+        let theme = self.theme.as_ref().ok()?;
         let started = Instant::now();
         let summaries = std::mem::take(&mut self.linked.as_mut()?.summaries);
         let linked = self.linked.as_ref()?;
         let views = Views::with_summaries(&linked.archive, summaries);
         let last = self.good.as_ref()?;
-        let (mut good, mut files, pages) = match &deferred {
+        // The pages that show the edits, as a new site; for bodies only, the last site's.
+        let (replacement, mut files, pages) = match &deferred {
             Deferred::Files => {
                 let mut files = Files::clone(&last.files);
                 for path in &last.generated {
                     files.remove(path);
                 }
-                let good = Good {
-                    files: Arc::new(Files::new()),
-                    pages: last.pages.clone(),
-                    page_paths: last.page_paths.clone(),
-                    generated: last.generated.clone(),
-                    footprints: HashMap::new(),
-                    suggested: HashMap::new(),
-                };
-                (good, files, HashSet::new())
+                (None, files, HashSet::new())
             }
             Deferred::Pages(step_one) => {
                 match self.render_changed(&linked.archive, &views, theme, Some((last, step_one))) {
-                    Ok(rendered) => rendered,
+                    Ok((good, files, pages)) => (Some(good), files, pages),
                     Err(diagnostic) => {
                         let summaries = views.summaries;
                         self.linked.as_mut()?.summaries = summaries;
@@ -914,26 +907,37 @@ impl Preview {
                 }
             }
         };
-        let complete = !stop() && good.generate(&mut files, &views, theme, &stop);
-        if !complete {
+        let page_paths = replacement
+            .as_ref()
+            .map_or(&last.page_paths, |good| &good.page_paths);
+        let made = match stop() {
+            true => Err(Stopped),
+            false => generate(page_paths, &mut files, &views, theme, &stop),
+        };
+        let complete = made.is_ok();
+        let generated = made.unwrap_or_else(|Stopped| {
             // The last site-wide files, until the next rebuild makes them again.
             for path in &last.generated {
                 if let Some(bytes) = last.files.get(path) {
                     files.insert(path.clone(), Arc::clone(bytes));
                 }
             }
-            good.generated = last.generated.clone();
-        }
+            last.generated.clone()
+        });
         let summaries = views.summaries;
         let last = self.good.as_mut()?;
-        if matches!(deferred, Deferred::Files) {
-            // Only the files were made: the page bookkeeping stays.
-            good.footprints = std::mem::take(&mut last.footprints);
-            good.suggested = std::mem::take(&mut last.suggested);
+        match replacement {
+            Some(mut good) => {
+                good.generated = generated;
+                good.files = Arc::new(files);
+                let previous = std::mem::replace(last, good);
+                std::thread::spawn(move || drop(previous));
+            }
+            None => {
+                last.generated = generated;
+                last.files = Arc::new(files);
+            }
         }
-        good.files = Arc::new(files);
-        let previous = std::mem::replace(last, good);
-        std::thread::spawn(move || drop(previous));
         self.linked.as_mut()?.summaries = summaries;
         self.pending.clear();
         self.front_matter_changed.clear();
@@ -967,42 +971,38 @@ impl Good {
             files.insert(page.output, Arc::new(page.html));
         }
     }
+}
 
-    /// Makes the site-wide files into `files`.
-    /// Makes the site-wide files into `files`, unless `stop` says to leave them (asked as
-    /// each file is made); whether they were made.
-    fn generate(
-        &mut self,
-        files: &mut Files,
-        views: &Views,
-        theme: &Theme,
-        stop: &(dyn Fn() -> bool + Sync),
-    ) -> bool {
-        let page_paths: Vec<String> = self.page_paths.iter().flatten().cloned().collect();
-        let made = std::sync::Mutex::new(Vec::new());
-        let stopped = render::render_files(views, theme, &page_paths, &|path, bytes| {
-            if stop() {
-                return Err(Stopped);
-            }
-            let mut made = made
-                .lock()
-                .expect("no thread panics while holding the files");
-            made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
-            Ok(())
-        });
-        if stopped.is_err() {
-            return false;
+/// Makes the site-wide files of a site with these pages into `files`, unless `stop` says to
+/// leave them (asked as each file is made); the paths it made.
+fn generate(
+    page_paths: &[Option<String>],
+    files: &mut Files,
+    views: &Views,
+    theme: &Theme,
+    stop: &(dyn Fn() -> bool + Sync),
+) -> Result<Vec<PathBuf>, Stopped> {
+    let page_paths: Vec<String> = page_paths.iter().flatten().cloned().collect();
+    let made = std::sync::Mutex::new(Vec::new());
+    render::render_files(views, theme, &page_paths, &|path, bytes| {
+        if stop() {
+            return Err(Stopped);
         }
-        self.generated.clear();
-        for (path, bytes) in made
-            .into_inner()
-            .expect("no thread panics while holding the files")
-        {
-            self.generated.push(path.clone());
-            files.insert(path, bytes);
-        }
-        true
+        let mut made = made
+            .lock()
+            .expect("no thread panics while holding the files");
+        made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
+        Ok(())
+    })?;
+    let made = made
+        .into_inner()
+        .expect("no thread panics while holding the files");
+    let mut generated = Vec::with_capacity(made.len());
+    for (path, bytes) in made {
+        generated.push(path.clone());
+        files.insert(path, bytes);
     }
+    Ok(generated)
 }
 
 /// Why making the site-wide files was left off: a new edit is waiting.
