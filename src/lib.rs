@@ -17,6 +17,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod document;
+pub mod highlight;
 pub mod load;
 pub mod markdown;
 pub mod metrics;

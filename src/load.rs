@@ -164,6 +164,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     if let Some(highlights) = highlights {
         highlights.save(root);
     }
+    crate::highlight::forget_lines();
     Ok(Loaded {
         root: root.clone(),
         config,

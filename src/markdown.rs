@@ -14,17 +14,12 @@ use std::sync::OnceLock;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::Serialize;
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
-use syntect::util::LinesWithEndings;
 
 use crate::cache::HighlightCache;
 use crate::config::Edition;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::highlight;
 use crate::timeline::{SectionCollector, TimelineSection};
-
-/// The CSS class prefix of highlighted code tokens; the theme's stylesheet uses the same.
-pub const HIGHLIGHT_CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
 /// What a body turned into.
 #[derive(Debug, Clone, Default)]
@@ -576,10 +571,9 @@ fn render(
                         internal_fence(text, offset, context, out, problems)
                     } else if context.render_html {
                         match context.highlights {
-                            Some(cache) => {
-                                cache.get_or_insert(lang, text, || highlight(lang, text))
-                            }
-                            None => highlight(lang, text),
+                            Some(cache) => cache
+                                .get_or_insert(lang, text, || highlight::code_block(lang, text)),
+                            None => highlight::code_block(lang, text),
                         }
                     } else {
                         String::new()
@@ -988,54 +982,6 @@ pub fn escape_url(url: &str) -> String {
     let mut out = String::with_capacity(url.len());
     escape_href(&mut out, url).expect("writing to a String cannot fail");
     out
-}
-
-fn syntax_set() -> &'static SyntaxSet {
-    static SYNTAXES: OnceLock<SyntaxSet> = OnceLock::new();
-    SYNTAXES.get_or_init(SyntaxSet::load_defaults_newlines)
-}
-
-/// Highlights a code block with CSS classes (the stylesheet is `highlight.css`).
-fn highlight(lang: &str, code: &str) -> String {
-    let lang_class = slugify(lang);
-    let mut html = format!("<pre class=\"code\" data-lang=\"{lang_class}\"><code>");
-    let syntaxes = syntax_set();
-    let syntax = (!lang.is_empty())
-        .then(|| syntaxes.find_syntax_by_token(lang))
-        .flatten();
-    match syntax {
-        Some(syntax) => {
-            let mut generator =
-                ClassedHTMLGenerator::new_with_class_style(syntax, syntaxes, HIGHLIGHT_CLASS_STYLE);
-            let highlighted = LinesWithEndings::from(code).all(|line| {
-                generator
-                    .parse_html_for_line_which_includes_newline(line)
-                    .is_ok()
-            });
-            if highlighted {
-                html.push_str(&generator.finalize());
-            } else {
-                html.push_str(&escape(code));
-            }
-        }
-        None => html.push_str(&escape(code)),
-    }
-    html.push_str("</code></pre>\n");
-    html
-}
-
-/// The highlighting stylesheet: a light theme, and a dark one under `prefers-color-scheme`.
-pub fn highlight_css() -> String {
-    use syntect::highlighting::ThemeSet;
-    use syntect::html::css_for_theme_with_class_style;
-    let themes = ThemeSet::load_defaults();
-    let light =
-        css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], HIGHLIGHT_CLASS_STYLE)
-            .unwrap_or_default();
-    let dark =
-        css_for_theme_with_class_style(&themes.themes["base16-ocean.dark"], HIGHLIGHT_CLASS_STYLE)
-            .unwrap_or_default();
-    format!("{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
 }
 
 /// Cleans raw HTML: scripts, event handlers and unsafe URLs go; classes and ids stay.

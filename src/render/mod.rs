@@ -200,7 +200,7 @@ pub fn render_files<E: Send>(
     }
     emit(
         Path::new("highlight.css"),
-        crate::markdown::highlight_css().as_bytes(),
+        crate::highlight::stylesheet().as_bytes(),
     )?;
     timed("files: feeds", || feeds::all(views, emit))?;
     timed("files: data", || data::all(views, emit))?;
