@@ -88,17 +88,31 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
 /// Escapes a value for HTML or XML text and quoted attributes. Unlike Tera's default it
 /// leaves `/` alone, so URLs stay readable in the page source.
 fn escape_markup(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for c in input.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    replace_ascii(input, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&#39;"),
+        _ => None,
+    })
+}
+
+/// `input` with each byte that `replace` maps to a text replaced by it. Only ASCII bytes
+/// may be replaced (so the rest stays whole UTF-8); the text between them is copied in runs,
+/// which is several times faster than pushing character by character on long bodies.
+pub fn replace_ascii(input: &str, replace: impl Fn(u8) -> Option<&'static str>) -> String {
+    let mut out = String::with_capacity(input.len() + input.len() / 8);
+    let mut copied = 0;
+    for (i, &byte) in input.as_bytes().iter().enumerate() {
+        if let Some(text) = replace(byte) {
+            debug_assert!(byte.is_ascii(), "only ASCII bytes may be replaced");
+            out.push_str(&input[copied..i]);
+            out.push_str(text);
+            copied = i + 1;
         }
     }
+    out.push_str(&input[copied..]);
     out
 }
 

@@ -152,18 +152,19 @@ pub fn sitemap(views: &Views, paths: &[String]) -> Vec<u8> {
 /// Escapes text for XML content and attributes, dropping characters XML 1.0 forbids (control
 /// characters can come from any file and would make the whole feed unreadable).
 pub fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
+    let mut out = crate::theme::replace_ascii(s, |byte| match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' => Some("&quot;"),
+        b'\'' => Some("&apos;"),
+        b'\t' | b'\n' | b'\r' => None,
+        0..0x20 => Some(""),
+        _ => None,
+    });
+    // U+FFFE and U+FFFF are not XML characters either; both start with the byte 0xEF.
+    if s.as_bytes().contains(&0xEF) {
+        out.retain(|c| c != '\u{FFFE}' && c != '\u{FFFF}');
     }
     out
 }
@@ -177,6 +178,10 @@ mod tests {
         assert_eq!(
             xml_escape("a<b>&\"c'\u{1}d\u{FFFF}"),
             "a&lt;b&gt;&amp;&quot;c&apos;d"
+        );
+        assert_eq!(
+            xml_escape("Crème\t<é>\u{FFFE}\u{FFFD}\n✓\u{1F}"),
+            "Crème\t&lt;é&gt;\u{FFFD}\n✓"
         );
     }
 }
