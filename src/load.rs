@@ -596,7 +596,14 @@ mod tests {
         let loaded = parse(GOOD).unwrap();
         assert_eq!(loaded.document.title(), "T");
         assert_eq!(loaded.document.slug, "x");
-        assert!(loaded.document.body.html.contains("<h2 id=\"summary\">"));
+        assert!(
+            loaded
+                .document
+                .body
+                .html
+                .get()
+                .contains("<h2 id=\"summary\">")
+        );
     }
 
     #[test]

@@ -908,7 +908,7 @@ mod tests {
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.unwrap();
         assert_eq!(section.html_blocks.len(), 1);
-        let block = &analysed.html[section.html_blocks[0].clone()];
+        let block = &analysed.html.get()[section.html_blocks[0].clone()];
         assert!(
             block.starts_with("<ul>") && block.trim_end().ends_with("</ul>"),
             "{block}"

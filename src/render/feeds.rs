@@ -126,7 +126,7 @@ fn feed(views: &Views, path: &str, title: &str, ids: &[DocId]) -> String {
         let _ = writeln!(
             xml,
             "    <content type=\"html\">{}</content>",
-            xml_escape(&d.body.html)
+            xml_escape(&d.body.html.get())
         );
         xml.push_str("  </entry>\n");
     }

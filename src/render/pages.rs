@@ -229,17 +229,16 @@ fn postmortem(views: &Views, id: DocId) -> Page {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
     let today = super::views::today();
-    let split =
-        d.body
-            .timeline
-            .as_ref()
-            .zip(d.timeline.as_ref())
-            .and_then(|(section, timeline)| {
-                super::timeline::split(&d.body.html, section, timeline, incident)
-            });
+    let html = d.body.html.get();
+    let split = d
+        .body
+        .timeline
+        .as_ref()
+        .zip(d.timeline.as_ref())
+        .and_then(|(section, timeline)| super::timeline::split(&html, section, timeline, incident));
     let (body, timeline, body_after) = match split {
         Some(split) => (split.before, Some(split.view), split.after),
-        None => (d.body.html.clone(), None, String::new()),
+        None => (html, None, String::new()),
     };
     let view = PostmortemView {
         doc: views.summary(id).clone(),
@@ -399,7 +398,7 @@ fn premortem(views: &Views, id: DocId) -> Page {
             .collect(),
         came_true: views.summaries(&came_true.unspecified),
         toc: toc(&d.body.headings),
-        body: d.body.html.clone(),
+        body: d.body.html.get(),
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };

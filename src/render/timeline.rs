@@ -205,7 +205,7 @@ mod tests {
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.as_ref()?;
         let timeline = crate::timeline::parse(section, incident.started.0);
-        split(&analysed.html, section, &timeline, incident)
+        split(&analysed.html.get(), section, &timeline, incident)
     }
 
     fn incident() -> Incident {
