@@ -56,10 +56,39 @@ impl Html {
 
     /// The HTML, unpacked.
     pub fn get(&self) -> String {
+        self.unpack()
+            .expect("an Html made by `pack` holds the compressed bytes of a String")
+    }
+
+    /// The HTML, or `None` when the bytes are not what `pack` makes (read from a damaged
+    /// file).
+    pub fn unpack(&self) -> Option<String> {
         lz4_flex::decompress_size_prepended(&self.0)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
-            .expect("an Html holds the compressed bytes of a String")
+    }
+}
+
+impl Serialize for Html {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Html {
+    /// Any bytes: whoever reads them must [`Html::unpack`] them, not `get` them.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Packed;
+        impl serde::de::Visitor<'_> for Packed {
+            type Value = Html;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("compressed HTML")
+            }
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Html, E> {
+                Ok(Html(bytes.into()))
+            }
+        }
+        deserializer.deserialize_bytes(Packed)
     }
 }
 
