@@ -127,7 +127,8 @@ pub struct Context<'a> {
     pub base_path: &'a str,
     pub edition: Edition,
     pub unsafe_html: bool,
-    /// Whether HTML is wanted at all; `check` only reads, and skips highlighting.
+    /// Whether HTML is wanted at all; `check` only reads, and skips highlighting and keeping
+    /// the HTML.
     pub render_html: bool,
     /// Highlighted code kept from earlier builds.
     pub highlights: Option<&'a HighlightCache>,
@@ -439,7 +440,9 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
             html = sanitize_body(&html, &mut out.timeline);
         }
     }
-    out.html = Html::pack(&html);
+    if context.render_html {
+        out.html = Html::pack(&html);
+    }
     // It grew by doubling; every document is held until the site is written, and the
     // slack was a quarter of a 10,000-postmortem build's memory (154 MB of 640).
     out.text.shrink_to_fit();
