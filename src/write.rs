@@ -286,7 +286,10 @@ mod tests {
 
         remove_dir(&site).unwrap();
         assert!(!site.exists());
-        assert_eq!(std::fs::read_to_string(outside.join("keep.txt")).unwrap(), "kept");
+        assert_eq!(
+            std::fs::read_to_string(outside.join("keep.txt")).unwrap(),
+            "kept"
+        );
     }
 
     #[test]
