@@ -66,7 +66,8 @@ impl HighlightCache {
         let reused = self
             .previous
             .get(&key)
-            .and_then(|packed| Some((Arc::clone(packed), packed.unpack()?)));
+            .and_then(|packed| Some((Arc::clone(packed), packed.unpack()?)))
+            .filter(|(_, html)| crate::highlight::is_code_block_markup(html));
         let (packed, html) = reused.unwrap_or_else(|| {
             let html = highlight();
             (Arc::new(Html::pack(&html)), html)
@@ -126,6 +127,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_entry_with_other_markup_is_highlighted_again() {
+        let root = tempfile::tempdir().unwrap();
+        let code = "echo hi\n";
+        let script =
+            "<pre class=\"code\" data-lang=\"bash\"><code><script>alert(1)</script></code></pre>\n";
+        let planted: HashMap<Key, Html> =
+            HashMap::from([(("bash".into(), code.into()), Html::pack(script))]);
+        write_entry(root.path(), HighlightCache::NAME, |file| {
+            postcard::to_io(&(FORMAT, &planted), file)
+                .map(drop)
+                .map_err(std::io::Error::other)
+        });
+        let cache = HighlightCache::open(root.path());
+        assert_eq!(cache.previous.len(), 1, "the planted file is read");
+        let html = cache.get_or_insert("bash", code, || crate::highlight::code_block("bash", code));
+        assert!(!html.contains("<script"), "{html}");
+        assert!(html.contains("echo"), "{html}");
+    }
+
+    #[test]
     fn a_damaged_entry_is_highlighted_again() {
         let root = tempfile::tempdir().unwrap();
         let key = ("rust".to_string(), "fn a() {}".to_string());
@@ -145,21 +166,27 @@ mod tests {
     #[test]
     fn a_saved_entry_is_reused_and_unused_entries_are_dropped() {
         let root = tempfile::tempdir().unwrap();
-        let cache = HighlightCache::open(root.path());
-        assert_eq!(cache.get_or_insert("rust", "fn a() {}", || "A".into()), "A");
-        assert_eq!(cache.get_or_insert("rust", "fn b() {}", || "B".into()), "B");
-        cache.save(root.path());
-
-        let cache = HighlightCache::open(root.path());
-        let reused =
-            cache.get_or_insert("rust", "fn a() {}", || panic!("a hit must not highlight"));
-        assert_eq!(reused, "A");
-        cache.save(root.path());
-
+        let (a, b) = ("fn a() {}\n", "fn b() {}\n");
+        let highlighted = |code| crate::highlight::code_block("rust", code);
         let cache = HighlightCache::open(root.path());
         assert_eq!(
-            cache.get_or_insert("rust", "fn b() {}", || "B2".into()),
-            "B2"
+            cache.get_or_insert("rust", a, || highlighted(a)),
+            highlighted(a)
         );
+        cache.get_or_insert("rust", b, || highlighted(b));
+        cache.save(root.path());
+
+        let cache = HighlightCache::open(root.path());
+        let reused = cache.get_or_insert("rust", a, || panic!("a hit must not highlight"));
+        assert_eq!(reused, highlighted(a));
+        cache.save(root.path());
+
+        let cache = HighlightCache::open(root.path());
+        let mut highlighted_again = false;
+        cache.get_or_insert("rust", b, || {
+            highlighted_again = true;
+            highlighted(b)
+        });
+        assert!(highlighted_again, "b was not used by the last build");
     }
 }

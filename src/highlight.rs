@@ -65,6 +65,35 @@ pub fn code_block(lang: &str, code: &str) -> String {
     html
 }
 
+/// Whether `html` has only the markup [`code_block`] writes: its `<pre>` and `<code>`, and
+/// `<span>`s with classes. The build cache is a file in the archive's folder, which a pull
+/// request could fill; an entry that holds anything else is not used.
+pub fn is_code_block_markup(html: &str) -> bool {
+    const PRE: &str = "<pre class=\"code\" data-lang=\"";
+    let Some(rest) = html.strip_prefix(PRE) else {
+        return false;
+    };
+    let Some((lang, rest)) = rest.split_once("\"><code>") else {
+        return false;
+    };
+    let Some(code) = rest.strip_suffix("</code></pre>\n") else {
+        return false;
+    };
+    let is_class = |text: &str| {
+        text.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ')
+    };
+    is_class(lang)
+        && code.match_indices('<').all(|(i, _)| {
+            let tag = &code[i..];
+            tag.starts_with("</span>")
+                || tag
+                    .strip_prefix("<span class=\"")
+                    .and_then(|rest| rest.split_once("\">"))
+                    .is_some_and(|(class, _)| is_class(class))
+        })
+}
+
 /// Frees the lines every thread remembers, once a whole archive is highlighted: the memory
 /// is better spent on rendering, and the next load is cheap from the highlight cache.
 pub fn forget_lines() {
@@ -242,6 +271,26 @@ mod tests {
         let shell = "echo \"unterminated\nx = 1\n";
         assert_eq!(code_block("bash", shell), unremembered("bash", shell));
         assert!(code_block("python", in_string).contains("hl-string"));
+    }
+
+    #[test]
+    fn only_the_highlighters_own_markup_is_recognised() {
+        for (lang, code) in [
+            ("python", "s = \"\"\"\n<b>x</b>\n\"\"\"\n"),
+            ("rust", "fn a() -> u8 { 1 << 2 }\n"),
+            ("no-such-language", "a < b && c > d\n"),
+        ] {
+            assert!(is_code_block_markup(&code_block(lang, code)), "{lang}");
+        }
+        let tampered = [
+            "<pre class=\"code\" data-lang=\"sh\"><code><script>alert(1)</script></code></pre>\n",
+            "<pre class=\"code\" data-lang=\"sh\"><code><span class=\"x\" onclick=\"a()\">x</span></code></pre>\n",
+            "<pre class=\"code\" data-lang=\"\"><img src=x onerror=a()><code></code></pre>\n",
+            "<img src=x onerror=a()>",
+        ];
+        for html in tampered {
+            assert!(!is_code_block_markup(html), "{html}");
+        }
     }
 
     #[test]
