@@ -7,8 +7,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use rayon::prelude::*;
-
 /// Why the output could not be written.
 #[derive(Debug)]
 pub struct WriteError(pub String);
@@ -244,27 +242,12 @@ fn swap(staging: &Path, out: &Path, previous: &Path) -> Result<(), WriteError> {
 
 fn remove_dir(dir: &Path) -> Result<(), WriteError> {
     match std::fs::symlink_metadata(dir) {
-        Ok(meta) if meta.is_dir() => remove_tree(dir)
+        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(dir)
             .map_err(|e| WriteError(format!("cannot remove {}: {e}", dir.display()))),
         Ok(_) => std::fs::remove_file(dir)
             .map_err(|e| WriteError(format!("cannot remove {}: {e}", dir.display()))),
         Err(_) => Ok(()),
     }
-}
-
-/// Deletes a directory and everything under it, its subdirectories in parallel: deleting
-/// the replaced site one file at a time was 0.9 s of a 6.3 s build of 10,000 postmortems.
-/// Symbolic links are removed, never followed.
-fn remove_tree(dir: &Path) -> std::io::Result<()> {
-    let entries = std::fs::read_dir(dir)?.collect::<Result<Vec<_>, _>>()?;
-    entries.par_iter().try_for_each(|entry| {
-        if entry.file_type()?.is_dir() {
-            remove_tree(&entry.path())
-        } else {
-            std::fs::remove_file(entry.path())
-        }
-    })?;
-    std::fs::remove_dir(dir)
 }
 
 #[cfg(test)]

