@@ -89,14 +89,19 @@ impl HighlightCache {
         if current == self.previous {
             return;
         }
-        // Streamed to the file: a copy of every highlighted block in one buffer would raise
-        // the build's peak memory by as much again.
-        write_entry(root, Self::NAME, |file| {
-            postcard::to_io(&(FORMAT, &current), file)
-                .map(drop)
-                .map_err(std::io::Error::other)
-        });
+        write_entries(root, &current);
     }
+}
+
+/// Writes the cache file holding `entries` (a map from key to packed HTML). Streamed to the
+/// file: a copy of every highlighted block in one buffer would raise the build's peak memory
+/// by as much again.
+fn write_entries(root: &Path, entries: &impl serde::Serialize) {
+    write_entry(root, HighlightCache::NAME, |file| {
+        postcard::to_io(&(FORMAT, entries), file)
+            .map(drop)
+            .map_err(std::io::Error::other)
+    });
 }
 
 /// Writes one file of the cache whole or not at all: into a temporary file of this process
@@ -134,11 +139,7 @@ mod tests {
             "<pre class=\"code\" data-lang=\"bash\"><code><script>alert(1)</script></code></pre>\n";
         let planted: HashMap<Key, Html> =
             HashMap::from([(("bash".into(), code.into()), Html::pack(script))]);
-        write_entry(root.path(), HighlightCache::NAME, |file| {
-            postcard::to_io(&(FORMAT, &planted), file)
-                .map(drop)
-                .map_err(std::io::Error::other)
-        });
+        write_entries(root.path(), &planted);
         let cache = HighlightCache::open(root.path());
         assert_eq!(cache.previous.len(), 1, "the planted file is read");
         let html = cache.get_or_insert("bash", code, || crate::highlight::code_block("bash", code));
@@ -153,11 +154,7 @@ mod tests {
         // Postcard writes bytes and a vector of u8 alike: this is an entry whose HTML is not
         // LZ4 at all.
         let damaged: HashMap<Key, Vec<u8>> = HashMap::from([(key, vec![200, 1, 2, 3])]);
-        write_entry(root.path(), HighlightCache::NAME, |file| {
-            postcard::to_io(&(FORMAT, &damaged), file)
-                .map(drop)
-                .map_err(std::io::Error::other)
-        });
+        write_entries(root.path(), &damaged);
         let cache = HighlightCache::open(root.path());
         assert_eq!(cache.previous.len(), 1, "the damaged file is read");
         assert_eq!(cache.get_or_insert("rust", "fn a() {}", || "A".into()), "A");

@@ -32,7 +32,7 @@ const STATES_PER_LINE: usize = 8;
 
 /// A code block as highlighted HTML, or escaped text when the language is not known.
 pub fn code_block(lang: &str, code: &str) -> String {
-    let mut html = format!("<pre class=\"code\" data-lang=\"{}\"><code>", slugify(lang));
+    let mut html = format!("{BLOCK_START}{}{BLOCK_CODE}", slugify(lang));
     let syntaxes = syntax_set();
     let syntax = (!lang.is_empty())
         .then(|| syntaxes.find_syntax_by_token(lang))
@@ -61,22 +61,26 @@ pub fn code_block(lang: &str, code: &str) -> String {
         Some(code) => html.push_str(&code),
         None => html.push_str(&escape(code)),
     }
-    html.push_str("</code></pre>\n");
+    html.push_str(BLOCK_END);
     html
 }
+
+/// How [`code_block`] wraps a block: its start, the language's class, the code, its end.
+const BLOCK_START: &str = "<pre class=\"code\" data-lang=\"";
+const BLOCK_CODE: &str = "\"><code>";
+const BLOCK_END: &str = "</code></pre>\n";
 
 /// Whether `html` has only the markup [`code_block`] writes: its `<pre>` and `<code>`, and
 /// `<span>`s with classes. The build cache is a file in the archive's folder, which a pull
 /// request could fill; an entry that holds anything else is not used.
 pub fn is_code_block_markup(html: &str) -> bool {
-    const PRE: &str = "<pre class=\"code\" data-lang=\"";
-    let Some(rest) = html.strip_prefix(PRE) else {
+    let Some(rest) = html.strip_prefix(BLOCK_START) else {
         return false;
     };
-    let Some((lang, rest)) = rest.split_once("\"><code>") else {
+    let Some((lang, rest)) = rest.split_once(BLOCK_CODE) else {
         return false;
     };
-    let Some(code) = rest.strip_suffix("</code></pre>\n") else {
+    let Some(code) = rest.strip_suffix(BLOCK_END) else {
         return false;
     };
     let is_class = |text: &str| {
