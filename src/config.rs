@@ -3,6 +3,7 @@
 //! Every field has a default, so an archive without the file still builds.
 
 use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub check: CheckConfig,
     /// Documents larger than this many bytes are refused rather than loaded.
     pub max_document_bytes: u64,
+    /// Rows a page of the whole-archive listings (postmortems, action items) shows.
+    pub paginate_by: NonZeroUsize,
 }
 
 impl Default for Config {
@@ -52,6 +55,7 @@ impl Default for Config {
             markdown: MarkdownConfig::default(),
             check: CheckConfig::default(),
             max_document_bytes: 5 * 1024 * 1024,
+            paginate_by: NonZeroUsize::new(100).expect("100 is not zero"),
         }
     }
 }

@@ -266,6 +266,7 @@ const CONFIG_KEYS: &[&str] = &[
     "markdown",
     "check",
     "max_document_bytes",
+    "paginate_by",
 ];
 
 /// Every `.md` file under `content/postmortems/` and `content/premortems/`, sorted.

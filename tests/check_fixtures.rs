@@ -2,6 +2,8 @@
 //! (tests/fixtures/good/): each file is checked inside the small archive of
 //! tests/fixtures/check-archive/, as `hindsight check` sees it.
 
+mod built_site;
+
 use std::path::{Path, PathBuf};
 
 use hindsight::archive::LinkOptions;
@@ -13,22 +15,10 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let target = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// Checks the archive around `file` (placed at `archive_path`) and returns every diagnostic.
 fn check_in_archive(file: &Path, archive_path: &Path) -> Vec<Diagnostic> {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join("check-archive"), dir.path());
+    built_site::copy_tree(&fixtures().join("check-archive"), dir.path());
     let target = dir.path().join(archive_path);
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     std::fs::copy(file, &target).unwrap();

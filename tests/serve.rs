@@ -2,6 +2,7 @@
 //! tests/fixtures/serve, talked to over plain TCP (so request paths go out exactly as
 //! written, `..` and all). Every wait polls with a deadline; none sleeps a fixed time.
 
+mod built_site;
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -35,7 +36,7 @@ impl TempArchive {
         ));
         let _ = std::fs::remove_dir_all(&dir);
         let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/serve");
-        copy_tree(&fixture, &dir.join("archive"));
+        built_site::copy_tree(&fixture, &dir.join("archive"));
         TempArchive { dir }
     }
 
@@ -62,19 +63,6 @@ impl TempArchive {
 impl Drop for TempArchive {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }
 

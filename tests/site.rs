@@ -403,6 +403,91 @@ fn postmortems_are_listed_newest_first_grouped_by_year() {
     assert!(list.find("Slow queries").unwrap() < list.find("Launch day overload").unwrap());
 }
 
+/// The example archive with `paginate_by` set, in a fresh directory.
+fn example_with_pages_of(rows: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    built_site::copy_tree(&example_root().join("content"), &dir.path().join("content"));
+    let config = std::fs::read_to_string(example_root().join("hindsight.toml")).unwrap();
+    built_site::write(
+        dir.path(),
+        "hindsight.toml",
+        &format!("paginate_by = {rows}\n{config}"),
+    );
+    dir
+}
+
+/// The pages of a paginated listing at `path`, in order, as many as there are.
+fn listing_pages(site: &Site, path: &str) -> Vec<String> {
+    let mut pages = vec![site.page(path)];
+    while site.has_page(&format!("{path}page/{}/", pages.len() + 1)) {
+        pages.push(site.page(&format!("{path}page/{}/", pages.len() + 1)));
+    }
+    pages
+}
+
+/// The links to postmortems in a listing page's main part, in order.
+fn listed(page: &str, row_marker: &str) -> Vec<String> {
+    let main = &page[page.find("<main").unwrap()..page.find("</main>").unwrap()];
+    main.split(row_marker)
+        .skip(1)
+        .map(|row| {
+            let link = &row[row.find("href=\"/postmortems/").unwrap()..];
+            link[6..link[6..].find('"').unwrap() + 6].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn long_listings_are_cut_into_pages_that_keep_every_row_in_order() {
+    let (_whole_dir, whole) = build_site(&example_root(), None, false);
+    let archive = example_with_pages_of(3);
+    let (_out, paged) = build_site(archive.path(), None, false);
+    let broken = broken_links(&paged, "");
+    assert!(broken.is_empty(), "broken links:\n{}", broken.join("\n"));
+
+    for (path, row_marker) in [
+        ("/postmortems/", "<li class=\"doc-row\""),
+        ("/actions/", "<tr class=\""),
+        ("/actions/closed/", "<tr class=\""),
+    ] {
+        let one_page = listing_pages(&whole, path);
+        assert_eq!(one_page.len(), 1, "{path} fits on one page by default");
+        let pages = listing_pages(&paged, path);
+        let rows: Vec<Vec<String>> = pages.iter().map(|p| listed(p, row_marker)).collect();
+        assert!(pages.len() >= 3, "{path} has {} pages", pages.len());
+        for (number, page_rows) in rows.iter().enumerate() {
+            assert!(
+                (1..=3).contains(&page_rows.len()),
+                "{path} page {} has {} rows",
+                number + 1,
+                page_rows.len()
+            );
+        }
+        // The same rows as on one page, in the same order.
+        assert_eq!(rows.concat(), listed(&one_page[0], row_marker), "{path}");
+        // Each page links to its neighbours.
+        let second = &pages[1];
+        assert!(
+            second.contains(&format!("rel=\"prev\" href=\"{path}\"")),
+            "{path}"
+        );
+        assert!(
+            second.contains(&format!("rel=\"next\" href=\"{path}page/3/\"")),
+            "{path}"
+        );
+        assert!(!pages[pages.len() - 1].contains("rel=\"next\""), "{path}");
+    }
+
+    // A year that goes on over a page says so, and the year links find where it begins.
+    let postmortems = listing_pages(&paged, "/postmortems/");
+    assert!(postmortems.iter().any(|p| p.contains(" (continued) <span")));
+    let years = attribute_values(&postmortems[0], "href")
+        .into_iter()
+        .filter(|href| href.contains("#y"))
+        .count();
+    assert!(years >= 4, "{years} year links");
+}
+
 #[test]
 fn code_blocks_are_highlighted_with_classes_and_one_stylesheet() {
     let (_out, site) = build_site(&example_root(), None, false);

@@ -2,16 +2,21 @@
 //! every open item (overdue ones first and marked), grouped by owner and by service;
 //! `/actions/closed/` the done and dropped ones, by owner. Each links back to its postmortem.
 //!
-//! Closed items get their own page because they outnumber open ones about six to one in a
-//! mature archive: on one page they made it 28 MB at 10,000 postmortems.
+//! Closed items get their own listing because they outnumber open ones about six to one in
+//! a mature archive. Both are paginated (`paginate_by` items a page): the closed items of
+//! 100,000 postmortems are a quarter of a million rows.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Page;
-use super::views::{ActionView, NamedLink, Views, today};
-use crate::archive::DocId;
+use super::paginate::{PagerView, Paging, page_path, pager};
+use super::views::{ActionView, NamedLink, Views, path_segment, today};
+use crate::archive::{Archive, DocId};
+use crate::document::ActionItem;
 
 /// An action item with the postmortem it came from.
 #[derive(Serialize, Clone)]
@@ -23,60 +28,244 @@ pub struct ActionRow {
     pub date: String,
 }
 
+/// An action item by where it is written: its postmortem and its place in the list.
+#[derive(Clone, Copy)]
+struct Item {
+    doc: DocId,
+    index: usize,
+}
+
+fn action(archive: &Archive, item: Item) -> &ActionItem {
+    let p = archive.documents[item.doc]
+        .postmortem()
+        .expect("action items come from postmortems");
+    &p.actions[item.index]
+}
+
+fn is_overdue(action: &ActionItem, today: NaiveDate) -> bool {
+    action.status.is_open() && action.due.is_some_and(|d| d.0 < today)
+}
+
 /// The action items of the postmortems `ids`, open first, then overdue first, then by due
 /// date, then newest postmortem first.
+fn sorted_items(archive: &Archive, ids: &[DocId], today: NaiveDate) -> Vec<Item> {
+    let mut items: Vec<Item> = ids
+        .iter()
+        .filter_map(|&doc| Some((doc, archive.documents[doc].postmortem()?)))
+        .flat_map(|(doc, p)| (0..p.actions.len()).map(move |index| Item { doc, index }))
+        .collect();
+    items.sort_by(|&a, &b| {
+        let (x, y) = (action(archive, a), action(archive, b));
+        let (dx, dy) = (&archive.documents[a.doc], &archive.documents[b.doc]);
+        y.status
+            .is_open()
+            .cmp(&x.status.is_open())
+            .then(is_overdue(y, today).cmp(&is_overdue(x, today)))
+            .then_with(|| match (x.due, y.due) {
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            })
+            .then_with(|| dy.common().date.cmp(&dx.common().date))
+            .then_with(|| dx.slug.cmp(&dy.slug))
+    });
+    items
+}
+
+fn row(views: &Views, item: Item, today: NaiveDate) -> ActionRow {
+    let d = &views.archive.documents[item.doc];
+    let summary = views.summary(item.doc);
+    ActionRow {
+        action: ActionView::new(action(views.archive, item), today),
+        postmortem: NamedLink {
+            id: d.slug.clone(),
+            name: summary.title.clone(),
+            url: summary.url.clone(),
+        },
+        services: summary.services.clone(),
+        date: summary.date.clone(),
+    }
+}
+
+/// The action items of the postmortems `ids`, in the order of [`sorted_items`].
 pub fn rows(views: &Views, ids: &[DocId]) -> Vec<ActionRow> {
     let today = today();
-    let archive = views.archive;
-    let mut rows: Vec<ActionRow> = Vec::new();
-    for &id in ids {
-        let d = &archive.documents[id];
-        let Some(p) = d.postmortem() else { continue };
-        let summary = views.summary(id);
-        for action in &p.actions {
-            rows.push(ActionRow {
-                action: ActionView::new(action, today),
-                postmortem: NamedLink {
-                    id: d.slug.clone(),
-                    name: summary.title.clone(),
-                    url: summary.url.clone(),
-                },
-                services: summary.services.clone(),
-                date: summary.date.clone(),
-            });
-        }
-    }
-    rows.sort_by(|a, b| {
-        b.action
-            .open
-            .cmp(&a.action.open)
-            .then(b.action.overdue.cmp(&a.action.overdue))
-            .then_with(|| match (&a.action.due, &b.action.due) {
-                (Some(x), Some(y)) => x.cmp(y),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => std::cmp::Ordering::Equal,
-            })
-            .then_with(|| b.date.cmp(&a.date))
-            .then_with(|| a.postmortem.id.cmp(&b.postmortem.id))
-    });
-    rows
+    sorted_items(views.archive, ids, today)
+        .into_iter()
+        .map(|item| row(views, item, today))
+        .collect()
 }
 
 /// The items of one owner or service.
-#[derive(Serialize)]
-struct ActionGroup {
+struct Group {
     name: String,
     /// A link to the service's page, for service groups.
     url: Option<String>,
     anchor: String,
-    open: Vec<ActionRow>,
-    closed: Vec<ActionRow>,
+    items: Vec<Item>,
     overdue_count: usize,
 }
 
+impl Group {
+    fn new(
+        archive: &Archive,
+        today: NaiveDate,
+        (name, url, anchor): (String, Option<String>, String),
+        items: Vec<Item>,
+    ) -> Self {
+        let overdue_count = items
+            .iter()
+            .filter(|&&i| is_overdue(action(archive, i), today))
+            .count();
+        Group {
+            name,
+            url,
+            anchor,
+            items,
+            overdue_count,
+        }
+    }
+}
+
+/// One of the two listings, its groups in the order shown.
+struct Listing {
+    path: &'static str,
+    groups: Vec<Group>,
+    /// How many of `groups` are owners; the service groups follow.
+    owner_groups: usize,
+    paging: Paging,
+}
+
+/// Both listings with the figures their pages show, made once for all their pages.
+pub struct ActionPlan {
+    open: Listing,
+    closed: Listing,
+    open_count: usize,
+    overdue_count: usize,
+    closed_count: usize,
+}
+
+const NO_OWNER: &str = "No owner";
+
+/// How many pages `/actions/` and `/actions/closed/` have.
+pub fn page_counts(archive: &Archive) -> [usize; 2] {
+    let (mut open, mut closed) = (0, 0);
+    for &id in &archive.postmortems {
+        let d = &archive.documents[id];
+        let Some(p) = d.postmortem() else { continue };
+        for action in &p.actions {
+            match action.status.is_open() {
+                // Listed under its owner and under each of the postmortem's services.
+                true => open += 1 + d.common().services.len(),
+                false => closed += 1,
+            }
+        }
+    }
+    let per_page = archive.config.paginate_by.get();
+    [open, closed].map(|rows| super::paginate::page_count(rows, per_page))
+}
+
+impl ActionPlan {
+    pub fn new(views: &Views) -> Self {
+        let archive = views.archive;
+        let today = today();
+        let items = sorted_items(archive, &archive.postmortems, today);
+        let open_count = items
+            .iter()
+            .filter(|&&i| action(archive, i).status.is_open())
+            .count();
+        let overdue_count = items
+            .iter()
+            .filter(|&&i| is_overdue(action(archive, i), today))
+            .count();
+        // Open items sort first.
+        let (open, closed) = items.split_at(open_count);
+        let mut open_groups = by_owner(archive, open, today);
+        let owner_groups = open_groups.len();
+        open_groups.extend(by_service(views, open, today));
+        let per_page = archive.config.paginate_by.get();
+        let listing = |path, groups: Vec<Group>, owner_groups| Listing {
+            path,
+            paging: Paging::new(groups.iter().map(|g| g.items.len()), per_page),
+            groups,
+            owner_groups,
+        };
+        let closed_groups = by_owner(archive, closed, today);
+        let closed_owners = closed_groups.len();
+        ActionPlan {
+            open: listing("/actions/", open_groups, owner_groups),
+            closed: listing("/actions/closed/", closed_groups, closed_owners),
+            open_count,
+            overdue_count,
+            closed_count: items.len() - open_count,
+        }
+    }
+}
+
+fn by_owner(archive: &Archive, items: &[Item], today: NaiveDate) -> Vec<Group> {
+    let mut owners: BTreeMap<&str, Vec<Item>> = BTreeMap::new();
+    for &item in items {
+        let owner = action(archive, item).owner.as_deref().unwrap_or(NO_OWNER);
+        owners.entry(owner).or_default().push(item);
+    }
+    let groups = owners
+        .into_iter()
+        .map(|(owner, items)| {
+            let anchor = format!("owner-{}", path_segment(owner));
+            Group::new(archive, today, (owner.to_string(), None, anchor), items)
+        })
+        .collect();
+    sorted(groups)
+}
+
+fn by_service(views: &Views, items: &[Item], today: NaiveDate) -> Vec<Group> {
+    let archive = views.archive;
+    let mut services: BTreeMap<&str, Vec<Item>> = BTreeMap::new();
+    for &item in items {
+        for service in archive.documents[item.doc].common().services.iter() {
+            services.entry(service).or_default().push(item);
+        }
+    }
+    let groups = services
+        .into_iter()
+        .map(|(id, items)| {
+            let link = views.service_link(id);
+            let anchor = format!("service-{}", path_segment(&link.id));
+            Group::new(archive, today, (link.name, Some(link.url), anchor), items)
+        })
+        .collect();
+    sorted(groups)
+}
+
+/// Groups with the most items first (where the follow-through is lagging), items without
+/// an owner after the others of their size.
+fn sorted(mut groups: Vec<Group>) -> Vec<Group> {
+    groups.sort_by(|a, b| {
+        b.items
+            .len()
+            .cmp(&a.items.len())
+            .then((a.name == NO_OWNER).cmp(&(b.name == NO_OWNER)))
+            .then(a.name.cmp(&b.name))
+    });
+    groups
+}
+
+/// The part of a group on one page.
 #[derive(Serialize)]
-struct ActionsView {
+struct GroupView<'a> {
+    name: &'a str,
+    url: Option<&'a str>,
+    anchor: &'a str,
+    /// Whether the group began on an earlier page.
+    continued: bool,
+    count: usize,
+    overdue_count: usize,
+    rows: Vec<ActionRow>,
+}
+
+#[derive(Serialize)]
+struct ActionsView<'a> {
     /// Whether this is the page of closed items.
     closed_page: bool,
     open_count: usize,
@@ -85,94 +274,74 @@ struct ActionsView {
     today: String,
     closed_url: String,
     open_url: String,
-    by_owner: Vec<ActionGroup>,
-    /// Empty on the closed page.
-    by_service: Vec<ActionGroup>,
+    /// Whether the listing has no item at all.
+    empty: bool,
+    by_owner: Vec<GroupView<'a>>,
+    /// Always empty on the closed page.
+    by_service: Vec<GroupView<'a>>,
+    /// Where the groupings begin, for the links between them; only on the open page.
+    by_owner_url: Option<String>,
+    by_service_url: Option<String>,
+    /// This page, from 1.
+    page_number: usize,
+    /// Whether the service groups began on an earlier page.
+    by_service_continued: bool,
+    pager: Option<PagerView>,
 }
 
-const NO_OWNER: &str = "No owner";
-
-/// `/actions/` (open items) or `/actions/closed/` (done and dropped ones).
-pub fn page(views: &Views, closed_page: bool) -> Page {
-    let all = rows(views, &views.archive.postmortems);
-    let (open_count, closed_count) = (
-        all.iter().filter(|r| r.action.open).count(),
-        all.iter().filter(|r| !r.action.open).count(),
-    );
-    let overdue_count = all.iter().filter(|r| r.action.overdue).count();
-    let listed: Vec<ActionRow> = all
-        .into_iter()
-        .filter(|r| r.action.open != closed_page)
-        .collect();
-    let mut owners: BTreeMap<String, Vec<ActionRow>> = BTreeMap::new();
-    let mut services: BTreeMap<String, (NamedLink, Vec<ActionRow>)> = BTreeMap::new();
-    // Rows move into their owner's group and are copied only into service groups: the
-    // closed items of 100,000 postmortems are a quarter of a million rows.
-    for row in listed {
-        if !closed_page {
-            for service in &row.services {
-                services
-                    .entry(service.id.clone())
-                    .or_insert_with(|| (service.clone(), Vec::new()))
-                    .1
-                    .push(row.clone());
-            }
+/// Page `page` (from 0) of `/actions/` (open items) or `/actions/closed/` (done and dropped).
+pub fn page(views: &Views, closed_page: bool, page: usize) -> Page {
+    let plan = views.action_plan();
+    let listing = if closed_page {
+        &plan.closed
+    } else {
+        &plan.open
+    };
+    let today = today();
+    let (mut by_owner, mut by_service) = (Vec::new(), Vec::new());
+    for slice in listing.paging.slices(page) {
+        let g = &listing.groups[slice.group];
+        let view = GroupView {
+            name: &g.name,
+            url: g.url.as_deref(),
+            anchor: &g.anchor,
+            continued: !slice.first,
+            count: g.items.len(),
+            overdue_count: g.overdue_count,
+            rows: g.items[slice.rows]
+                .iter()
+                .map(|&item| row(views, item, today))
+                .collect(),
+        };
+        match slice.group < listing.owner_groups {
+            true => by_owner.push(view),
+            false => by_service.push(view),
         }
-        let owner = row.action.owner.clone().unwrap_or_else(|| NO_OWNER.into());
-        owners.entry(owner).or_default().push(row);
     }
-    let group = |name: String, url: Option<String>, anchor: String, rows: Vec<ActionRow>| {
-        let (open, closed): (Vec<ActionRow>, Vec<ActionRow>) =
-            rows.into_iter().partition(|r| r.action.open);
-        ActionGroup {
-            overdue_count: open.iter().filter(|r| r.action.overdue).count(),
-            name,
-            url,
-            anchor,
-            open,
-            closed,
+    let link = |group: usize, anchor: &str| {
+        let target = listing.paging.page_of(group);
+        match target == page {
+            true => format!("#{anchor}"),
+            false => format!("{}#{anchor}", views.url(&page_path(listing.path, target))),
         }
     };
-    // Groups with the most items first: where the follow-through is lagging.
-    let sort = |groups: &mut Vec<ActionGroup>| {
-        groups.sort_by(|a, b| {
-            (b.open.len() + b.closed.len())
-                .cmp(&(a.open.len() + a.closed.len()))
-                .then((a.name == NO_OWNER).cmp(&(b.name == NO_OWNER)))
-                .then(a.name.cmp(&b.name))
-        })
-    };
-    let mut by_owner: Vec<ActionGroup> = owners
-        .into_iter()
-        .map(|(owner, rows)| {
-            let anchor = format!("owner-{}", super::views::path_segment(&owner));
-            group(owner, None, anchor, rows)
-        })
-        .collect();
-    sort(&mut by_owner);
-    let mut by_service: Vec<ActionGroup> = services
-        .into_values()
-        .map(|(link, rows)| {
-            let anchor = format!("service-{}", super::views::path_segment(&link.id));
-            group(link.name, Some(link.url), anchor, rows)
-        })
-        .collect();
-    sort(&mut by_service);
+    let has_services = listing.groups.len() > listing.owner_groups;
     let view = ActionsView {
         closed_page,
-        open_count,
-        overdue_count,
-        closed_count,
-        today: today().to_string(),
+        open_count: plan.open_count,
+        overdue_count: plan.overdue_count,
+        closed_count: plan.closed_count,
+        today: today.to_string(),
         closed_url: views.url("/actions/closed/"),
         open_url: views.url("/actions/"),
+        empty: listing.groups.is_empty(),
         by_owner,
         by_service,
+        by_owner_url: has_services.then(|| link(0, "by-owner")),
+        by_service_url: has_services.then(|| link(listing.owner_groups, "by-service")),
+        page_number: page + 1,
+        by_service_continued: has_services && listing.paging.page_of(listing.owner_groups) < page,
+        pager: pager(views, listing.path, page, listing.paging.page_count()),
     };
-    let path = if closed_page {
-        "/actions/closed/"
-    } else {
-        "/actions/"
-    };
-    Page::new(path, "actions.html", &view)
+    Page::new(page_path(listing.path, page), "actions.html", &view)
 }

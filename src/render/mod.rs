@@ -6,6 +6,7 @@ pub mod charts;
 mod data;
 pub mod feeds;
 mod pages;
+mod paginate;
 pub mod search;
 mod stats;
 mod timeline;

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::Page;
+use super::paginate::{PagerView, Paging, page_path, pager};
 use super::views::{
     ActionView, DocSummary, NamedLink, SeverityView, TocEntry, Views, format_duration,
     path_segment, rating, risk_anchor, toc,
@@ -13,7 +14,8 @@ use crate::archive::{Archive, DocId, Listing};
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PageKind {
     Home,
-    Postmortems,
+    /// A page of the postmortem listing, from 0.
+    Postmortems(usize),
     Postmortem(DocId),
     Premortems,
     Premortem(DocId),
@@ -22,26 +24,28 @@ pub enum PageKind {
     Tags,
     Tag(String),
     Stats,
-    Actions,
-    ClosedActions,
+    /// A page of the open action items, from 0.
+    Actions(usize),
+    /// A page of the closed action items, from 0.
+    ClosedActions(usize),
     NotFound,
     Search,
 }
 
 /// The pages of an archive, in a stable order.
 pub fn all(archive: &Archive) -> Vec<PageKind> {
-    let mut pages = vec![
-        PageKind::Home,
-        PageKind::Postmortems,
+    let [open_actions, closed_actions] = super::actions::page_counts(archive);
+    let mut pages = vec![PageKind::Home];
+    pages.extend((0..postmortem_paging(archive).page_count()).map(PageKind::Postmortems));
+    pages.extend([
         PageKind::Premortems,
         PageKind::Services,
         PageKind::Tags,
         PageKind::Stats,
-        PageKind::Actions,
-        PageKind::ClosedActions,
-        PageKind::NotFound,
-        PageKind::Search,
-    ];
+    ]);
+    pages.extend((0..open_actions).map(PageKind::Actions));
+    pages.extend((0..closed_actions).map(PageKind::ClosedActions));
+    pages.extend([PageKind::NotFound, PageKind::Search]);
     pages.extend(
         archive
             .postmortems
@@ -57,7 +61,7 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
 pub fn build(kind: &PageKind, views: &Views) -> Page {
     match kind {
         PageKind::Home => home(views),
-        PageKind::Postmortems => postmortems(views),
+        PageKind::Postmortems(page) => postmortems(views, *page),
         PageKind::Postmortem(id) => postmortem(views, *id),
         PageKind::Premortems => premortems(views),
         PageKind::Premortem(id) => premortem(views, *id),
@@ -66,8 +70,8 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Tags => tags(views),
         PageKind::Tag(tag) => tag_page(views, tag),
         PageKind::Stats => super::stats::page(views),
-        PageKind::Actions => super::actions::page(views, false),
-        PageKind::ClosedActions => super::actions::page(views, true),
+        PageKind::Actions(page) => super::actions::page(views, false, *page),
+        PageKind::ClosedActions(page) => super::actions::page(views, true, *page),
         PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
         PageKind::Search => Page::new("/search/", "search.html", &serde_json::json!({})),
     }
@@ -150,31 +154,76 @@ fn severity_counts(views: &Views) -> Vec<SeverityCount> {
 #[derive(Serialize)]
 struct YearGroup {
     year: i32,
+    /// The year's postmortems on all pages.
+    count: usize,
+    /// Whether the year began on an earlier page.
+    continued: bool,
     postmortems: Vec<DocSummary>,
+}
+
+/// A year in the listing's navigation, linked to the page it begins on.
+#[derive(Serialize)]
+struct YearLink {
+    year: i32,
+    url: String,
 }
 
 #[derive(Serialize)]
 struct PostmortemsView {
     years: Vec<YearGroup>,
+    year_links: Vec<YearLink>,
     count: usize,
+    pager: Option<PagerView>,
 }
 
-fn postmortems(views: &Views) -> Page {
+const POSTMORTEMS: &str = "/postmortems/";
+
+/// The postmortems by year of the incident, newest year first, cut into pages.
+fn postmortem_paging(archive: &Archive) -> Paging {
+    Paging::new(
+        archive.years.values().rev().map(Vec::len),
+        archive.config.paginate_by.get(),
+    )
+}
+
+fn postmortems(views: &Views, page: usize) -> Page {
     let archive = views.archive;
-    let years = archive
-        .years
+    let years: Vec<(&i32, &Vec<DocId>)> = archive.years.iter().rev().collect();
+    let paging = postmortem_paging(archive);
+    let year_links = years
         .iter()
-        .rev()
-        .map(|(&year, ids)| YearGroup {
-            year,
-            postmortems: views.summaries(ids),
+        .enumerate()
+        .map(|(group, &(&year, _))| {
+            let target = paging.page_of(group);
+            let page_url = match target == page {
+                true => String::new(),
+                false => views.url(&page_path(POSTMORTEMS, target)),
+            };
+            YearLink {
+                year,
+                url: format!("{page_url}#y{year}"),
+            }
         })
         .collect();
     let view = PostmortemsView {
-        years,
+        years: paging
+            .slices(page)
+            .into_iter()
+            .map(|slice| {
+                let (&year, ids) = years[slice.group];
+                YearGroup {
+                    year,
+                    count: ids.len(),
+                    continued: !slice.first,
+                    postmortems: views.summaries(&ids[slice.rows]),
+                }
+            })
+            .collect(),
+        year_links,
         count: archive.postmortems.len(),
+        pager: pager(views, POSTMORTEMS, page, paging.page_count()),
     };
-    Page::new("/postmortems/", "postmortems.html", &view)
+    Page::new(page_path(POSTMORTEMS, page), "postmortems.html", &view)
 }
 
 #[derive(Serialize)]

@@ -69,6 +69,8 @@ pub struct Views<'a> {
     pub archive: &'a Archive,
     pub base: String,
     pub summaries: Summaries,
+    /// The action item listings, made for the first of their pages and used by all.
+    action_plan: OnceLock<super::actions::ActionPlan>,
 }
 
 impl<'a> Views<'a> {
@@ -85,7 +87,13 @@ impl<'a> Views<'a> {
             archive,
             base: archive.config.base_path(),
             summaries,
+            action_plan: OnceLock::new(),
         }
+    }
+
+    pub fn action_plan(&self) -> &super::actions::ActionPlan {
+        self.action_plan
+            .get_or_init(|| super::actions::ActionPlan::new(self))
     }
 
     pub fn site(&self) -> SiteView<'a> {

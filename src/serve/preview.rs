@@ -1085,12 +1085,13 @@ fn page_key(archive: &Archive, kind: &PageKind) -> PageKey {
         PageKind::Service(id) => PageKey::Service(id.clone()),
         PageKind::Tag(tag) => PageKey::Tag(tag.clone()),
         PageKind::Home
-        | PageKind::Postmortems
+        | PageKind::Postmortems(_)
         | PageKind::Premortems
         | PageKind::Services
         | PageKind::Tags
         | PageKind::Stats
-        | PageKind::Actions
+        | PageKind::Actions(_)
+        | PageKind::ClosedActions(_)
         | PageKind::NotFound => PageKey::Listing(kind.clone()),
         // A page kind added later is rendered on every rebuild until it is listed here.
         #[allow(unreachable_patterns)]
