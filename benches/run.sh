@@ -132,6 +132,17 @@ measure() { # label ok-codes command...
     return "${PIPESTATUS[0]}"
 }
 
+# Outputs are moved aside, not deleted, until every round is done. On a file system without
+# a journal, ext4 skips inodes freed in the last minute or more when it allocates new ones,
+# one by one, so a run that follows the deletion of 30,000 files spent up to 20 s more in
+# the kernel, whichever tool it measured (docs/benchmarks.md).
+TRASH=$BENCH_DIR/trash
+rm -rf "$TRASH"
+discard() { # moves a previous output aside
+    [ -e "$1" ] || return 0
+    mkdir -p "$TRASH" && mv "$1" "$(mktemp -d "$TRASH/XXXXXX")/"
+}
+
 BUILD_OK=1
 CHECK_OK=1
 if [ "$DO_HINDSIGHT" = 1 ]; then
@@ -146,7 +157,8 @@ fi
 run_hindsight() {
     local i=$1
     if [ "$BUILD_OK" = 1 ]; then
-        rm -rf "$OUT" "$CORPUS/.hindsight-cache"
+        discard "$OUT"
+        rm -rf "$CORPUS/.hindsight-cache"
         if measure hindsight-cold 0 "$BIN" build --root "$CORPUS" --out "$OUT" && [ -f "$OUT/index.html" ]; then
             [ "$i" = 1 ] && say "   hindsight wrote $(find "$OUT" -name '*.html' | wc -l) HTML files, $(du -sh "$OUT" | cut -f1)"
             measure hindsight-warm 0 "$BIN" build --root "$CORPUS" --out "$OUT"
@@ -174,7 +186,8 @@ run_hindsight() {
 }
 
 run_hugo() {
-    rm -rf "$HUGO_OUT" "$HUGO_CACHE"
+    discard "$HUGO_OUT"
+    rm -rf "$HUGO_CACHE"
     measure hugo 0 hugo --quiet --source "$HUGO_SITE" --contentDir "$CORPUS/content" \
         --destination "$HUGO_OUT" --cacheDir "$HUGO_CACHE"
     local rc=$?
@@ -191,7 +204,7 @@ for i in $(seq 1 "$RUNS"); do
         [ "$DO_HINDSIGHT" = 1 ] && run_hindsight "$i"
     fi
 done
-rm -rf "$HUGO_CACHE"
+rm -rf "$HUGO_CACHE" "$TRASH"
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- summary ------------------------------------------------------------------
