@@ -56,11 +56,20 @@ pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     let value = f();
     if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
         eprintln!(
-            "timing: {phase:<8} {:>8.1} ms",
-            started.elapsed().as_secs_f64() * 1e3
+            "timing: {phase:<8} {:>8.1} ms{}",
+            started.elapsed().as_secs_f64() * 1e3,
+            resident_mb().map_or(String::new(), |mb| format!("  (RSS {mb} MB)")),
         );
     }
     value
+}
+
+/// The process's resident memory now, where the system says (Linux).
+fn resident_mb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// Loads and links an archive, with every diagnostic of both phases and of the check rules.

@@ -13,7 +13,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::Page;
-use super::paginate::{PagerView, Paging, page_path, pager};
+use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
 use super::views::{ActionView, NamedLink, Views, path_segment, today};
 use crate::archive::{Archive, DocId};
 use crate::document::ActionItem;
@@ -319,11 +319,13 @@ pub fn page(views: &Views, closed_page: bool, page: usize) -> Page {
         }
     }
     let link = |group: usize, anchor: &str| {
-        let target = listing.paging.page_of(group);
-        match target == page {
-            true => format!("#{anchor}"),
-            false => format!("{}#{anchor}", views.url(&page_path(listing.path, target))),
-        }
+        anchor_link(
+            views,
+            listing.path,
+            page,
+            listing.paging.page_of(group),
+            anchor,
+        )
     };
     let has_services = listing.groups.len() > listing.owner_groups;
     let view = ActionsView {

@@ -104,16 +104,18 @@ pub fn render_each<E: Send>(
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<usize, Stop<E>> {
     let views = Views::new(archive);
-    views.make_all_summaries();
+    timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
-    let page_paths: Vec<String> = pages::all(archive)
-        .par_iter()
-        .map(|kind| {
-            let page = render_page(kind, &views, theme, &site_view).map_err(Stop::Render)?;
-            emit(&page.output, &page.html).map_err(Stop::Emit)?;
-            Ok(page.path)
-        })
-        .collect::<Result<_, Stop<E>>>()?;
+    let page_paths: Vec<String> = timed("pages", || {
+        pages::all(archive)
+            .par_iter()
+            .map(|kind| {
+                let page = render_page(kind, &views, theme, &site_view).map_err(Stop::Render)?;
+                emit(&page.output, &page.html).map_err(Stop::Emit)?;
+                Ok(page.path)
+            })
+            .collect::<Result<_, Stop<E>>>()
+    })?;
     let files = AtomicUsize::new(0);
     render_files(&views, theme, &page_paths, &|path, bytes| {
         files.fetch_add(1, Ordering::Relaxed);

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::Page;
-use super::paginate::{PagerView, Paging, page_path, pager};
+use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
 use super::views::{
     ActionView, DocSummary, NamedLink, SeverityView, TocEntry, Views, format_duration,
     path_segment, rating, risk_anchor, toc,
@@ -193,16 +193,15 @@ fn postmortems(views: &Views, page: usize) -> Page {
     let year_links = years
         .iter()
         .enumerate()
-        .map(|(group, &(&year, _))| {
-            let target = paging.page_of(group);
-            let page_url = match target == page {
-                true => String::new(),
-                false => views.url(&page_path(POSTMORTEMS, target)),
-            };
-            YearLink {
-                year,
-                url: format!("{page_url}#y{year}"),
-            }
+        .map(|(group, &(&year, _))| YearLink {
+            year,
+            url: anchor_link(
+                views,
+                POSTMORTEMS,
+                page,
+                paging.page_of(group),
+                &format!("y{year}"),
+            ),
         })
         .collect();
     let view = PostmortemsView {

@@ -90,6 +90,15 @@ pub fn page_path(path: &str, page: usize) -> String {
     }
 }
 
+/// A link from page `from` of the listing at `path` to `#anchor` on its page `to`: the bare
+/// fragment when that is the same page.
+pub fn anchor_link(views: &Views, path: &str, from: usize, to: usize, anchor: &str) -> String {
+    match from == to {
+        true => format!("#{anchor}"),
+        false => format!("{}#{anchor}", views.url(&page_path(path, to))),
+    }
+}
+
 /// Links to the other pages of a listing, as templates show them.
 #[derive(Serialize)]
 pub struct PagerView {
