@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Site};
 use crate::theme::{self, Theme};
-use crate::uptodate::Fingerprint;
+use crate::uptodate::{Fingerprint, LastBuild};
 use crate::{check, write};
 
 /// What `hindsight build` was asked for.
@@ -132,8 +132,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
     write::check_output_dir(&options.root, &out).map_err(fatal)?;
     write::recover(&out).map_err(fatal)?;
-    let fingerprint = timed("fingerprint", || Fingerprint::of(options));
-    let unchanged = fingerprint.and_then(|f| f.unchanged(&options.root, &out));
+    let last = LastBuild::read(&options.root);
+    let fingerprint = timed("fingerprint", || Fingerprint::of(options, &last));
+    let unchanged = fingerprint
+        .as_ref()
+        .and_then(|(f, _)| f.unchanged(last, &out));
     if let Some(unchanged) = unchanged {
         return Ok(BuildReport {
             out,
@@ -153,9 +156,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         render::Stop::Emit(error) => fatal(error),
     })?;
     timed("swap", || staging.finish()).map_err(fatal)?;
-    if let Some(fingerprint) = fingerprint {
+    if let Some((fingerprint, sources)) = fingerprint {
         timed("record", || {
-            fingerprint.record(&options.root, &out, archive.documents.len(), &warnings)
+            let documents = archive.documents.len();
+            fingerprint.record(sources, &options.root, &out, documents, &warnings)
         });
     }
     Ok(BuildReport {
