@@ -36,6 +36,7 @@ pub struct Config {
     /// Documents larger than this many bytes are refused rather than loaded.
     pub max_document_bytes: u64,
     /// Rows a page of the whole-archive listings (postmortems, action items) shows.
+    #[serde(deserialize_with = "rows_a_page")]
     pub paginate_by: NonZeroUsize,
 }
 
@@ -58,6 +59,16 @@ impl Default for Config {
             paginate_by: NonZeroUsize::new(100).expect("100 is not zero"),
         }
     }
+}
+
+/// `paginate_by`: a whole number of rows, 1 or more, said in the words of the setting.
+fn rows_a_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NonZeroUsize, D::Error> {
+    let rows = usize::deserialize(d)?;
+    NonZeroUsize::new(rows).ok_or_else(|| {
+        serde::de::Error::custom(
+            "invalid value: paginate_by is the number of rows a listing page shows, 1 or more",
+        )
+    })
 }
 
 /// One level of the severity scale.

@@ -1,6 +1,9 @@
 //! `hindsight check`, `hindsight new` and `hindsight build` as a user runs them: the real
 //! binary, its output formats, its exit codes, and the archive it is pointed at.
 
+mod built_site;
+
+use built_site::write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -24,25 +27,13 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
-
 /// A copy of the fixture archive with `documents` (path, text) added.
 fn fixture_archive(documents: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let from = manifest_dir().join("tests/fixtures/check-archive");
-    for entry in walkdir::WalkDir::new(&from) {
-        let entry = entry.unwrap();
-        let target = dir.path().join(entry.path().strip_prefix(&from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    built_site::copy_tree(
+        &manifest_dir().join("tests/fixtures/check-archive"),
+        dir.path(),
+    );
     for (path, text) in documents {
         write(dir.path(), path, text);
     }
@@ -128,6 +119,19 @@ fn human_format_underlines_the_offending_value_on_standard_error() {
     assert!(text.contains("detected = 2020-05-01T09:00:00Z"), "{text}");
     assert!(text.contains("^^^^^^^^^^^^^^^^^^^^"), "{text}");
     assert!(text.contains("1 error, 0 warnings"), "{text}");
+}
+
+#[test]
+fn a_listing_page_size_of_zero_is_refused_at_its_line() {
+    let archive = fixture_archive(&[]);
+    let config = archive.path().join("hindsight.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("paginate_by = 0\n{text}")).unwrap();
+    let output = hindsight(&["check"], archive.path());
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(text.contains("hindsight.toml:1:15"), "{text}");
+    assert!(text.contains("1 or more"), "{text}");
 }
 
 #[test]
