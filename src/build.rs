@@ -155,11 +155,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),
         render::Stop::Emit(error) => fatal(error),
     })?;
-    timed("swap", || staging.finish()).map_err(fatal)?;
+    let written = timed("swap", || staging.finish()).map_err(fatal)?;
     if let Some((fingerprint, sources)) = fingerprint {
         timed("record", || {
             let documents = archive.documents.len();
-            fingerprint.record(sources, &options.root, &out, documents, &warnings)
+            fingerprint.record(sources, written, &options.root, &out, documents, &warnings)
         });
     }
     Ok(BuildReport {

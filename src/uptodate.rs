@@ -33,6 +33,7 @@ use serde::{Deserialize, Serialize};
 use crate::build::BuildOptions;
 use crate::cache::CACHE_DIR;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::write::Written;
 
 /// Bumped whenever the record's meaning changes.
 const FORMAT: &str = "hindsight-last-build-2";
@@ -168,17 +169,26 @@ impl Fingerprint {
 
     /// Records a successful build into `out`. Failures are ignored: the next build merely
     /// runs in full.
+    ///
+    /// `written` is every file of the output as the build left it.
     pub fn record(
         self,
         sources: Sources,
+        written: Vec<Written>,
         root: &Path,
         out: &Path,
         documents: usize,
         warnings: &[Diagnostic],
     ) {
-        let Some(outputs) = list_outputs(out) else {
-            return;
-        };
+        let mut outputs: Vec<Output> = written
+            .into_iter()
+            .map(|file| Output {
+                path: file.path,
+                len: file.len,
+                modified: timestamp(file.modified),
+            })
+            .collect();
+        outputs.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let record = Record {
             format: FORMAT.to_string(),
             fingerprint: self,
@@ -299,7 +309,7 @@ fn now_seconds() -> i64 {
 /// The files under `out`, in path order; `None` when it cannot be listed.
 fn list_outputs(out: &Path) -> Option<Vec<Output>> {
     let mut outputs = Vec::new();
-    for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(out) {
         let entry = entry.ok()?;
         if entry.file_type().is_dir() {
             continue;
@@ -311,6 +321,8 @@ fn list_outputs(out: &Path) -> Option<Vec<Output>> {
             modified: timestamp(meta.modified().ok()),
         });
     }
+    // The order `record` keeps them in.
+    outputs.sort_unstable_by(|a, b| a.path.cmp(&b.path));
     Some(outputs)
 }
 
