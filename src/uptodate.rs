@@ -22,7 +22,7 @@
 //! the stamps were taken is always read, since an edit in the same clock tick would leave
 //! its stamp as it was.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -180,15 +180,19 @@ impl Fingerprint {
         documents: usize,
         warnings: &[Diagnostic],
     ) {
-        let mut outputs: Vec<Output> = written
+        // By path; a file written twice is as the last write left it.
+        let by_path: BTreeMap<PathBuf, Output> = written
             .into_iter()
-            .map(|file| Output {
-                path: file.path,
-                len: file.len,
-                modified: timestamp(file.modified),
+            .map(|file| {
+                let output = Output {
+                    path: file.path.clone(),
+                    len: file.len,
+                    modified: timestamp(file.modified),
+                };
+                (file.path, output)
             })
             .collect();
-        outputs.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        let outputs: Vec<Output> = by_path.into_values().collect();
         let record = Record {
             format: FORMAT.to_string(),
             fingerprint: self,
