@@ -20,9 +20,11 @@ pub enum PageKind {
     Premortems,
     Premortem(DocId),
     Services,
-    Service(String),
+    /// A page of a service's index, from 0.
+    Service(String, usize),
     Tags,
-    Tag(String),
+    /// A page of a tag's index, from 0.
+    Tag(String, usize),
     Stats,
     /// A page of the open action items, from 0.
     Actions(usize),
@@ -53,8 +55,15 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
             .map(|&id| PageKind::Postmortem(id)),
     );
     pages.extend(archive.premortems.iter().map(|&id| PageKind::Premortem(id)));
-    pages.extend(archive.services.keys().cloned().map(PageKind::Service));
-    pages.extend(archive.tags.keys().cloned().map(PageKind::Tag));
+    let per_page = archive.config.paginate_by.get();
+    for (id, listing) in &archive.services {
+        let count = super::paginate::page_count(listing.postmortems.len(), per_page);
+        pages.extend((0..count).map(|page| PageKind::Service(id.clone(), page)));
+    }
+    for (tag, listing) in &archive.tags {
+        let count = super::paginate::page_count(listing.postmortems.len(), per_page);
+        pages.extend((0..count).map(|page| PageKind::Tag(tag.clone(), page)));
+    }
     pages
 }
 
@@ -66,9 +75,9 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Premortems => premortems(views),
         PageKind::Premortem(id) => premortem(views, *id),
         PageKind::Services => services(views),
-        PageKind::Service(id) => service(views, id),
+        PageKind::Service(id, page) => service(views, id, *page),
         PageKind::Tags => tags(views),
-        PageKind::Tag(tag) => tag_page(views, tag),
+        PageKind::Tag(tag, page) => tag_page(views, tag, *page),
         PageKind::Stats => super::stats::page(views),
         PageKind::Actions(page) => super::actions::page(views, false, *page),
         PageKind::ClosedActions(page) => super::actions::page(views, true, *page),
@@ -503,26 +512,53 @@ fn services(views: &Views) -> Page {
 struct ListingView {
     service: Option<ServiceView>,
     tag: Option<NamedLink>,
+    /// The postmortems of this page.
     postmortems: Vec<DocSummary>,
+    /// On the first page only.
     premortems: Vec<DocSummary>,
-    /// Figures, chart and open action items, on service pages.
+    /// Figures, chart and open action items, on the first page of a service.
     insights: Option<super::stats::ServiceInsights>,
+    /// The service's Atom feed, on every page of a service.
+    feed_url: Option<String>,
+    pager: Option<PagerView>,
 }
 
-fn service(views: &Views, id: &str) -> Page {
+/// Page `page` of the index of a service or tag at `path`: a slice of its postmortems; its
+/// premortems and the service's insights on the first page.
+fn listing_page(views: &Views, path: &str, listing: &Listing, page: usize) -> ListingView {
+    let paging = Paging::new(
+        [listing.postmortems.len()],
+        views.archive.config.paginate_by.get(),
+    );
+    let rows = paging
+        .slices(page)
+        .into_iter()
+        .next()
+        .map_or(0..0, |s| s.rows);
+    ListingView {
+        service: None,
+        tag: None,
+        postmortems: views.summaries(&listing.postmortems[rows]),
+        premortems: match page {
+            0 => views.summaries(&listing.premortems),
+            _ => Vec::new(),
+        },
+        insights: None,
+        feed_url: None,
+        pager: pager(views, path, page, paging.page_count()),
+    }
+}
+
+fn service(views: &Views, id: &str, page: usize) -> Page {
     let listing = &views.archive.services[id];
+    let path = format!("/services/{}/", path_segment(id));
     let view = ListingView {
         service: Some(service_view(views, id, listing)),
-        tag: None,
-        postmortems: views.summaries(&listing.postmortems),
-        premortems: views.summaries(&listing.premortems),
-        insights: Some(super::stats::service_insights(views, id)),
+        insights: (page == 0).then(|| super::stats::service_insights(views, id)),
+        feed_url: Some(views.url(&format!("{path}feed.xml"))),
+        ..listing_page(views, &path, listing, page)
     };
-    Page::new(
-        format!("/services/{}/", path_segment(id)),
-        "service.html",
-        &view,
-    )
+    Page::new(page_path(&path, page), "service.html", &view)
 }
 
 #[derive(Serialize)]
@@ -553,14 +589,12 @@ fn tags(views: &Views) -> Page {
     Page::new("/tags/", "tags.html", &view)
 }
 
-fn tag_page(views: &Views, tag: &str) -> Page {
+fn tag_page(views: &Views, tag: &str, page: usize) -> Page {
     let listing = &views.archive.tags[tag];
+    let path = format!("/tags/{}/", path_segment(tag));
     let view = ListingView {
-        service: None,
         tag: Some(views.tag_link(tag)),
-        postmortems: views.summaries(&listing.postmortems),
-        premortems: views.summaries(&listing.premortems),
-        insights: None,
+        ..listing_page(views, &path, listing, page)
     };
-    Page::new(format!("/tags/{}/", path_segment(tag)), "tag.html", &view)
+    Page::new(page_path(&path, page), "tag.html", &view)
 }

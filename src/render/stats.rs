@@ -339,7 +339,6 @@ pub struct ServiceInsights {
     pub summary: Vec<SummaryRow>,
     pub chart: Option<ChartView>,
     pub open_actions: Vec<super::actions::ActionRow>,
-    pub feed_url: String,
 }
 
 pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
@@ -368,10 +367,6 @@ pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
             .into_iter()
             .filter(|a| a.action.open)
             .collect(),
-        feed_url: views.url(&format!(
-            "/services/{}/feed.xml",
-            super::views::path_segment(id)
-        )),
     }
 }
 

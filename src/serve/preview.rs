@@ -141,8 +141,10 @@ type DocKey = (Kind, String);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum PageKey {
     Document(DocKey),
-    Service(String),
-    Tag(String),
+    /// A page of a service's index, by the service's id and the page's number.
+    Service(String, usize),
+    /// A page of a tag's index.
+    Tag(String, usize),
     /// The home page, the indexes, the statistics, the action items and the 404 page: made
     /// from documents' front matter only.
     Listing(PageKind),
@@ -826,8 +828,8 @@ impl Preview {
             let key = page_key(archive, &kind);
             let unchanged = match &key {
                 PageKey::Document(document) => !changed_documents.contains(document),
-                PageKey::Service(id) => !changed_services.contains(id),
-                PageKey::Tag(tag) => !changed_tags.contains(tag),
+                PageKey::Service(id, _) => !changed_services.contains(id),
+                PageKey::Tag(tag, _) => !changed_tags.contains(tag),
                 PageKey::Listing(_) => bodies_only,
                 PageKey::Other => false,
             };
@@ -1082,8 +1084,8 @@ fn page_key(archive: &Archive, kind: &PageKind) -> PageKey {
         PageKind::Postmortem(id) | PageKind::Premortem(id) => {
             PageKey::Document(doc_key(archive, *id))
         }
-        PageKind::Service(id) => PageKey::Service(id.clone()),
-        PageKind::Tag(tag) => PageKey::Tag(tag.clone()),
+        PageKind::Service(id, page) => PageKey::Service(id.clone(), *page),
+        PageKind::Tag(tag, page) => PageKey::Tag(tag.clone(), *page),
         PageKind::Home
         | PageKind::Postmortems(_)
         | PageKind::Premortems
