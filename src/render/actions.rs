@@ -148,25 +148,12 @@ pub struct ActionPlan {
 
 const NO_OWNER: &str = "No owner";
 
-/// How many pages `/actions/` and `/actions/closed/` have.
-pub fn page_counts(archive: &Archive) -> [usize; 2] {
-    let (mut open, mut closed) = (0, 0);
-    for &id in &archive.postmortems {
-        let d = &archive.documents[id];
-        let Some(p) = d.postmortem() else { continue };
-        for action in &p.actions {
-            match action.status.is_open() {
-                // Listed under its owner and under each of the postmortem's services.
-                true => open += 1 + d.common().services.len(),
-                false => closed += 1,
-            }
-        }
-    }
-    let per_page = archive.config.paginate_by.get();
-    [open, closed].map(|rows| super::paginate::page_count(rows, per_page))
-}
-
 impl ActionPlan {
+    /// How many pages `/actions/` and `/actions/closed/` have.
+    pub fn page_counts(&self) -> [usize; 2] {
+        [&self.open, &self.closed].map(|listing| listing.paging.page_count())
+    }
+
     pub fn new(views: &Views) -> Self {
         let archive = views.archive;
         let today = today();

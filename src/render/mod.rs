@@ -107,7 +107,7 @@ pub fn render_each<E: Send>(
     timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
     let page_paths: Vec<String> = timed("pages", || {
-        pages::all(archive)
+        pages::all(&views)
             .par_iter()
             .map(|kind| {
                 let page = render_page(kind, &views, theme, &site_view).map_err(Stop::Render)?;

@@ -35,8 +35,9 @@ pub enum PageKind {
 }
 
 /// The pages of an archive, in a stable order.
-pub fn all(archive: &Archive) -> Vec<PageKind> {
-    let [open_actions, closed_actions] = super::actions::page_counts(archive);
+pub fn all(views: &Views) -> Vec<PageKind> {
+    let archive = views.archive;
+    let [open_actions, closed_actions] = views.action_plan().page_counts();
     let mut pages = vec![PageKind::Home];
     pages.extend((0..postmortem_paging(archive).page_count()).map(PageKind::Postmortems));
     pages.extend([
@@ -55,13 +56,12 @@ pub fn all(archive: &Archive) -> Vec<PageKind> {
             .map(|&id| PageKind::Postmortem(id)),
     );
     pages.extend(archive.premortems.iter().map(|&id| PageKind::Premortem(id)));
-    let per_page = archive.config.paginate_by.get();
     for (id, listing) in &archive.services {
-        let count = super::paginate::page_count(listing.postmortems.len(), per_page);
+        let count = index_paging(archive, listing).page_count();
         pages.extend((0..count).map(|page| PageKind::Service(id.clone(), page)));
     }
     for (tag, listing) in &archive.tags {
-        let count = super::paginate::page_count(listing.postmortems.len(), per_page);
+        let count = index_paging(archive, listing).page_count();
         pages.extend((0..count).map(|page| PageKind::Tag(tag.clone(), page)));
     }
     pages
@@ -523,13 +523,18 @@ struct ListingView {
     pager: Option<PagerView>,
 }
 
+/// The postmortems of a service's or tag's index, cut into pages.
+fn index_paging(archive: &Archive, listing: &Listing) -> Paging {
+    Paging::new(
+        [listing.postmortems.len()],
+        archive.config.paginate_by.get(),
+    )
+}
+
 /// Page `page` of the index of a service or tag at `path`: a slice of its postmortems; its
 /// premortems and the service's insights on the first page.
 fn listing_page(views: &Views, path: &str, listing: &Listing, page: usize) -> ListingView {
-    let paging = Paging::new(
-        [listing.postmortems.len()],
-        views.archive.config.paginate_by.get(),
-    );
+    let paging = index_paging(views.archive, listing);
     let rows = paging
         .slices(page)
         .into_iter()

@@ -46,8 +46,9 @@ impl Paging {
         self.starts[self.starts.len() - 1]
     }
 
+    /// Pages needed: one at least, so an empty listing still has its page.
     pub fn page_count(&self) -> usize {
-        page_count(self.rows(), self.per_page)
+        self.rows().div_ceil(self.per_page).max(1)
     }
 
     /// The page (from 0) a group begins on.
@@ -75,11 +76,6 @@ impl Paging {
         }
         slices
     }
-}
-
-/// Pages needed for `rows` rows: one at least, so an empty listing still has its page.
-pub fn page_count(rows: usize, per_page: usize) -> usize {
-    rows.div_ceil(per_page.max(1)).max(1)
 }
 
 /// The site path of page `page` (from 0) of the listing at `path`.

@@ -824,7 +824,7 @@ impl Preview {
             suggested: now_suggested,
         };
         let mut to_render = Vec::new();
-        for kind in render::all_pages(archive) {
+        for kind in render::all_pages(views) {
             let key = page_key(archive, &kind);
             let unchanged = match &key {
                 PageKey::Document(document) => !changed_documents.contains(document),
