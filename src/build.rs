@@ -126,7 +126,7 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
 /// Builds the site and writes it to the output directory.
 ///
 /// Pages are written beside the output as they render, so the site is never held in memory
-/// whole, and swapped in only once every file is written.
+/// whole, and put in place only once every file is written (see [`write`]).
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out = options.out_dir();
     let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
@@ -155,7 +155,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),
         render::Stop::Emit(error) => fatal(error),
     })?;
-    let written = timed("swap", || staging.finish()).map_err(fatal)?;
+    let written = timed("commit", || staging.finish()).map_err(fatal)?;
     if let Some((fingerprint, sources)) = fingerprint {
         timed("record", || {
             let documents = archive.documents.len();

@@ -519,3 +519,31 @@ fn the_edition_comes_from_hindsight_toml_unless_the_command_line_says() {
     assert!(by_flag.status.success());
     assert!(!occurrences(&files_under(&out), CANARY).is_empty());
 }
+
+#[test]
+fn a_public_build_over_an_internal_site_keeps_no_byte_of_it() {
+    let archive = canary_archive();
+    let out = tempfile::tempdir().unwrap();
+    let fresh = out.path().join("fresh");
+    let reused = out.path().join("site");
+    build(archive.path(), &fresh, "public");
+    build(archive.path(), &reused, "internal");
+    assert!(
+        !canaries_in(&files_under(&reused)).is_empty(),
+        "the internal site shows no canary: the test cannot fail"
+    );
+
+    // The second build updates the internal site in place.
+    build(archive.path(), &reused, "public");
+    let site = files_under(&reused);
+    let leaks = occurrences(&site, CANARY);
+    assert!(
+        leaks.is_empty(),
+        "left from the internal site:\n{}",
+        leaks.join("\n")
+    );
+    assert!(
+        site == files_under(&fresh),
+        "the updated site differs from a public build into an empty folder"
+    );
+}
