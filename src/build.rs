@@ -136,7 +136,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let fingerprint = timed("fingerprint", || Fingerprint::of(options, &last));
     let unchanged = fingerprint
         .as_ref()
-        .and_then(|(f, _)| f.unchanged(last, &out));
+        .and_then(|(f, _)| f.unchanged(&last, &out));
     if let Some(unchanged) = unchanged {
         return Ok(BuildReport {
             out,
@@ -148,8 +148,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let (archive, theme, warnings) = prepare(options)?;
     let staging = write::Staging::begin(&out).map_err(fatal)?;
-    let files = timed("render+write", || {
-        render::render_each(&archive, &theme, |path, bytes| staging.put(path, bytes))
+    // Pages whose key is the one the last build recorded for the file, with the same program
+    // and templates, are kept as they are. Without a fingerprint nothing is recorded, and
+    // every page renders.
+    let environment = fingerprint
+        .as_ref()
+        .map(|(_, sources)| sources.environment());
+    let kept = environment.map_or_else(Default::default, |e| last.into_pages(&out, e));
+    let keep = |path: &std::path::Path, key: u64| {
+        kept.get(path)
+            .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
+    };
+    let rendered = timed("render+write", || {
+        render::render_each(&archive, &theme, &keep, |path, bytes| {
+            staging.put(path, bytes)
+        })
     })
     .map_err(|stop| match stop {
         render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),
@@ -159,12 +172,21 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     if let Some((fingerprint, sources)) = fingerprint {
         timed("record", || {
             let documents = archive.documents.len();
-            fingerprint.record(sources, written, &options.root, &out, documents, &warnings)
+            let keys = rendered.page_keys;
+            fingerprint.record(
+                sources,
+                written,
+                keys,
+                &options.root,
+                &out,
+                documents,
+                &warnings,
+            )
         });
     }
     Ok(BuildReport {
         out,
-        files,
+        files: rendered.files,
         documents: archive.documents.len(),
         warnings,
         unchanged: false,

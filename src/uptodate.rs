@@ -36,7 +36,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::write::Written;
 
 /// Bumped whenever the record's meaning changes.
-const FORMAT: &str = "hindsight-last-build-2";
+const FORMAT: &str = "hindsight-last-build-3";
 
 /// The folders of an archive that a build reads, besides `hindsight.toml`.
 const SOURCE_DIRS: &[&str] = &["content", "templates", "static", "themes"];
@@ -50,6 +50,8 @@ pub struct Fingerprint(u64);
 struct Record {
     format: String,
     fingerprint: Fingerprint,
+    /// What its pages were rendered with besides their views (see [`Sources::environment`]).
+    environment: u64,
     out: PathBuf,
     outputs: Vec<Output>,
     documents: usize,
@@ -62,7 +64,27 @@ struct Record {
 pub struct Sources {
     /// When the stamps were taken, in seconds since 1970.
     taken: i64,
+    /// The program, hashed as the fingerprint has it.
+    program: u64,
     files: Vec<Source>,
+}
+
+impl Sources {
+    /// What a page's HTML depends on besides its view: the program (renderers, the default
+    /// theme) and every source that is not content (configuration, templates, themes, static
+    /// files), hashed. Content reaches pages only through their views, which page keys hash.
+    pub fn environment(&self) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        FORMAT.hash(&mut hasher);
+        self.program.hash(&mut hasher);
+        for source in &self.files {
+            if !source.path.starts_with("content") {
+                source.path.hash(&mut hasher);
+                source.digest.hash(&mut hasher);
+            }
+        }
+        hasher.finish()
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -87,15 +109,33 @@ struct Stamp {
 const RACY_SECONDS: i64 = 2;
 
 /// One file of the output directory as the build left it.
-#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct Output {
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Output {
     path: PathBuf,
     len: u64,
     modified: Option<(u64, u32)>,
+    /// For a page, its key (see [`crate::render::Reuse`]).
+    key: Option<u64>,
+}
+
+impl Output {
+    /// Whether `other` is this file as it was left: same path, length and modification time.
+    fn is(&self, other: &Output) -> bool {
+        (&self.path, self.len, self.modified) == (&other.path, other.len, other.modified)
+    }
+
+    /// Whether a file of the output with `meta` is still this page as its key rendered it.
+    pub fn is_page(&self, key: u64, meta: &std::fs::Metadata) -> bool {
+        self.key == Some(key)
+            && meta.is_file()
+            && meta.len() == self.len
+            && timestamp(meta.modified().ok()) == self.modified
+            && self.modified.is_some()
+    }
 }
 
 /// A warning of the last build, to report again when it is skipped.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Warning {
     code: String,
     file: PathBuf,
@@ -129,7 +169,13 @@ impl Fingerprint {
         env!("CARGO_PKG_VERSION").hash(&mut hasher);
         // The program itself: the default theme and every renderer are inside it.
         let program = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-        (program.len(), timestamp(program.modified().ok())).hash(&mut hasher);
+        let program = {
+            let mut hasher = DefaultHasher::new();
+            env!("CARGO_PKG_VERSION").hash(&mut hasher);
+            (program.len(), timestamp(program.modified().ok())).hash(&mut hasher);
+            hasher.finish()
+        };
+        program.hash(&mut hasher);
         options.out_dir().hash(&mut hasher);
         format!("{:?}", options.edition).hash(&mut hasher);
         options.base_url.hash(&mut hasher);
@@ -137,7 +183,8 @@ impl Fingerprint {
         crate::render::views::today().hash(&mut hasher);
         let no_sources = Sources::default();
         let last_sources = last.0.as_ref().map_or(&no_sources, |r| &r.sources);
-        let sources = source_digests(&options.root, last_sources)?;
+        let mut sources = source_digests(&options.root, last_sources)?;
+        sources.program = program;
         for source in &sources.files {
             source.path.hash(&mut hasher);
             source.digest.hash(&mut hasher);
@@ -147,17 +194,21 @@ impl Fingerprint {
 
     /// When the last build had this fingerprint and its output in `out` is untouched, what it
     /// reported; otherwise `None`, and the build must run.
-    pub fn unchanged(self, last: LastBuild, out: &Path) -> Option<Unchanged> {
-        let record = last.0?;
+    pub fn unchanged(self, last: &LastBuild, out: &Path) -> Option<Unchanged> {
+        let record = last.0.as_ref()?;
         if record.fingerprint != self || record.out != out {
             return None;
         }
-        if list_outputs(out)? != record.outputs {
+        let listed = list_outputs(out)?;
+        let untouched = listed.len() == record.outputs.len()
+            && listed.iter().zip(&record.outputs).all(|(l, r)| l.is(r));
+        if !untouched {
             return None;
         }
         let warnings = record
             .warnings
-            .into_iter()
+            .iter()
+            .cloned()
             .map(Warning::into_diagnostic)
             .collect::<Option<_>>()?;
         Some(Unchanged {
@@ -171,20 +222,25 @@ impl Fingerprint {
     /// runs in full.
     ///
     /// `written` is every file of the output as the build left it.
+    #[allow(clippy::too_many_arguments)]
     pub fn record(
         self,
         sources: Sources,
         written: Vec<Written>,
+        page_keys: Vec<(PathBuf, u64)>,
         root: &Path,
         out: &Path,
         documents: usize,
         warnings: &[Diagnostic],
     ) {
+        let environment = sources.environment();
+        let page_keys: HashMap<PathBuf, u64> = page_keys.into_iter().collect();
         // By path; a file written twice is as the last write left it.
         let by_path: BTreeMap<PathBuf, Output> = written
             .into_iter()
             .map(|file| {
                 let output = Output {
+                    key: page_keys.get(&file.path).copied(),
                     path: file.path.clone(),
                     len: file.len,
                     modified: timestamp(file.modified),
@@ -196,6 +252,7 @@ impl Fingerprint {
         let record = Record {
             format: FORMAT.to_string(),
             fingerprint: self,
+            environment,
             out: out.to_path_buf(),
             outputs,
             documents,
@@ -214,6 +271,19 @@ impl Fingerprint {
 pub struct LastBuild(Option<Record>);
 
 impl LastBuild {
+    /// The pages the last build left in `out`, by output file, when they were rendered in
+    /// this `environment` (see [`Sources::environment`]); none otherwise.
+    pub fn into_pages(self, out: &Path, environment: u64) -> HashMap<PathBuf, Output> {
+        self.0
+            .filter(|record| record.out == out && record.environment == environment)
+            .map(|record| record.outputs)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|output| output.key.is_some())
+            .map(|output| (output.path.clone(), output))
+            .collect()
+    }
+
     pub fn read(root: &Path) -> Self {
         let record = std::fs::read(record_file(root))
             .ok()
@@ -283,7 +353,11 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
             })
         })
         .collect::<Option<Vec<Source>>>()?;
-    Some(Sources { taken, files })
+    Some(Sources {
+        taken,
+        program: 0,
+        files,
+    })
 }
 
 #[cfg(unix)]
@@ -323,6 +397,7 @@ fn list_outputs(out: &Path) -> Option<Vec<Output>> {
             path: entry.path().strip_prefix(out).ok()?.to_path_buf(),
             len: meta.len(),
             modified: timestamp(meta.modified().ok()),
+            key: None,
         });
     }
     // The order `record` keeps them in.
@@ -377,6 +452,7 @@ mod tests {
         let changed = file.stamp.unwrap().changed.0;
         let sources = Sources {
             taken: changed + taken_after_change,
+            program: 0,
             files: vec![Source {
                 path: file.path.clone(),
                 stamp: file.stamp,

@@ -344,6 +344,22 @@ impl Staging {
         Ok(())
     }
 
+    /// Keeps a file of the previous site as it is, without writing it, when `is_current` says
+    /// its metadata shows it is the file this site would write. Only a build that updates a
+    /// previous site keeps anything.
+    pub fn keep(&self, path: &Path, is_current: impl FnOnce(&std::fs::Metadata) -> bool) -> bool {
+        if self.previous_files.is_none() || !is_contained(path) {
+            return false;
+        }
+        match std::fs::symlink_metadata(self.out.join(path)) {
+            Ok(meta) if is_current(&meta) => {
+                self.wrote(Written::new(path, &meta));
+                true
+            }
+            _ => false,
+        }
+    }
+
     fn wrote(&self, file: Written) {
         self.written
             .lock()

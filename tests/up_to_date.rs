@@ -6,7 +6,7 @@ mod built_site;
 use std::path::Path;
 use std::time::SystemTime;
 
-use built_site::{files_under, hindsight, write};
+use built_site::{copy_tree, files_under, hindsight, write};
 
 /// A copy of the example archive in a temporary folder.
 fn example_archive() -> tempfile::TempDir {
@@ -178,4 +178,90 @@ fn a_skipped_build_reports_the_warnings_of_the_build_it_stands_for() {
             .join("\n")
     };
     assert_eq!(warning(&second), warning(&first));
+}
+
+/// The site a first build of `root`, as it now is, writes: built from a copy, so that the
+/// build under test keeps its own record.
+fn fresh_site(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join("hindsight.toml"),
+        copy.path().join("hindsight.toml"),
+    )
+    .unwrap();
+    for dir in ["content", "templates"] {
+        if root.join(dir).exists() {
+            copy_tree(&root.join(dir), &copy.path().join(dir));
+        }
+    }
+    build(copy.path(), &[]);
+    files_under(&copy.path().join("public"))
+}
+
+#[test]
+fn a_build_over_the_last_one_rewrites_only_what_changed_and_equals_a_first_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    let public = root.join("public");
+    let page = "postmortems/2022-04-19-checkout-launch-saturation/index.html";
+    let source = "content/postmortems/2022-04-19-checkout-launch-saturation.md";
+    let text = std::fs::read_to_string(root.join(source)).unwrap();
+    build(root, &[]);
+
+    // Three edits, each built over the site the one before left: a body, a title (shown by
+    // listings too), a template (every page renders again; only the 404 page changes).
+    let edits: [(&str, &str, String); 3] = [
+        (
+            "a body",
+            source,
+            format!("{text}\nA paragraph added to the body.\n"),
+        ),
+        (
+            "a title",
+            source,
+            text.replacen(
+                "Checkout failures on Wonderland launch day",
+                "Checkout failed on launch day",
+                1,
+            ),
+        ),
+        (
+            "a template",
+            "templates/404.html",
+            "{% extends \"base.html\" %}{% block content %}Lost.{% endblock %}".to_string(),
+        ),
+    ];
+    for (what, path, content) in edits {
+        let before = modification_times(&public);
+        write(root, path, &content);
+        build(root, &[]);
+        let after = modification_times(&public);
+        let rewritten: Vec<&str> = after
+            .iter()
+            .filter(|file| !before.contains(file))
+            .map(|(path, _)| path.as_str())
+            .collect();
+        let rewrote = |file: &str| {
+            let file = public.join(file).display().to_string();
+            rewritten.contains(&file.as_str())
+        };
+        // Whether the edit shows on: the edited page, a listing, the services index, 404.
+        let shows = match what {
+            "a body" => [true, false, false, false],
+            "a title" => [true, true, false, false],
+            _ => [false, false, false, true],
+        };
+        let files = [
+            page,
+            "postmortems/index.html",
+            "services/index.html",
+            "404.html",
+        ];
+        let written = files.map(rewrote);
+        assert_eq!(written, shows, "after {what}, files written: {files:?}");
+        assert!(
+            files_under(&public) == fresh_site(root),
+            "after {what}, the site differs from a first build"
+        );
+    }
 }

@@ -13,6 +13,7 @@ mod timeline;
 pub mod views;
 
 use std::collections::BTreeMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -39,6 +40,9 @@ pub struct Page {
     pub path: String,
     pub template: &'static str,
     pub context: tera::Context,
+    /// A hash of the view: with the template, the site's view and the path, everything the
+    /// page's HTML is made from.
+    view_key: u64,
 }
 
 impl Page {
@@ -48,7 +52,16 @@ impl Page {
             path: path.into(),
             template,
             context,
+            view_key: key_of(view),
         }
+    }
+
+    /// What the page's HTML is made from, hashed: the same key renders the same bytes as long
+    /// as the templates and the program are the same.
+    fn key(&self, site_key: u64) -> u64 {
+        let mut hasher = DefaultHasher::new();
+        (site_key, self.view_key, self.template, &self.path).hash(&mut hasher);
+        hasher.finish()
     }
 
     /// The file a site path is written to: directories get an `index.html`.
@@ -67,10 +80,44 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
+/// A hash of a value's JSON, made without the JSON.
+fn key_of(value: &impl Serialize) -> u64 {
+    struct Hashing(DefaultHasher);
+    impl std::io::Write for Hashing {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(DefaultHasher::new());
+    // A view that cannot be serialized renders as an empty context, which its key then says.
+    let _ = serde_json::to_writer(&mut hashing, value);
+    hashing.0.finish()
+}
+
+/// Asked with each page's output file and key: whether the output already holds that page
+/// as a page of this key rendered it, with the same program and templates, in which case it
+/// is kept without rendering.
+pub type Reuse<'a> = dyn Fn(&Path, u64) -> bool + Sync + 'a;
+
+/// Nothing to reuse: every page is rendered.
+pub const RENDER_ALL: &Reuse<'static> = &|_, _| false;
+
+/// What [`render_each`] made.
+pub struct Rendered {
+    /// How many files the site has, kept pages included.
+    pub files: usize,
+    /// Every page's output file and key, for the next build's [`Reuse`].
+    pub page_keys: Vec<(PathBuf, u64)>,
+}
+
 /// Renders every page, asset and data file of the site into memory.
 pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
     let files = std::sync::Mutex::new(BTreeMap::new());
-    render_each(archive, theme, |path, bytes| {
+    render_each(archive, theme, RENDER_ALL, |path, bytes| {
         files
             .lock()
             .expect("no thread panics while holding the site")
@@ -97,32 +144,47 @@ pub enum Stop<E> {
 
 /// Renders every page, asset and data file of the site, handing each to `emit` as soon as it
 /// is made, so that a build writes pages as they render instead of holding the whole site in
-/// memory. Returns how many files were emitted.
+/// memory. A page that `reuse` keeps is not rendered, nor emitted.
 pub fn render_each<E: Send>(
     archive: &Archive,
     theme: &Theme,
+    reuse: &Reuse<'_>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
-) -> Result<usize, Stop<E>> {
+) -> Result<Rendered, Stop<E>> {
     let views = Views::new(archive);
     timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
-    let page_paths: Vec<String> = timed("pages", || {
+    let site_key = key_of(&views.site());
+    let pages: Vec<(String, PathBuf, u64)> = timed("pages", || {
         pages::all(&views)
             .par_iter()
             .map(|kind| {
-                let page = render_page(kind, &views, theme, &site_view).map_err(Stop::Render)?;
+                let page = pages::build(kind, &views);
+                let key = page.key(site_key);
+                let output = page.output_path();
+                if reuse(&output, key) {
+                    return Ok((page.path, output, key));
+                }
+                let page = render_built(page, theme, &site_view).map_err(Stop::Render)?;
                 emit(&page.output, &page.html).map_err(Stop::Emit)?;
-                Ok(page.path)
+                Ok((page.path, page.output, key))
             })
             .collect::<Result<_, Stop<E>>>()
     })?;
+    let (page_paths, page_keys): (Vec<String>, Vec<(PathBuf, u64)>) = pages
+        .into_iter()
+        .map(|(path, output, key)| (path, (output, key)))
+        .unzip();
     let files = AtomicUsize::new(0);
     render_files(&views, theme, &page_paths, &|path, bytes| {
         files.fetch_add(1, Ordering::Relaxed);
         emit(path, bytes)
     })
     .map_err(Stop::Emit)?;
-    Ok(page_paths.len() + files.into_inner())
+    Ok(Rendered {
+        files: page_paths.len() + files.into_inner(),
+        page_keys,
+    })
 }
 
 /// Where files go as they are made: a build writes each into the staging folder at once,
@@ -142,7 +204,15 @@ fn render_page(
     theme: &Theme,
     site_view: &tera::Context,
 ) -> Result<RenderedPage, Diagnostic> {
-    let mut page = pages::build(kind, views);
+    render_built(pages::build(kind, views), theme, site_view)
+}
+
+/// Renders a page whose view is built.
+fn render_built(
+    mut page: Page,
+    theme: &Theme,
+    site_view: &tera::Context,
+) -> Result<RenderedPage, Diagnostic> {
     page.context.extend(site_view.clone());
     page.context.insert("page_path", &page.path);
     theme
