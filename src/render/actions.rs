@@ -277,7 +277,7 @@ struct ActionsView<'a> {
 }
 
 /// Page `page` (from 0) of `/actions/` (open items) or `/actions/closed/` (done and dropped).
-pub fn page(views: &Views, closed_page: bool, page: usize) -> Page {
+pub fn page<'v>(views: &'v Views, closed_page: bool, page: usize) -> Page<'v> {
     let plan = views.action_plan();
     let listing = if closed_page {
         &plan.closed
@@ -332,5 +332,5 @@ pub fn page(views: &Views, closed_page: bool, page: usize) -> Page {
         by_service_continued: has_services && listing.paging.page_of(listing.owner_groups) < page,
         pager: pager(views, listing.path, page, listing.paging.page_count()),
     };
-    Page::new(page_path(listing.path, page), "actions.html", &view)
+    Page::new(page_path(listing.path, page), "actions.html", view)
 }

@@ -35,24 +35,29 @@ pub struct Site {
 }
 
 /// One page to render: where it goes, with which template, and what the template sees.
-pub struct Page {
+pub struct Page<'a> {
     /// The site path, such as `/postmortems/x/` or `/404.html`.
     pub path: String,
     pub template: &'static str,
-    pub context: tera::Context,
+    /// Makes what the template sees from the view; not called for a page kept from the last
+    /// build.
+    context: Box<dyn FnOnce() -> tera::Context + Send + 'a>,
     /// A hash of the view: with the template, the site's view and the path, everything the
     /// page's HTML is made from.
     view_key: u64,
 }
 
-impl Page {
-    pub fn new(path: impl Into<String>, template: &'static str, view: &impl Serialize) -> Self {
-        let context = tera::Context::from_serialize(view).unwrap_or_default();
+impl<'a> Page<'a> {
+    pub fn new(
+        path: impl Into<String>,
+        template: &'static str,
+        view: impl Serialize + Send + 'a,
+    ) -> Self {
         Page {
             path: path.into(),
             template,
-            context,
-            view_key: key_of(view),
+            view_key: key_of(&view),
+            context: Box::new(move || tera::Context::from_serialize(view).unwrap_or_default()),
         }
     }
 
@@ -80,22 +85,21 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
-/// A hash of a value's JSON, made without the JSON.
+/// A hash of a value's JSON.
 fn key_of(value: &impl Serialize) -> u64 {
-    struct Hashing(DefaultHasher);
-    impl std::io::Write for Hashing {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.write(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
+    thread_local! {
+        /// The JSON being hashed, kept for the next page: hashing the serializer's many small
+        /// writes one by one cost more than making the whole page's view.
+        static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let mut hashing = Hashing(DefaultHasher::new());
-    // A view that cannot be serialized renders as an empty context, which its key then says.
-    let _ = serde_json::to_writer(&mut hashing, value);
-    hashing.0.finish()
+    JSON.with_borrow_mut(|json| {
+        json.clear();
+        // A view that cannot be serialized renders as an empty context; its key says so.
+        let _ = serde_json::to_writer(&mut *json, value);
+        let mut hasher = DefaultHasher::new();
+        hasher.write(json);
+        hasher.finish()
+    })
 }
 
 /// Asked with each page's output file and key: whether the output already holds that page
@@ -209,25 +213,32 @@ fn render_page(
 
 /// Renders a page whose view is built.
 fn render_built(
-    mut page: Page,
+    page: Page,
     theme: &Theme,
     site_view: &tera::Context,
 ) -> Result<RenderedPage, Diagnostic> {
-    page.context.extend(site_view.clone());
-    page.context.insert("page_path", &page.path);
-    theme
-        .templates
-        .render(page.template, &page.context)
-        .map(|html| RenderedPage {
-            output: page.output_path(),
-            path: page.path.clone(),
+    let output = page.output_path();
+    let Page {
+        path,
+        template,
+        context,
+        ..
+    } = page;
+    let mut context = context();
+    context.extend(site_view.clone());
+    context.insert("page_path", &path);
+    match theme.templates.render(template, &context) {
+        Ok(html) => Ok(RenderedPage {
+            output,
+            path,
             html: html.into_bytes(),
-        })
-        .map_err(|e| {
+        }),
+        Err(e) => {
             let mut d = template_error(&e);
-            d.message = format!("rendering {}: {}", page.path, d.message);
-            d
-        })
+            d.message = format!("rendering {path}: {}", d.message);
+            Err(d)
+        }
+    }
 }
 
 /// A page rendered to HTML.

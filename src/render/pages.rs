@@ -67,7 +67,7 @@ pub fn all(views: &Views) -> Vec<PageKind> {
     pages
 }
 
-pub fn build(kind: &PageKind, views: &Views) -> Page {
+pub fn build<'v>(kind: &PageKind, views: &'v Views) -> Page<'v> {
     match kind {
         PageKind::Home => home(views),
         PageKind::Postmortems(page) => postmortems(views, *page),
@@ -81,8 +81,8 @@ pub fn build(kind: &PageKind, views: &Views) -> Page {
         PageKind::Stats => super::stats::page(views),
         PageKind::Actions(page) => super::actions::page(views, false, *page),
         PageKind::ClosedActions(page) => super::actions::page(views, true, *page),
-        PageKind::NotFound => Page::new("/404.html", "404.html", &serde_json::json!({})),
-        PageKind::Search => Page::new("/search/", "search.html", &serde_json::json!({})),
+        PageKind::NotFound => Page::new("/404.html", "404.html", serde_json::json!({})),
+        PageKind::Search => Page::new("/search/", "search.html", serde_json::json!({})),
     }
 }
 
@@ -111,7 +111,7 @@ struct HomeView {
     this_week: Vec<DocSummary>,
 }
 
-fn home(views: &Views) -> Page {
+fn home<'v>(views: &'v Views) -> Page<'v> {
     let archive = views.archive;
     let mut top_services: Vec<ServiceCount> = archive
         .services
@@ -134,7 +134,7 @@ fn home(views: &Views) -> Page {
         tag_count: archive.tags.len(),
         this_week: super::stats::this_week_in_history(views, super::views::today()),
     };
-    Page::new("/", "index.html", &view)
+    Page::new("/", "index.html", view)
 }
 
 fn severity_counts(views: &Views) -> Vec<SeverityCount> {
@@ -195,7 +195,7 @@ fn postmortem_paging(archive: &Archive) -> Paging {
     )
 }
 
-fn postmortems(views: &Views, page: usize) -> Page {
+fn postmortems<'v>(views: &'v Views, page: usize) -> Page<'v> {
     let archive = views.archive;
     let years: Vec<(&i32, &Vec<DocId>)> = archive.years.iter().rev().collect();
     let paging = postmortem_paging(archive);
@@ -231,7 +231,7 @@ fn postmortems(views: &Views, page: usize) -> Page {
         count: archive.postmortems.len(),
         pager: pager(views, POSTMORTEMS, page, paging.page_count()),
     };
-    Page::new(page_path(POSTMORTEMS, page), "postmortems.html", &view)
+    Page::new(page_path(POSTMORTEMS, page), "postmortems.html", view)
 }
 
 #[derive(Serialize)]
@@ -275,7 +275,7 @@ struct PostmortemView {
     extra: toml::Table,
 }
 
-fn postmortem(views: &Views, id: DocId) -> Page {
+fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     let archive = views.archive;
     let d = &archive.documents[id];
     let p = d
@@ -349,7 +349,7 @@ fn postmortem(views: &Views, id: DocId) -> Page {
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
-    Page::new(d.url_path(), "postmortem.html", &view)
+    Page::new(d.url_path(), "postmortem.html", view)
 }
 
 fn edit_url(views: &Views, d: &crate::document::Document) -> Option<String> {
@@ -376,7 +376,7 @@ struct PremortemsView {
     premortems: Vec<PremortemSummary>,
 }
 
-fn premortems(views: &Views) -> Page {
+fn premortems<'v>(views: &'v Views) -> Page<'v> {
     let archive = views.archive;
     let view = PremortemsView {
         premortems: archive
@@ -396,7 +396,7 @@ fn premortems(views: &Views) -> Page {
             })
             .collect(),
     };
-    Page::new("/premortems/", "premortems.html", &view)
+    Page::new("/premortems/", "premortems.html", view)
 }
 
 #[derive(Serialize)]
@@ -424,7 +424,7 @@ struct PremortemView {
     extra: toml::Table,
 }
 
-fn premortem(views: &Views, id: DocId) -> Page {
+fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     let archive = views.archive;
     let d = &archive.documents[id];
     let p = d
@@ -459,7 +459,7 @@ fn premortem(views: &Views, id: DocId) -> Page {
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
-    Page::new(d.url_path(), "premortem.html", &view)
+    Page::new(d.url_path(), "premortem.html", view)
 }
 
 #[derive(Serialize)]
@@ -496,7 +496,7 @@ struct ServicesView {
     services: Vec<ServiceView>,
 }
 
-fn services(views: &Views) -> Page {
+fn services<'v>(views: &'v Views) -> Page<'v> {
     let view = ServicesView {
         services: views
             .archive
@@ -505,7 +505,7 @@ fn services(views: &Views) -> Page {
             .map(|(id, listing)| service_view(views, id, listing))
             .collect(),
     };
-    Page::new("/services/", "services.html", &view)
+    Page::new("/services/", "services.html", view)
 }
 
 #[derive(Serialize)]
@@ -554,7 +554,7 @@ fn listing_page(views: &Views, path: &str, listing: &Listing, page: usize) -> Li
     }
 }
 
-fn service(views: &Views, id: &str, page: usize) -> Page {
+fn service<'v>(views: &'v Views, id: &str, page: usize) -> Page<'v> {
     let listing = &views.archive.services[id];
     let path = format!("/services/{}/", path_segment(id));
     let view = ListingView {
@@ -563,7 +563,7 @@ fn service(views: &Views, id: &str, page: usize) -> Page {
         feed_url: Some(views.url(&format!("{path}feed.xml"))),
         ..listing_page(views, &path, listing, page)
     };
-    Page::new(page_path(&path, page), "service.html", &view)
+    Page::new(page_path(&path, page), "service.html", view)
 }
 
 #[derive(Serialize)]
@@ -578,7 +578,7 @@ struct TagsView {
     tags: Vec<TagCount>,
 }
 
-fn tags(views: &Views) -> Page {
+fn tags<'v>(views: &'v Views) -> Page<'v> {
     let view = TagsView {
         tags: views
             .archive
@@ -591,15 +591,15 @@ fn tags(views: &Views) -> Page {
             })
             .collect(),
     };
-    Page::new("/tags/", "tags.html", &view)
+    Page::new("/tags/", "tags.html", view)
 }
 
-fn tag_page(views: &Views, tag: &str, page: usize) -> Page {
+fn tag_page<'v>(views: &'v Views, tag: &str, page: usize) -> Page<'v> {
     let listing = &views.archive.tags[tag];
     let path = format!("/tags/{}/", path_segment(tag));
     let view = ListingView {
         tag: Some(views.tag_link(tag)),
         ..listing_page(views, &path, listing, page)
     };
-    Page::new(page_path(&path, page), "tag.html", &view)
+    Page::new(page_path(&path, page), "tag.html", view)
 }

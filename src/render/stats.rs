@@ -102,7 +102,7 @@ struct StatsView {
 }
 
 /// The `/stats/` page.
-pub fn page(views: &Views) -> Page {
+pub fn page<'v>(views: &'v Views) -> Page<'v> {
     let archive = views.archive;
     let metrics = &archive.metrics;
     let mut by_severity: Vec<SummaryRow> = Vec::new();
@@ -169,7 +169,7 @@ pub fn page(views: &Views) -> Page {
             &metrics.archive.all.time_to_resolve,
         ),
     };
-    Page::new("/stats/", "stats.html", &view)
+    Page::new("/stats/", "stats.html", view)
 }
 
 /// Severity ids in the scale's order, then any used but missing from the scale.
