@@ -90,11 +90,15 @@ pub fn terms(text: &str) -> Vec<String> {
 }
 
 /// Calls `f` with each term of a text, without allocating one string per occurrence.
-fn for_each_term(text: &str, mut f: impl FnMut(&str)) {
-    normalize(text)
+fn for_each_term(text: &str, f: impl FnMut(&str)) {
+    split_normalized(&normalize(text)).for_each(f);
+}
+
+/// The terms of a text already normalized.
+fn split_normalized(normalized: &str) -> impl Iterator<Item = &str> {
+    normalized
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS)
-        .for_each(&mut f);
 }
 
 /// The search files of the site, handed to `emit`.
@@ -158,8 +162,14 @@ fn postings(archive: &Archive) -> Vec<TermPostings> {
                 let mut map: FxHashMap<String, Vec<Posting>> = FxHashMap::default();
                 for (i, d) in documents.iter().enumerate() {
                     let id = (r * round + batch * BATCH + i) as u32;
-                    for (term, fields) in document_terms(d) {
-                        map.entry(term).or_default().push(posting(id, fields));
+                    let texts = document_texts(d);
+                    for (term, fields) in document_terms(&texts) {
+                        let posting = posting(id, fields);
+                        match map.get_mut(term) {
+                            Some(list) => list.push(posting),
+                            // A term is copied once per batch, not once per document.
+                            None => drop(map.insert(term.to_string(), vec![posting])),
+                        }
                     }
                 }
                 map
@@ -176,17 +186,10 @@ fn postings(archive: &Archive) -> Vec<TermPostings> {
     sorted
 }
 
-/// The distinct terms of one document with the fields each occurs in.
-fn document_terms(d: &Document) -> FxHashMap<String, u8> {
-    let mut found: FxHashMap<String, u8> = FxHashMap::default();
-    let mut add = |text: &str, bit: u8| {
-        for_each_term(text, |term| match found.get_mut(term) {
-            Some(fields) => *fields |= bit,
-            None => {
-                found.insert(term.to_string(), bit);
-            }
-        });
-    };
+/// The texts of a document that search reads, normalized, each with its field.
+fn document_texts(d: &Document) -> Vec<(String, u8)> {
+    let mut texts = Vec::new();
+    let mut add = |text: &str, bit: u8| texts.push((normalize(text), bit));
     let common = d.common();
     add(common.title, field::TITLE);
     add(common.summary, field::SUMMARY);
@@ -205,6 +208,17 @@ fn document_terms(d: &Document) -> FxHashMap<String, u8> {
         }
     }
     add(&d.body.text, field::BODY);
+    texts
+}
+
+/// The distinct terms of a document's texts with the fields each occurs in.
+fn document_terms(texts: &[(String, u8)]) -> FxHashMap<&str, u8> {
+    let mut found: FxHashMap<&str, u8> = FxHashMap::default();
+    for (text, bit) in texts {
+        for term in split_normalized(text) {
+            *found.entry(term).or_default() |= bit;
+        }
+    }
     found
 }
 
