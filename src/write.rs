@@ -73,8 +73,12 @@ pub fn check_output_dir(root: &Path, out: &Path) -> Result<(), WriteError> {
 /// Whether replacing `dir` can only lose a previous build: it is empty, or it has the
 /// `index.html` every build writes. This keeps `--out ~/Documents` from deleting documents.
 fn is_empty_or_a_site(dir: &Path) -> bool {
+    is_a_site(dir) || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// Whether `dir` holds a site some build wrote: every build writes an `index.html`.
+fn is_a_site(dir: &Path) -> bool {
     dir.join("index.html").is_file()
-        || std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
 }
 
 /// An absolute, lexically normalized path, following symbolic links where the path exists.
@@ -257,7 +261,7 @@ pub struct Staging {
     journal: PathBuf,
     /// The files of the previous site being updated, listed while the new one renders;
     /// `None` when there is none and a whole site is put in place.
-    previous_files: Option<std::thread::JoinHandle<Result<Vec<PathBuf>, WriteError>>>,
+    previous_files: Option<std::thread::JoinHandle<Result<Listing, WriteError>>>,
     finished: bool,
     /// The directories made so far: asking the kernel again for every file costs two failing
     /// calls each (300,000 of them for 100,000 postmortems).
@@ -304,9 +308,10 @@ impl Staging {
             dir: staging,
             previous,
             journal,
-            previous_files: out.is_dir().then(|| {
+            // An empty folder has nothing to update: the new site is renamed in whole.
+            previous_files: is_a_site(out).then(|| {
                 let out = out.to_path_buf();
-                std::thread::spawn(move || files_under(&out))
+                std::thread::spawn(move || list(&out))
             }),
             finished: false,
             made: Mutex::default(),
@@ -407,10 +412,32 @@ impl Staging {
     /// Updates the previous site, whose files are `previous`, in place under a journal: the
     /// files staged move in, the files of the previous site that this one does not have are
     /// deleted.
-    fn commit_update(&self, previous: Vec<PathBuf>, written: &[Written]) -> Result<(), WriteError> {
-        let journal = self.journal(previous, written)?;
+    ///
+    /// A site with symbolic links in it (no build writes one) is not updated through them:
+    /// the files this site keeps from it are copied into the staging folder, which then
+    /// replaces it whole, links and all.
+    fn commit_update(&self, previous: Listing, written: &[Written]) -> Result<(), WriteError> {
+        if previous.links {
+            self.copy_kept(written)?;
+            return swap(&self.dir, &self.out, &self.previous);
+        }
+        let journal = self.journal(previous.files, written)?;
         journal.write(&self.journal)?;
         journal.apply(&self.out, &self.dir, &self.journal)
+    }
+
+    /// Copies into the staging folder the files of the site left as they were in the output.
+    fn copy_kept(&self, written: &[Written]) -> Result<(), WriteError> {
+        let staged: HashSet<PathBuf> = files_under(&self.dir)?.into_iter().collect();
+        for file in written.iter().filter(|file| !staged.contains(&file.path)) {
+            let target = self.dir.join(&file.path);
+            if let Some(parent) = target.parent() {
+                self.make_dir(parent)?;
+            }
+            std::fs::copy(self.out.join(&file.path), &target)
+                .map_err(|e| WriteError(format!("cannot write {}: {e}", target.display())))?;
+        }
+        Ok(())
     }
 
     /// What [`Staging::commit_update`] is about to do.
@@ -429,15 +456,31 @@ impl Staging {
 
 /// Every file under `dir` (anything but a folder), relative to it.
 fn files_under(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
-    let mut files = Vec::new();
+    list(dir).map(|listing| listing.files)
+}
+
+/// The files of a folder, and whether any of them is a symbolic link.
+struct Listing {
+    files: Vec<PathBuf>,
+    links: bool,
+}
+
+fn list(dir: &Path) -> Result<Listing, WriteError> {
+    let mut listing = Listing {
+        files: Vec::new(),
+        links: false,
+    };
     for entry in walkdir::WalkDir::new(dir) {
         let entry = entry.map_err(|e| WriteError(format!("cannot list {}: {e}", dir.display())))?;
         if !entry.file_type().is_dir() {
+            listing.links |= entry.path_is_symlink();
             let path = entry.path().strip_prefix(dir);
-            files.push(path.expect("the walk stays under its root").to_path_buf());
+            listing
+                .files
+                .push(path.expect("the walk stays under its root").to_path_buf());
         }
     }
-    Ok(files)
+    Ok(listing)
 }
 
 impl Drop for Staging {
@@ -599,6 +642,39 @@ mod tests {
         recover(&out).unwrap();
         assert_eq!(contents(&out), expected);
         assert_eq!(names_in(root.path()), ["public"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_site_with_a_symbolic_link_in_it_is_replaced_whole_and_nothing_is_written_through_it() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("public");
+        let elsewhere = root.path().join("elsewhere");
+        plant(&out, &[("index.html", "home")]);
+        plant(&elsewhere, &[("index.html", "a")]);
+        std::os::unix::fs::symlink(&elsewhere, out.join("a")).unwrap();
+        let staging = Staging::begin(&out).unwrap();
+        // The same bytes as the file behind the link: left where it is, then copied.
+        staging.put(Path::new("a/index.html"), b"a").unwrap();
+        staging.put(Path::new("b/index.html"), b"b").unwrap();
+        staging.put(Path::new("index.html"), b"home").unwrap();
+        staging.finish().unwrap();
+
+        let expected = [
+            ("a/index.html", "a"),
+            ("b/index.html", "b"),
+            ("index.html", "home"),
+        ];
+        let expected = expected
+            .map(|(p, c)| (p.to_string(), c.to_string()))
+            .to_vec();
+        assert_eq!(contents(&out), expected);
+        assert!(!out.join("a").is_symlink(), "the link is still in the site");
+        assert_eq!(
+            contents(&elsewhere),
+            [("index.html".to_string(), "a".to_string())]
+        );
+        assert_eq!(names_in(root.path()), ["elsewhere", "public"]);
     }
 
     #[test]
