@@ -560,6 +560,13 @@ mod tests {
         files
     }
 
+    fn owned(files: &[(&str, &str)]) -> Vec<(String, String)> {
+        files
+            .iter()
+            .map(|(path, content)| (path.to_string(), content.to_string()))
+            .collect()
+    }
+
     fn names_in(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
@@ -584,14 +591,11 @@ mod tests {
         staging.put(Path::new("index.html"), b"home 2").unwrap();
         staging.put(Path::new("a/index.html"), b"a").unwrap();
         staging.put(Path::new("c/index.html"), b"c").unwrap();
-        let expected = [
+        let expected = owned(&[
             ("a/index.html", "a"),
             ("c/index.html", "c"),
             ("index.html", "home 2"),
-        ];
-        let expected = expected
-            .map(|(p, c)| (p.to_string(), c.to_string()))
-            .to_vec();
+        ]);
         (staging, expected)
     }
 
@@ -660,14 +664,11 @@ mod tests {
         staging.put(Path::new("index.html"), b"home").unwrap();
         staging.finish().unwrap();
 
-        let expected = [
+        let expected = owned(&[
             ("a/index.html", "a"),
             ("b/index.html", "b"),
             ("index.html", "home"),
-        ];
-        let expected = expected
-            .map(|(p, c)| (p.to_string(), c.to_string()))
-            .to_vec();
+        ]);
         assert_eq!(contents(&out), expected);
         assert!(!out.join("a").is_symlink(), "the link is still in the site");
         assert_eq!(
