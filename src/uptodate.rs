@@ -166,8 +166,8 @@ impl Fingerprint {
     pub fn of(options: &BuildOptions, last: &LastBuild) -> Option<(Fingerprint, Sources)> {
         let mut hasher = DefaultHasher::new();
         FORMAT.hash(&mut hasher);
-        env!("CARGO_PKG_VERSION").hash(&mut hasher);
-        // The program itself: the default theme and every renderer are inside it.
+        // The program itself (its version, the executable's length and time): the default
+        // theme and every renderer are inside it.
         let program = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
         let program = {
             let mut hasher = DefaultHasher::new();
