@@ -22,9 +22,12 @@ use crate::load::{Loaded, LoadedDocument};
 pub struct LinkOptions {
     /// Include postmortems with `status = "draft"`.
     pub drafts: bool,
-    /// Leave out the related-incident suggestions: `check` shows no pages, and on 10,000
-    /// postmortems the suggestions are most of the link phase.
+    /// Leave out the related-incident suggestions (`serve` carries them over between full
+    /// rebuilds): on 10,000 postmortems they are most of the link phase.
     pub skip_suggestions: bool,
+    /// Link only as far as what linking reports: `check` shows no pages, so the timelines,
+    /// metrics and suggestions that pages show are left out.
+    pub reports_only: bool,
 }
 
 /// Index of a document in [`Archive::documents`].
@@ -150,6 +153,9 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
         excluded,
     };
     index(&mut archive);
+    if options.reports_only {
+        return (archive, diagnostics);
+    }
     // What the archive learns across documents, once the indexes are in place. A document
     // keeps its timeline while it is not loaded again (serve links the same documents often).
     archive

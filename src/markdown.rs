@@ -436,7 +436,7 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
                 .with_hint("close the raw HTML elements this body opens"),
             );
             html.clear();
-        } else {
+        } else if context.render_html {
             html = sanitize_body(&html, &mut out.timeline);
         }
     }
@@ -811,13 +811,18 @@ fn render(
     if let Some(end) = regions.finish(context.edition, problems) {
         events.push(end);
     }
-    let boundaries: Vec<usize> = timeline
-        .blocks()
-        .iter()
-        .flat_map(|b| [b.start, b.end])
-        .collect();
-    let offsets = push_html_locating(html, events, &boundaries);
-    let html_blocks = offsets.chunks_exact(2).map(|b| b[0]..b[1]).collect();
+    // `check` keeps no HTML: it is written only to measure raw HTML the sanitizer would get.
+    let html_blocks = if context.render_html || (out.had_raw_html && !context.unsafe_html) {
+        let boundaries: Vec<usize> = timeline
+            .blocks()
+            .iter()
+            .flat_map(|b| [b.start, b.end])
+            .collect();
+        let offsets = push_html_locating(html, events, &boundaries);
+        offsets.chunks_exact(2).map(|b| b[0]..b[1]).collect()
+    } else {
+        Vec::new()
+    };
     out.timeline = timeline.finish(html_blocks);
 }
 

@@ -43,7 +43,8 @@ pub fn run(args: Args) -> i32 {
         &options,
         LinkOptions {
             drafts: true,
-            skip_suggestions: true,
+            reports_only: true,
+            ..LinkOptions::default()
         },
     ) {
         Ok((_, diagnostics)) => diagnostics,

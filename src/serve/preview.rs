@@ -630,6 +630,7 @@ impl Preview {
             LinkOptions {
                 drafts: true,
                 skip_suggestions: previous.is_some(),
+                ..LinkOptions::default()
             },
         );
         if let Some(good) = previous {
