@@ -8,10 +8,10 @@
 //!   place;
 //! - over a previous site, it holds only the files whose bytes changed. A journal beside
 //!   the output lists them, and the files the new site no longer has; the files are then
-//!   moved in and the others deleted. A build interrupted on the way is completed from the
-//!   journal by the next one, before anything else, so the site is never left half old and
-//!   half new. Unchanged files are not touched at all: a small edit writes a few files
-//!   instead of replacing tens of thousands.
+//!   moved in and the others deleted. A build cut off on the way leaves the site half
+//!   updated only until the next build, which completes the journal before anything else.
+//!   Unchanged files are not touched at all: a small edit writes a few files instead of
+//!   replacing tens of thousands.
 //!
 //! Only paths that stay inside the output are written, and only a directory that is not the
 //! archive (or a parent of it) is ever replaced.
