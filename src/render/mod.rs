@@ -39,12 +39,24 @@ pub struct Page<'a> {
     /// The site path, such as `/postmortems/x/` or `/404.html`.
     pub path: String,
     pub template: &'static str,
-    /// Makes what the template sees from the view; not called for a page kept from the last
-    /// build.
-    context: Box<dyn FnOnce() -> tera::Context + Send + 'a>,
-    /// A hash of the view: with the template, the site's view and the path, everything the
-    /// page's HTML is made from.
-    view_key: u64,
+    view: Box<dyn View + 'a>,
+}
+
+/// A page's view, of whatever type its builder made: hashed when a build may keep the page,
+/// turned into a Tera context only when it renders.
+trait View: Send {
+    fn key(&self) -> u64;
+    fn into_context(self: Box<Self>) -> tera::Context;
+}
+
+impl<V: Serialize + Send> View for V {
+    fn key(&self) -> u64 {
+        key_of(self)
+    }
+
+    fn into_context(self: Box<Self>) -> tera::Context {
+        tera::Context::from_serialize(*self).unwrap_or_default()
+    }
 }
 
 impl<'a> Page<'a> {
@@ -56,8 +68,7 @@ impl<'a> Page<'a> {
         Page {
             path: path.into(),
             template,
-            view_key: key_of(&view),
-            context: Box::new(move || tera::Context::from_serialize(view).unwrap_or_default()),
+            view: Box::new(view),
         }
     }
 
@@ -65,7 +76,7 @@ impl<'a> Page<'a> {
     /// as the templates and the program are the same.
     fn key(&self, site_key: u64) -> u64 {
         let mut hasher = DefaultHasher::new();
-        (site_key, self.view_key, self.template, &self.path).hash(&mut hasher);
+        (site_key, self.view.key(), self.template, &self.path).hash(&mut hasher);
         hasher.finish()
     }
 
@@ -221,10 +232,9 @@ fn render_built(
     let Page {
         path,
         template,
-        context,
-        ..
+        view,
     } = page;
-    let mut context = context();
+    let mut context = view.into_context();
     context.extend(site_view.clone());
     context.insert("page_path", &path);
     match theme.templates.render(template, &context) {
