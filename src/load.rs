@@ -277,10 +277,7 @@ pub fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kin
     let mut files = Vec::new();
     for kind in [Kind::Postmortem, Kind::Premortem] {
         let dir = Path::new("content").join(kind.dir());
-        for entry in walkdir::WalkDir::new(root.join(&dir))
-            .follow_links(false)
-            .sort_by_file_name()
-        {
+        for entry in walkdir::WalkDir::new(root.join(&dir)).follow_links(false) {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
@@ -326,6 +323,10 @@ pub fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kin
             }
         }
     }
+    // Sorted once here rather than by the walk, which compares file names it parses out of
+    // each path again at every comparison (a fifth of listing 100,000 files). Paths compare
+    // component by component, so this is the order of a walk sorted by name.
+    files.sort_unstable();
     files
 }
 

@@ -304,13 +304,15 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
         if !dir.exists() {
             continue;
         }
-        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(&dir) {
             let entry = entry.ok()?;
             if !entry.file_type().is_dir() {
                 paths.push(entry.path().strip_prefix(root).ok()?.to_path_buf());
             }
         }
     }
+    // In path order, sorted once (see `load::content_files`).
+    paths[1..].sort_unstable();
     let known: HashMap<&Path, &Source> = last
         .files
         .iter()
