@@ -99,8 +99,8 @@ struct ServiceCount {
 }
 
 #[derive(Serialize)]
-struct HomeView {
-    latest: Vec<DocSummary>,
+struct HomeView<'a> {
+    latest: Vec<&'a DocSummary>,
     severity_counts: Vec<SeverityCount>,
     top_services: Vec<ServiceCount>,
     postmortem_count: usize,
@@ -108,7 +108,7 @@ struct HomeView {
     service_count: usize,
     tag_count: usize,
     /// Incidents of this ISO week in earlier years.
-    this_week: Vec<DocSummary>,
+    this_week: Vec<&'a DocSummary>,
 }
 
 fn home<'v>(views: &'v Views) -> Page<'v> {
@@ -161,13 +161,13 @@ fn severity_counts(views: &Views) -> Vec<SeverityCount> {
 }
 
 #[derive(Serialize)]
-struct YearGroup {
+struct YearGroup<'a> {
     year: i32,
     /// The year's postmortems on all pages.
     count: usize,
     /// Whether the year began on an earlier page.
     continued: bool,
-    postmortems: Vec<DocSummary>,
+    postmortems: Vec<&'a DocSummary>,
 }
 
 /// A year in the listing's navigation, linked to the page it begins on.
@@ -178,8 +178,8 @@ struct YearLink {
 }
 
 #[derive(Serialize)]
-struct PostmortemsView {
-    years: Vec<YearGroup>,
+struct PostmortemsView<'a> {
+    years: Vec<YearGroup<'a>>,
     year_links: Vec<YearLink>,
     count: usize,
     pager: Option<PagerView>,
@@ -256,15 +256,15 @@ struct RealizedRisk {
 }
 
 #[derive(Serialize)]
-struct PostmortemView {
-    doc: DocSummary,
+struct PostmortemView<'a> {
+    doc: &'a DocSummary,
     authors: Vec<String>,
     incident: IncidentView,
     actions: Vec<ActionView>,
     realized: Vec<RealizedRisk>,
-    related: Vec<DocSummary>,
+    related: Vec<&'a DocSummary>,
     /// Similar postmortems found by scoring, shown as suggestions.
-    suggested: Vec<DocSummary>,
+    suggested: Vec<&'a DocSummary>,
     toc: Vec<TocEntry>,
     /// The body, or its part before the timeline when the timeline is shown visually.
     body: String,
@@ -298,7 +298,7 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         None => (html, None, String::new()),
     };
     let view = PostmortemView {
-        doc: views.summary(id).clone(),
+        doc: views.summary(id),
         authors: p.authors.clone(),
         incident: IncidentView {
             started: views.time(incident.started),
@@ -365,15 +365,15 @@ fn edit_url(views: &Views, d: &crate::document::Document) -> Option<String> {
 }
 
 #[derive(Serialize)]
-struct PremortemSummary {
-    doc: DocSummary,
+struct PremortemSummary<'a> {
+    doc: &'a DocSummary,
     risk_count: usize,
     came_true_count: usize,
 }
 
 #[derive(Serialize)]
-struct PremortemsView {
-    premortems: Vec<PremortemSummary>,
+struct PremortemsView<'a> {
+    premortems: Vec<PremortemSummary<'a>>,
 }
 
 fn premortems<'v>(views: &'v Views) -> Page<'v> {
@@ -385,7 +385,7 @@ fn premortems<'v>(views: &'v Views) -> Page<'v> {
             .map(|&id| {
                 let came_true = &archive.came_true[id];
                 PremortemSummary {
-                    doc: views.summary(id).clone(),
+                    doc: views.summary(id),
                     risk_count: came_true.by_risk.len(),
                     came_true_count: came_true
                         .by_risk
@@ -400,7 +400,7 @@ fn premortems<'v>(views: &'v Views) -> Page<'v> {
 }
 
 #[derive(Serialize)]
-struct RiskView {
+struct RiskView<'a> {
     id: String,
     anchor: String,
     title: String,
@@ -408,16 +408,16 @@ struct RiskView {
     impact: Option<String>,
     mitigation: String,
     owner: Option<String>,
-    came_true: Vec<DocSummary>,
+    came_true: Vec<&'a DocSummary>,
 }
 
 #[derive(Serialize)]
-struct PremortemView {
-    doc: DocSummary,
+struct PremortemView<'a> {
+    doc: &'a DocSummary,
     authors: Vec<String>,
-    risks: Vec<RiskView>,
+    risks: Vec<RiskView<'a>>,
     /// Postmortems that named this premortem without naming a risk.
-    came_true: Vec<DocSummary>,
+    came_true: Vec<&'a DocSummary>,
     toc: Vec<TocEntry>,
     body: String,
     edit_url: Option<String>,
@@ -432,7 +432,7 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         .expect("premortem pages are made for premortems");
     let came_true = &archive.came_true[id];
     let view = PremortemView {
-        doc: views.summary(id).clone(),
+        doc: views.summary(id),
         authors: p.authors.clone(),
         risks: p
             .risks
@@ -463,7 +463,7 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
 }
 
 #[derive(Serialize)]
-struct ServiceView {
+struct ServiceView<'a> {
     link: NamedLink,
     description: String,
     owner: Option<String>,
@@ -471,10 +471,10 @@ struct ServiceView {
     in_catalogue: bool,
     postmortem_count: usize,
     premortem_count: usize,
-    latest: Option<DocSummary>,
+    latest: Option<&'a DocSummary>,
 }
 
-fn service_view(views: &Views, id: &str, listing: &Listing) -> ServiceView {
+fn service_view<'v>(views: &'v Views, id: &str, listing: &Listing) -> ServiceView<'v> {
     let info = views.archive.config.services.get(id);
     ServiceView {
         link: views.service_link(id),
@@ -484,16 +484,13 @@ fn service_view(views: &Views, id: &str, listing: &Listing) -> ServiceView {
         in_catalogue: info.is_some(),
         postmortem_count: listing.postmortems.len(),
         premortem_count: listing.premortems.len(),
-        latest: listing
-            .postmortems
-            .first()
-            .map(|&id| views.summary(id).clone()),
+        latest: listing.postmortems.first().map(|&id| views.summary(id)),
     }
 }
 
 #[derive(Serialize)]
-struct ServicesView {
-    services: Vec<ServiceView>,
+struct ServicesView<'a> {
+    services: Vec<ServiceView<'a>>,
 }
 
 fn services<'v>(views: &'v Views) -> Page<'v> {
@@ -509,13 +506,13 @@ fn services<'v>(views: &'v Views) -> Page<'v> {
 }
 
 #[derive(Serialize)]
-struct ListingView {
-    service: Option<ServiceView>,
+struct ListingView<'a> {
+    service: Option<ServiceView<'a>>,
     tag: Option<NamedLink>,
     /// The postmortems of this page.
-    postmortems: Vec<DocSummary>,
+    postmortems: Vec<&'a DocSummary>,
     /// On the first page only.
-    premortems: Vec<DocSummary>,
+    premortems: Vec<&'a DocSummary>,
     /// Figures, chart and open action items, on the first page of a service.
     insights: Option<super::stats::ServiceInsights>,
     /// The service's Atom feed, on every page of a service.
@@ -533,7 +530,12 @@ fn index_paging(archive: &Archive, listing: &Listing) -> Paging {
 
 /// Page `page` of the index of a service or tag at `path`: a slice of its postmortems; its
 /// premortems and the service's insights on the first page.
-fn listing_page(views: &Views, path: &str, listing: &Listing, page: usize) -> ListingView {
+fn listing_page<'v>(
+    views: &'v Views,
+    path: &str,
+    listing: &Listing,
+    page: usize,
+) -> ListingView<'v> {
     let paging = index_paging(views.archive, listing);
     let rows = paging
         .slices(page)

@@ -371,7 +371,7 @@ pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
 }
 
 /// Postmortems of incidents in the same ISO week as `today`, in earlier years, newest first.
-pub fn this_week_in_history(views: &Views, today: NaiveDate) -> Vec<DocSummary> {
+pub fn this_week_in_history<'a>(views: &'a Views, today: NaiveDate) -> Vec<&'a DocSummary> {
     let archive = views.archive;
     let week = today.iso_week();
     let mut ids: Vec<DocId> = archive
