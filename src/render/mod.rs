@@ -96,8 +96,8 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
-/// A hash of a value's JSON, with XXH3: SipHash over every page's JSON was half the cost of
-/// its key.
+/// A hash of a value's JSON, with XXH3 (SipHash was an eighth of a key's cost; writing the
+/// JSON is most of the rest).
 fn key_of(value: &impl Serialize) -> u64 {
     thread_local! {
         /// The JSON being hashed, kept for the next page: hashing the serializer's many small
