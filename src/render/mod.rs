@@ -96,6 +96,11 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
+thread_local! {
+    /// Whether this thread is writing a view for its key (see [`Markup`]).
+    static KEYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// A hash of a value's JSON, with XXH3 (SipHash was an eighth of a key's cost; writing the
 /// JSON is most of the rest).
 fn key_of(value: &impl Serialize) -> u64 {
@@ -106,10 +111,27 @@ fn key_of(value: &impl Serialize) -> u64 {
     }
     JSON.with_borrow_mut(|json| {
         json.clear();
+        KEYING.set(true);
         // A view that cannot be serialized renders as an empty context; its key says so.
         let _ = serde_json::to_writer(&mut *json, value);
+        KEYING.set(false);
         xxhash_rust::xxh3::xxh3_64(json)
     })
+}
+
+/// HTML a view carries whole (a body, a timeline as written): the page's context gets the
+/// text, and the page's key only the text's hash. Bodies are most of a postmortem view's
+/// bytes, and escaping them into JSON only to hash them was most of the key's cost.
+#[derive(Default)]
+pub struct Markup(pub String);
+
+impl Serialize for Markup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match KEYING.get() {
+            true => serializer.serialize_u64(xxhash_rust::xxh3::xxh3_64(self.0.as_bytes())),
+            false => serializer.serialize_str(&self.0),
+        }
+    }
 }
 
 /// Asked with each page's output file and key: whether the output already holds that page

@@ -2,12 +2,12 @@
 
 use serde::Serialize;
 
-use super::Page;
 use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
 use super::views::{
     ActionView, DocSummary, NamedLink, SeverityView, TocEntry, Views, format_duration,
     path_segment, rating, risk_anchor, toc,
 };
+use super::{Markup, Page};
 use crate::archive::{Archive, DocId, Listing};
 
 /// Every page the site has.
@@ -267,10 +267,10 @@ struct PostmortemView<'a> {
     suggested: Vec<&'a DocSummary>,
     toc: Vec<TocEntry>,
     /// The body, or its part before the timeline when the timeline is shown visually.
-    body: String,
+    body: Markup,
     timeline: Option<super::timeline::TimelineView>,
     /// The body after the timeline, when the timeline is shown visually.
-    body_after: String,
+    body_after: Markup,
     edit_url: Option<String>,
     extra: toml::Table,
 }
@@ -297,6 +297,7 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         Some(split) => (split.before, Some(split.view), split.after),
         None => (html, None, String::new()),
     };
+    let (body, body_after) = (Markup(body), Markup(body_after));
     let view = PostmortemView {
         doc: views.summary(id),
         authors: p.authors.clone(),
@@ -419,7 +420,7 @@ struct PremortemView<'a> {
     /// Postmortems that named this premortem without naming a risk.
     came_true: Vec<&'a DocSummary>,
     toc: Vec<TocEntry>,
-    body: String,
+    body: Markup,
     edit_url: Option<String>,
     extra: toml::Table,
 }
@@ -455,7 +456,7 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
             .collect(),
         came_true: views.summaries(&came_true.unspecified),
         toc: toc(&d.body.headings),
-        body: d.body.html.get(),
+        body: Markup(d.body.html.get()),
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };

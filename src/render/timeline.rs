@@ -19,7 +19,7 @@ pub struct TimelineView {
     pub zone_note: String,
     pub rows: Vec<TimelineRow>,
     /// The written lists and tables, shown folded.
-    pub written_html: String,
+    pub written_html: super::Markup,
 }
 
 /// An event or a mark on the rail.
@@ -177,7 +177,7 @@ fn view(timeline: &Timeline, incident: &Incident, written_html: String) -> Timel
             String::new()
         },
         rows,
-        written_html,
+        written_html: super::Markup(written_html),
     }
 }
 
@@ -239,7 +239,7 @@ mod tests {
             ]
         );
         assert_eq!(split.view.zone_note, "Times in UTC.");
-        assert!(split.view.written_html.starts_with("<ul>"));
+        assert!(split.view.written_html.0.starts_with("<ul>"));
         assert!(split.before.contains("<h2 id=\"timeline\">"));
         assert!(split.after.contains("<h2 id=\"after\">") && !split.after.contains("Deploy"));
     }
