@@ -311,8 +311,8 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
             }
         }
     }
-    // In path order, sorted once (see `load::content_files`).
-    paths[1..].sort_unstable();
+    // Sorted once, not by the walk (see `load::content_files`).
+    paths.sort_unstable();
     let known: HashMap<&Path, &Source> = last
         .files
         .iter()
@@ -339,13 +339,14 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
                     digest: source.digest,
                 });
             }
+            // XXH3 rather than SipHash: sources are a gigabyte at 100,000 postmortems. A
+            // link's target is hashed with another seed than a file's bytes, so that a file
+            // replaced by a link to a path spelled as its text still changes the digest.
             let digest = match meta {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    let mut hasher = DefaultHasher::new();
-                    std::fs::read_link(&full).ok()?.hash(&mut hasher);
-                    hasher.finish()
+                    let target = std::fs::read_link(&full).ok()?;
+                    xxhash_rust::xxh3::xxh3_64_with_seed(target.as_os_str().as_encoded_bytes(), 1)
                 }
-                // XXH3 rather than SipHash: sources are a gigabyte at 100,000 postmortems.
                 Ok(_) => xxhash_rust::xxh3::xxh3_64(&std::fs::read(&full).ok()?),
                 // A missing hindsight.toml is a state like any other.
                 Err(_) => 0,

@@ -297,7 +297,6 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         Some(split) => (split.before, Some(split.view), split.after),
         None => (html, None, String::new()),
     };
-    let (body, body_after) = (Markup(body), Markup(body_after));
     let view = PostmortemView {
         doc: views.summary(id),
         authors: p.authors.clone(),
@@ -344,9 +343,9 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         related: views.summaries(&archive.related[id]),
         suggested: views.summaries(&archive.suggested[id]),
         toc: toc(&d.body.headings),
-        body,
+        body: Markup(body),
         timeline,
-        body_after,
+        body_after: Markup(body_after),
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
