@@ -1,10 +1,17 @@
-//! The build cache: highlighted code blocks kept between builds, in `.hindsight-cache/`.
+//! The build cache, in `.hindsight-cache/`: what earlier builds computed and a later one can
+//! take as it is. A cache that cannot be read is ignored: it only ever saves time.
 //!
-//! Highlighting is the most expensive step of a build (more than half of a cold build of the
-//! benchmark corpus), and a code block's highlighted HTML depends only on its language and
-//! text. Entries are keyed by exactly those, so a hit can never be stale; a build writes back
-//! only the entries it used, so the cache never outgrows the archive. A cache that cannot be
-//! read is ignored: it only ever saves time.
+//! - **Highlighted code blocks** ([`HighlightCache`]). Highlighting was the most expensive
+//!   step of a build (more than half of a cold build of the benchmark corpus), and a code
+//!   block's highlighted HTML depends only on its language and text. Entries are keyed by
+//!   exactly those, so a hit can never be stale.
+//! - **Analysed bodies** ([`BodyCache`]): a document's HTML, headings, links, text and
+//!   timeline section, keyed by a hash of everything the analysis reads (the file, its path,
+//!   the settings that change the HTML, and the program). Analysing bodies was nine tenths of
+//!   the load, and the load a third of a build after a one-file edit.
+//!
+//! Each build writes back only the entries of the documents it loaded, so neither cache
+//! outgrows the archive for long (see [`HighlightCache::save`]).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -12,7 +19,9 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use crate::markdown::Html;
+use rayon::prelude::*;
+
+use crate::markdown::{Body, Html};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-2";
@@ -81,13 +90,27 @@ impl HighlightCache {
 
     /// Writes what this build used, when it differs from what was read. Failures are
     /// ignored: the next build is merely slower.
-    pub fn save(self, root: &Path) {
-        let current = self
+    ///
+    /// A build that took some bodies from the [`BodyCache`] did not see their code blocks:
+    /// unless it analysed `every_body`, it keeps the entries it did not use, and writes only
+    /// when it highlighted something new. The next build that analyses every body (after an
+    /// upgrade of the program, say) drops what no document holds any more.
+    pub fn save(self, root: &Path, every_body: bool) {
+        let mut current = self
             .current
             .into_inner()
             .expect("no thread panics while holding the cache");
-        if current == self.previous {
+        if every_body {
+            if current != self.previous {
+                write_entries(root, &current);
+            }
             return;
+        }
+        if current.keys().all(|key| self.previous.contains_key(key)) {
+            return;
+        }
+        for (key, html) in self.previous {
+            current.entry(key).or_insert(html);
         }
         write_entries(root, &current);
     }
@@ -104,27 +127,181 @@ fn write_entries(root: &Path, entries: &impl serde::Serialize) {
     });
 }
 
-/// Writes one file of the cache whole or not at all: into a temporary file of this process
-/// first, so that builds of one archive running side by side never mix their bytes. Failures
-/// are ignored, since the cache only saves time.
+/// Writes one file of the cache (`name` is relative to the cache folder) whole or not at all:
+/// into a temporary file of this process first, so that builds of one archive running side
+/// by side never mix their bytes. Failures are ignored, since the cache only saves time.
 pub fn write_entry(
     root: &Path,
     name: &str,
     write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
 ) {
-    let dir = root.join(CACHE_DIR);
-    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::create_dir_all(&dir)
+    let file = root.join(CACHE_DIR).join(name);
+    let (Some(dir), Some(file_name)) = (file.parent(), file.file_name()) else {
+        return;
+    };
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = std::fs::create_dir_all(dir)
         .and_then(|()| File::create(&temporary))
-        .and_then(|file| {
-            let mut file = BufWriter::new(file);
-            write(&mut file)?;
-            file.flush()
+        .and_then(|created| {
+            let mut created = BufWriter::new(created);
+            write(&mut created)?;
+            created.flush()
         })
-        .and_then(|()| std::fs::rename(&temporary, dir.join(name)));
+        .and_then(|()| std::fs::rename(&temporary, &file));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
+}
+
+/// Bumped whenever what a cached body holds, or how its key is made, changes.
+const BODY_FORMAT: &str = "hindsight-body-cache-1";
+
+/// The folder of the body cache in the cache folder, and how many files it is split into:
+/// an edit rewrites the file its body was in and the one it goes to, not every body.
+const BODIES: &str = "bodies";
+const BODY_SHARDS: usize = 256;
+
+/// Bodies analysed by earlier builds, by [`BodyCache::key`]: a document whose file, path,
+/// settings and program are all as they were is not parsed again, nor its code highlighted.
+///
+/// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
+/// bytes, so that a damaged file is noticed and ignored rather than trusted. The cache is
+/// as trusted as the rest of the archive's checkout, like `templates/`: its HTML reaches
+/// pages without being sanitized again.
+pub struct BodyCache {
+    /// What the last build wrote, by shard; a body taken for a document leaves its map.
+    shards: Vec<Mutex<HashMap<u64, Body>>>,
+    /// The keys each shard's file held, sorted: a shard whose keys this build has too is
+    /// not written again.
+    held: Vec<Vec<u64>>,
+    /// The program, hashed (see [`crate::uptodate::program`]).
+    program: u64,
+    /// How many bodies documents took.
+    taken: std::sync::atomic::AtomicUsize,
+}
+
+impl BodyCache {
+    /// The body cache of the archive at `root`, empty when there is none; `None` when the
+    /// program cannot be identified, since a body made by another program may differ.
+    pub fn open(root: &Path) -> Option<Self> {
+        let program = crate::uptodate::program()?;
+        let dir = root.join(CACHE_DIR).join(BODIES);
+        let shards: Vec<HashMap<u64, Body>> = (0..BODY_SHARDS)
+            .into_par_iter()
+            .map(|shard| read_shard(&dir.join(shard_name(shard))).unwrap_or_default())
+            .collect();
+        let held = shards
+            .iter()
+            .map(|entries| {
+                let mut keys: Vec<u64> = entries.keys().copied().collect();
+                keys.sort_unstable();
+                keys
+            })
+            .collect();
+        Some(BodyCache {
+            shards: shards.into_iter().map(Mutex::new).collect(),
+            held,
+            program,
+            taken: Default::default(),
+        })
+    }
+
+    /// What a body is made from, hashed: the whole file (diagnostics count lines from its
+    /// start), its path (relative links resolve from it), the settings that change its HTML,
+    /// and the program. A body rendered without some targets' links (in the public edition)
+    /// has no key, and is never cached.
+    pub fn key(&self, source: &str, context: &crate::markdown::Context) -> Option<u64> {
+        if !context.render_html || context.withheld_targets.is_some() {
+            return None;
+        }
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        for part in [
+            BODY_FORMAT.as_bytes(),
+            &self.program.to_le_bytes(),
+            context.path.as_os_str().as_encoded_bytes(),
+            context.base_path.as_bytes(),
+            &[context.edition as u8, u8::from(context.unsafe_html)],
+            source.as_bytes(),
+        ] {
+            // Each part's length first, so that no two different lists of parts hash alike.
+            hasher.update(&part.len().to_le_bytes());
+            hasher.update(part);
+        }
+        Some(hasher.digest())
+    }
+
+    /// The body an earlier build analysed from what `key` hashes, if one is kept.
+    pub fn take(&self, key: u64) -> Option<Body> {
+        let body = self.shards[shard_of(key)]
+            .lock()
+            .expect("no thread panics while holding the cache")
+            .remove(&key);
+        if body.is_some() {
+            self.taken
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        body
+    }
+
+    /// How many bodies were taken so far.
+    pub fn taken(&self) -> usize {
+        self.taken.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Writes the bodies of this build, each with its key, into the shards whose keys
+    /// changed; a shard left with no body is removed. Failures are ignored.
+    pub fn save<'a>(self, root: &Path, bodies: impl Iterator<Item = (u64, &'a Body)>) {
+        let mut by_shard: Vec<Vec<(u64, &Body)>> = vec![Vec::new(); BODY_SHARDS];
+        for (key, body) in bodies {
+            by_shard[shard_of(key)].push((key, body));
+        }
+        let dir = root.join(CACHE_DIR).join(BODIES);
+        by_shard
+            .into_par_iter()
+            .zip(self.held)
+            .enumerate()
+            .for_each(|(shard, (mut entries, held))| {
+                entries.sort_unstable_by_key(|(key, _)| *key);
+                entries.dedup_by_key(|(key, _)| *key);
+                if entries.iter().map(|(key, _)| *key).eq(held) {
+                    return;
+                }
+                let name = format!("{BODIES}/{}", shard_name(shard));
+                if entries.is_empty() {
+                    let _ = std::fs::remove_file(dir.join(shard_name(shard)));
+                    return;
+                }
+                let Ok(mut bytes) = postcard::to_stdvec(&(BODY_FORMAT, &entries)) else {
+                    return;
+                };
+                bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
+                write_entry(root, &name, |file| file.write_all(&bytes));
+            });
+    }
+}
+
+fn shard_of(key: u64) -> usize {
+    // The key's top byte: the low bits pick hash-table buckets within the shard.
+    (key >> 56) as usize % BODY_SHARDS
+}
+
+fn shard_name(shard: usize) -> String {
+    format!("{shard:02x}.bin")
+}
+
+/// The bodies of one shard's file, when it is whole and of this format.
+fn read_shard(file: &Path) -> Option<HashMap<u64, Body>> {
+    let bytes = std::fs::read(file).ok()?;
+    let (payload, checksum) = bytes.split_last_chunk::<8>()?;
+    if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
+        return None;
+    }
+    let (format, entries) = postcard::from_bytes::<(String, Vec<(u64, Body)>)>(payload).ok()?;
+    (format == BODY_FORMAT).then(|| entries.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -171,12 +348,12 @@ mod tests {
             highlighted(a)
         );
         cache.get_or_insert("rust", b, || highlighted(b));
-        cache.save(root.path());
+        cache.save(root.path(), true);
 
         let cache = HighlightCache::open(root.path());
         let reused = cache.get_or_insert("rust", a, || panic!("a hit must not highlight"));
         assert_eq!(reused, highlighted(a));
-        cache.save(root.path());
+        cache.save(root.path(), true);
 
         let cache = HighlightCache::open(root.path());
         let mut highlighted_again = false;
@@ -185,5 +362,151 @@ mod tests {
             highlighted(b)
         });
         assert!(highlighted_again, "b was not used by the last build");
+    }
+
+    #[test]
+    fn entries_kept_by_a_build_that_took_bodies_from_the_body_cache_survive() {
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = ("fn a() {}\n", "fn b() {}\n");
+        let highlighted = |code| crate::highlight::code_block("rust", code);
+        let cache = HighlightCache::open(root.path());
+        cache.get_or_insert("rust", a, || highlighted(a));
+        cache.save(root.path(), true);
+
+        // The body holding `a` came from the body cache; another body brought `b`.
+        let cache = HighlightCache::open(root.path());
+        cache.get_or_insert("rust", b, || highlighted(b));
+        cache.save(root.path(), false);
+
+        let cache = HighlightCache::open(root.path());
+        cache.get_or_insert("rust", a, || panic!("a is still kept"));
+        cache.get_or_insert("rust", b, || panic!("b was added"));
+    }
+
+    /// A document as its file reads, and the body cache of `root` after a build loaded it.
+    fn analysed(root: &Path, source: &str) -> (Body, u64) {
+        let path = Path::new("content/postmortems/a.md");
+        let context = crate::markdown::Context::for_tests(path);
+        let cache = BodyCache::open(root).unwrap();
+        let key = cache.key(source, &context).unwrap();
+        let body = crate::markdown::analyze(source, 0..source.len(), &context);
+        cache.save(root, [(key, &body)].into_iter());
+        (body, key)
+    }
+
+    const BODY: &str =
+        "## Timeline\n\n- 10:00 paged\n\n```rust\nfn a() {}\n```\n\nSee [x](../premortems/x.md).\n";
+
+    #[test]
+    fn a_saved_body_is_taken_back_whole_under_its_key_only() {
+        let root = tempfile::tempdir().unwrap();
+        let (body, key) = analysed(root.path(), BODY);
+        let cache = BodyCache::open(root.path()).unwrap();
+        assert!(cache.take(key.wrapping_add(1)).is_none());
+        let kept = cache.take(key).expect("the body is kept");
+        assert_eq!(kept.html.get(), body.html.get());
+        assert_eq!(kept.text, body.text);
+        assert_eq!(
+            format!("{:?}", kept.headings),
+            format!("{:?}", body.headings)
+        );
+        assert_eq!(
+            format!("{:?}", kept.content_links),
+            format!("{:?}", body.content_links)
+        );
+        assert_eq!(
+            format!("{:?}", kept.timeline),
+            format!("{:?}", body.timeline)
+        );
+        assert!(cache.take(key).is_none(), "a body is taken once");
+    }
+
+    #[test]
+    fn the_key_changes_with_the_file_its_path_and_the_settings_that_shape_its_html() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = BodyCache::open(root.path()).unwrap();
+        let path = Path::new("content/postmortems/a.md");
+        let base = crate::markdown::Context::for_tests(path);
+        let key =
+            |source: &str, context: &crate::markdown::Context| cache.key(source, context).unwrap();
+        let other_path = Path::new("content/postmortems/b.md");
+        let same = key(BODY, &base);
+        assert_eq!(same, key(BODY, &crate::markdown::Context::for_tests(path)));
+        let changes = [
+            key(&format!("{BODY} "), &base),
+            key(BODY, &crate::markdown::Context::for_tests(other_path)),
+            key(
+                BODY,
+                &crate::markdown::Context {
+                    base_path: "/archive",
+                    ..crate::markdown::Context::for_tests(path)
+                },
+            ),
+            key(
+                BODY,
+                &crate::markdown::Context {
+                    edition: crate::config::Edition::Public,
+                    ..crate::markdown::Context::for_tests(path)
+                },
+            ),
+            key(
+                BODY,
+                &crate::markdown::Context {
+                    unsafe_html: true,
+                    ..crate::markdown::Context::for_tests(path)
+                },
+            ),
+        ];
+        for changed in changes {
+            assert_ne!(changed, same);
+        }
+        let withheld = std::collections::HashSet::new();
+        let public_links = crate::markdown::Context {
+            withheld_targets: Some(&withheld),
+            ..crate::markdown::Context::for_tests(path)
+        };
+        assert_eq!(cache.key(BODY, &public_links), None, "never cached");
+    }
+
+    #[test]
+    fn a_damaged_body_file_is_ignored() {
+        let root = tempfile::tempdir().unwrap();
+        let (_, key) = analysed(root.path(), BODY);
+        let file = root
+            .path()
+            .join(CACHE_DIR)
+            .join(BODIES)
+            .join(shard_name(shard_of(key)));
+        let mut bytes = std::fs::read(&file).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x20;
+        std::fs::write(&file, &bytes).unwrap();
+        assert!(BodyCache::open(root.path()).unwrap().take(key).is_none());
+    }
+
+    #[test]
+    fn a_shard_is_rewritten_only_when_its_bodies_change_and_removed_when_empty() {
+        let root = tempfile::tempdir().unwrap();
+        let (body, key) = analysed(root.path(), BODY);
+        let file = root
+            .path()
+            .join(CACHE_DIR)
+            .join(BODIES)
+            .join(shard_name(shard_of(key)));
+        let written = std::fs::metadata(&file).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let cache = BodyCache::open(root.path()).unwrap();
+        cache.take(key);
+        cache.save(root.path(), [(key, &body)].into_iter());
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().modified().unwrap(),
+            written
+        );
+
+        // The document is gone: its body goes too.
+        BodyCache::open(root.path())
+            .unwrap()
+            .save(root.path(), std::iter::empty());
+        assert!(!file.exists());
     }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::cache::HighlightCache;
+use crate::cache::{BodyCache, HighlightCache};
 use crate::config::{CONFIG_FILE, Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
@@ -46,6 +46,9 @@ pub struct Loaded {
 pub struct LoadedDocument {
     pub document: Document,
     pub front_matter: FrontMatter,
+    /// What its body was made from, hashed, when the body can be kept for the next build
+    /// (see [`BodyCache`]).
+    pub body_key: Option<u64>,
 }
 
 /// The front matter of a file and where it sits in the file.
@@ -101,6 +104,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
     let highlights = options.render_html.then(|| HighlightCache::open(root));
+    let bodies = options.render_html.then(|| BodyCache::open(root)).flatten();
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
         let context = FileContext {
             root,
@@ -108,6 +112,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
             edition,
             render_html: options.render_html,
             highlights: highlights.as_ref(),
+            bodies: bodies.as_ref(),
             withheld_targets,
         };
         load_file(&context, path, kind)
@@ -161,8 +166,20 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     for d in &mut documents {
         diagnostics.append(&mut d.document.body.diagnostics);
     }
+    let kept_bodies = bodies.map(|bodies| {
+        // Counted before saving: the cache gives up its bodies as documents take them.
+        let analysed = documents.len() - bodies.taken();
+        let keyed = documents
+            .iter()
+            .filter_map(|d| Some((d.body_key?, &d.document.body)));
+        crate::build::timed("load: keep bodies", || bodies.save(root, keyed));
+        analysed
+    });
     if let Some(highlights) = highlights {
-        highlights.save(root);
+        highlights.save(
+            root,
+            kept_bodies.is_none_or(|analysed| analysed == documents.len()),
+        );
     }
     crate::highlight::forget_lines();
     Ok(Loaded {
@@ -194,6 +211,8 @@ pub struct FileContext<'a> {
     pub edition: Edition,
     pub render_html: bool,
     pub highlights: Option<&'a HighlightCache>,
+    /// Bodies analysed by earlier builds.
+    pub bodies: Option<&'a BodyCache>,
     /// Content files this edition leaves out: links to them are not emitted.
     pub withheld_targets: Option<&'a HashSet<PathBuf>>,
 }
@@ -215,7 +234,14 @@ pub fn load_file(
         highlights: context.highlights,
         withheld_targets: context.withheld_targets,
     };
-    load_document(context.root, path, kind, context.config, &markdown_context)
+    load_document(
+        context.root,
+        path,
+        kind,
+        context.config,
+        &markdown_context,
+        context.bodies,
+    )
 }
 
 /// Reads `hindsight.toml`; a missing file means every default.
@@ -341,6 +367,7 @@ pub fn load_document(
     kind: Kind,
     config: &Config,
     context: &markdown::Context,
+    bodies: Option<&BodyCache>,
 ) -> Result<LoadedDocument, Diagnostic> {
     let bytes = read_limited(&root.join(path), config.max_document_bytes)
         .map_err(|(code, message)| Diagnostic::file(code, path, message))?;
@@ -356,7 +383,18 @@ pub fn load_document(
         )
         .with_hint("save the file as UTF-8")
     })?;
-    parse_document(path, kind, &source, context)
+    let key = bodies.and_then(|bodies| Some((bodies, bodies.key(&source, context)?)));
+    let Some((bodies, key)) = key else {
+        return parse_document(path, kind, &source, context);
+    };
+    let mut loaded = parse_with(path, kind, &source, |body| {
+        bodies
+            .take(key)
+            .unwrap_or_else(|| markdown::analyze(&source, body, context))
+    })?;
+    // A body with problems is analysed again each time, so that they are reported each time.
+    loaded.body_key = loaded.document.body.diagnostics.is_empty().then_some(key);
+    Ok(loaded)
 }
 
 /// Reads a file, refusing one larger than `limit` bytes before reading it.
@@ -394,6 +432,19 @@ pub fn parse_document(
     source: &str,
     context: &markdown::Context,
 ) -> Result<LoadedDocument, Diagnostic> {
+    parse_with(path, kind, source, |body| {
+        markdown::analyze(source, body, context)
+    })
+}
+
+/// Splits and deserializes a document, its body (the byte range after the front matter)
+/// made by `body`.
+fn parse_with(
+    path: &Path,
+    kind: Kind,
+    source: &str,
+    body: impl FnOnce(Range<usize>) -> markdown::Body,
+) -> Result<LoadedDocument, Diagnostic> {
     let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
         Diagnostic::at(code, path, source, span, message).with_hint(hint)
     })?;
@@ -423,16 +474,16 @@ pub fn parse_document(
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let body = markdown::analyze(source, split.body, context);
     Ok(LoadedDocument {
         document: Document {
             slug,
             path: path.to_path_buf(),
             meta,
-            body,
+            body: body(split.body),
             timeline: None,
         },
         front_matter,
+        body_key: None,
     })
 }
 

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::cache::HighlightCache;
 use crate::config::Edition;
@@ -21,8 +21,9 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::highlight;
 use crate::timeline::{SectionCollector, TimelineSection};
 
-/// What a body turned into.
-#[derive(Debug, Clone, Default)]
+/// What a body turned into; a body without diagnostics is kept between builds as it is
+/// (see [`crate::cache::BodyCache`]).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Body {
     pub html: Html,
     /// Every heading, in order.
@@ -36,6 +37,7 @@ pub struct Body {
     /// Problems with internal blocks (unclosed, misplaced markers), found in either edition
     /// so that `check` reports what the public edition would trip on. The load phase moves
     /// them into its diagnostics; each is an error, so no edition is built from such a body.
+    #[serde(skip)]
     pub diagnostics: Vec<Diagnostic>,
     /// The Timeline section as written, for [`crate::timeline::parse`].
     pub timeline: Option<TimelineSection>,
@@ -98,18 +100,17 @@ impl std::fmt::Debug for Html {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Heading {
     pub level: u8,
     pub text: String,
     /// The anchor id, unique within the page.
     pub id: String,
     /// Byte range of the heading in the file.
-    #[serde(skip)]
     pub span: Range<usize>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ContentLink {
     /// The file the link points at, relative to the archive root (`content/premortems/x.md`).
     pub target: PathBuf,

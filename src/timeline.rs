@@ -20,12 +20,12 @@
 use std::ops::Range;
 
 use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
 
 /// The Timeline section as the Markdown pass found it, before any time is read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TimelineSection {
     /// Byte range of the section's heading in the file.
     pub heading_span: Range<usize>,
@@ -40,7 +40,7 @@ pub struct TimelineSection {
 }
 
 /// One list item or table row of a Timeline section, as plain text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WrittenEntry {
     /// A list item has one cell; a table row has one per column.
     pub cells: Vec<String>,

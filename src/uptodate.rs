@@ -166,15 +166,7 @@ impl Fingerprint {
     pub fn of(options: &BuildOptions, last: &LastBuild) -> Option<(Fingerprint, Sources)> {
         let mut hasher = DefaultHasher::new();
         FORMAT.hash(&mut hasher);
-        // The program itself (its version, the executable's length and time): the default
-        // theme and every renderer are inside it.
-        let program = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
-        let program = {
-            let mut hasher = DefaultHasher::new();
-            env!("CARGO_PKG_VERSION").hash(&mut hasher);
-            (program.len(), timestamp(program.modified().ok())).hash(&mut hasher);
-            hasher.finish()
-        };
+        let program = program()?;
         program.hash(&mut hasher);
         options.out_dir().hash(&mut hasher);
         format!("{:?}", options.edition).hash(&mut hasher);
@@ -291,6 +283,17 @@ impl LastBuild {
             .filter(|record| record.format == FORMAT);
         LastBuild(record)
     }
+}
+
+/// The program itself, hashed: its version and the executable's length and modification
+/// time. The default theme and every renderer are inside it. `None` when the executable
+/// cannot be found.
+pub fn program() -> Option<u64> {
+    let meta = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
+    let mut hasher = DefaultHasher::new();
+    env!("CARGO_PKG_VERSION").hash(&mut hasher);
+    (meta.len(), timestamp(meta.modified().ok())).hash(&mut hasher);
+    Some(hasher.finish())
 }
 
 /// Every source file of the archive (relative path, stamp, hash of its bytes), in path

@@ -183,6 +183,11 @@ fn a_skipped_build_reports_the_warnings_of_the_build_it_stands_for() {
 /// The site a first build of `root`, as it now is, writes: built from a copy, so that the
 /// build under test keeps its own record.
 fn fresh_site(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fresh_site_with(root, &[])
+}
+
+/// [`fresh_site`] with extra arguments.
+fn fresh_site_with(root: &Path, extra: &[&str]) -> std::collections::BTreeMap<String, Vec<u8>> {
     let copy = tempfile::tempdir().unwrap();
     std::fs::copy(
         root.join("hindsight.toml"),
@@ -194,8 +199,31 @@ fn fresh_site(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
             copy_tree(&root.join(dir), &copy.path().join(dir));
         }
     }
-    build(copy.path(), &[]);
+    build(copy.path(), extra);
     files_under(&copy.path().join("public"))
+}
+
+#[test]
+fn bodies_kept_by_a_build_of_one_edition_or_base_url_are_not_used_by_another() {
+    let archive = example_archive();
+    let root = archive.path();
+    build(root, &[]);
+    assert!(
+        root.join(".hindsight-cache/bodies").is_dir(),
+        "the first build keeps its bodies"
+    );
+    let public = root.join("public");
+    for extra in [
+        &["--edition", "public"][..],
+        &["--base-url", "https://example.com/archive/"],
+        &[],
+    ] {
+        build(root, extra);
+        assert!(
+            files_under(&public) == fresh_site_with(root, extra),
+            "with {extra:?}, the site differs from a first build"
+        );
+    }
 }
 
 #[test]

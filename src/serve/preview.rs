@@ -434,6 +434,8 @@ impl Preview {
             edition: self.edition,
             render_html: self.options.render_html,
             highlights: Some(&self.highlights),
+            // Serve keeps every body it analysed in memory, with its file's stamp.
+            bodies: None,
             withheld_targets: (self.edition == Edition::Public).then_some(&self.internal),
         };
         let loaded: Vec<(PathBuf, CachedFile)> = files
@@ -611,6 +613,7 @@ impl Preview {
                 documents.push(LoadedDocument {
                     document,
                     front_matter: parsed.front_matter.clone(),
+                    body_key: None,
                 });
             }
         }
