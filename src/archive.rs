@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::FixedOffset;
 use rayon::prelude::*;
 
+use crate::build::timed;
 use crate::config::{Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind};
@@ -158,14 +159,16 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     }
     // What the archive learns across documents, once the indexes are in place. A document
     // keeps its timeline while it is not loaded again (serve links the same documents often).
-    archive
-        .documents
-        .par_iter_mut()
-        .filter(|d| d.timeline.is_none())
-        .for_each(|d| d.timeline = crate::timeline::of(d));
+    timed("link: timelines", || {
+        archive
+            .documents
+            .par_iter_mut()
+            .filter(|d| d.timeline.is_none())
+            .for_each(|d| d.timeline = crate::timeline::of(d))
+    });
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
-        archive.suggested = crate::related::suggest(&archive);
+        archive.suggested = timed("link: suggestions", || crate::related::suggest(&archive));
     }
     (archive, diagnostics)
 }
