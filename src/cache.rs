@@ -214,14 +214,27 @@ impl BodyCache {
     /// start), its path (relative links resolve from it), the settings that change its HTML,
     /// and the program. A body rendered without some targets' links (in the public edition)
     /// has no key, and is never cached.
-    pub fn key(&self, source: &str, context: &crate::markdown::Context) -> Option<u64> {
+    ///
+    /// The key also holds the identity of the very file read (`file`'s device, inode and
+    /// change time, to the nanosecond), which no one can know before the file is written
+    /// on this disk: a cache committed to the repository, or handed over in a pull request,
+    /// never matches, so it cannot put HTML into the site. Elsewhere than Unix there is no
+    /// such identity, and no body is cached.
+    pub fn key(
+        &self,
+        source: &str,
+        context: &crate::markdown::Context,
+        file: &std::fs::Metadata,
+    ) -> Option<u64> {
         if !context.render_html || context.withheld_targets.is_some() {
             return None;
         }
+        let identity = file_identity(file)?;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         for part in [
             BODY_FORMAT.as_bytes(),
             &self.program.to_le_bytes(),
+            &identity,
             context.path.as_os_str().as_encoded_bytes(),
             context.base_path.as_bytes(),
             &[context.edition as u8, u8::from(context.unsafe_html)],
@@ -282,6 +295,30 @@ impl BodyCache {
                 write_entry(root, &name, |file| file.write_all(&bytes));
             });
     }
+}
+
+/// A file's device, inode and change time, as bytes.
+#[cfg(unix)]
+fn file_identity(file: &std::fs::Metadata) -> Option<[u8; 32]> {
+    use std::os::unix::fs::MetadataExt;
+    let mut identity = [0; 32];
+    for (i, value) in [
+        file.dev(),
+        file.ino(),
+        file.ctime() as u64,
+        file.ctime_nsec() as u64,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        identity[i * 8..i * 8 + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    Some(identity)
+}
+
+#[cfg(not(unix))]
+fn file_identity(_file: &std::fs::Metadata) -> Option<[u8; 32]> {
+    None
 }
 
 fn shard_of(key: u64) -> usize {
@@ -383,12 +420,19 @@ mod tests {
         cache.get_or_insert("rust", b, || panic!("b was added"));
     }
 
+    /// The metadata of a file of `root` holding `source`.
+    fn written(root: &Path, name: &str, source: &str) -> std::fs::Metadata {
+        std::fs::write(root.join(name), source).unwrap();
+        std::fs::metadata(root.join(name)).unwrap()
+    }
+
     /// A document as its file reads, and the body cache of `root` after a build loaded it.
     fn analysed(root: &Path, source: &str) -> (Body, u64) {
         let path = Path::new("content/postmortems/a.md");
         let context = crate::markdown::Context::for_tests(path);
         let cache = BodyCache::open(root).unwrap();
-        let key = cache.key(source, &context).unwrap();
+        let file = written(root, "a.md", source);
+        let key = cache.key(source, &context, &file).unwrap();
         let body = crate::markdown::analyze(source, 0..source.len(), &context);
         cache.save(root, [(key, &body)].into_iter());
         (body, key)
@@ -427,8 +471,10 @@ mod tests {
         let cache = BodyCache::open(root.path()).unwrap();
         let path = Path::new("content/postmortems/a.md");
         let base = crate::markdown::Context::for_tests(path);
-        let key =
-            |source: &str, context: &crate::markdown::Context| cache.key(source, context).unwrap();
+        let file = written(root.path(), "a.md", BODY);
+        let key = |source: &str, context: &crate::markdown::Context| {
+            cache.key(source, context, &file).unwrap()
+        };
         let other_path = Path::new("content/postmortems/b.md");
         let same = key(BODY, &base);
         assert_eq!(same, key(BODY, &crate::markdown::Context::for_tests(path)));
@@ -465,7 +511,29 @@ mod tests {
             withheld_targets: Some(&withheld),
             ..crate::markdown::Context::for_tests(path)
         };
-        assert_eq!(cache.key(BODY, &public_links), None, "never cached");
+        assert_eq!(cache.key(BODY, &public_links, &file), None, "never cached");
+    }
+
+    #[test]
+    fn a_body_is_kept_for_the_very_file_it_was_made_from_not_for_a_copy() {
+        let root = tempfile::tempdir().unwrap();
+        let cache = BodyCache::open(root.path()).unwrap();
+        let context = crate::markdown::Context::for_tests(Path::new("content/postmortems/a.md"));
+        let file = written(root.path(), "a.md", BODY);
+        let copy = written(root.path(), "copy.md", BODY);
+        // What a cache made elsewhere, say committed with the archive, would be keyed by.
+        assert_ne!(
+            cache.key(BODY, &context, &file),
+            cache.key(BODY, &context, &copy)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(root.path().join("a.md"), BODY).unwrap();
+        let rewritten = std::fs::metadata(root.path().join("a.md")).unwrap();
+        assert_ne!(
+            cache.key(BODY, &context, &file),
+            cache.key(BODY, &context, &rewritten),
+            "the same bytes written again are another file's"
+        );
     }
 
     #[test]

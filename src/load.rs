@@ -369,7 +369,7 @@ pub fn load_document(
     context: &markdown::Context,
     bodies: Option<&BodyCache>,
 ) -> Result<LoadedDocument, Diagnostic> {
-    let bytes = read_limited(&root.join(path), config.max_document_bytes)
+    let (bytes, file) = read_limited(&root.join(path), config.max_document_bytes)
         .map_err(|(code, message)| Diagnostic::file(code, path, message))?;
     let source = String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
@@ -383,7 +383,7 @@ pub fn load_document(
         )
         .with_hint("save the file as UTF-8")
     })?;
-    let key = bodies.and_then(|bodies| Some((bodies, bodies.key(&source, context)?)));
+    let key = bodies.and_then(|bodies| Some((bodies, bodies.key(&source, context, &file)?)));
     let Some((bodies, key)) = key else {
         return parse_document(path, kind, &source, context);
     };
@@ -397,13 +397,15 @@ pub fn load_document(
     Ok(loaded)
 }
 
-/// Reads a file, refusing one larger than `limit` bytes before reading it.
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, (Code, String)> {
+/// Reads a file, refusing one larger than `limit` bytes before reading it; its bytes, and
+/// its metadata as it was opened.
+fn read_limited(path: &Path, limit: u64) -> Result<(Vec<u8>, std::fs::Metadata), (Code, String)> {
     use std::io::Read;
     let unreadable = |e: std::io::Error| (Code::Unreadable, format!("cannot read the file: {e}"));
     // The size of the open file, not of the path: one lookup of the path instead of three.
     let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    let size = file.metadata().map_err(unreadable)?.len();
+    let meta = file.metadata().map_err(unreadable)?;
+    let size = meta.len();
     if size > limit {
         return Err((
             Code::TooLarge,
@@ -422,7 +424,7 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, (Code, String)> {
             format!("the file grew past the limit of {limit} bytes while it was read"),
         ));
     }
-    Ok(bytes)
+    Ok((bytes, meta))
 }
 
 /// Splits and deserializes a document held in memory.
