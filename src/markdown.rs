@@ -56,6 +56,12 @@ impl Html {
         Html(lz4_flex::compress_prepend_size(html.as_bytes()).into_boxed_slice())
     }
 
+    /// A hash of the packed bytes: the same HTML packs the same way, so pages can be keyed by
+    /// it without unpacking anything.
+    pub fn digest(&self) -> u64 {
+        xxhash_rust::xxh3::xxh3_64(&self.0)
+    }
+
     /// The HTML, unpacked.
     pub fn get(&self) -> String {
         self.unpack()

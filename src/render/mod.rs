@@ -59,7 +59,49 @@ impl<V: Serialize + Send> View for V {
     }
 }
 
+/// A view finished only when its page renders: `finish` adds what is costly to make (a body
+/// unpacked from its packed HTML), and the key hashes `view` with `made_from`, a hash of what
+/// `finish` reads. A page kept by its key never pays for it.
+struct Deferred<V, F> {
+    view: V,
+    made_from: u64,
+    finish: F,
+}
+
+impl<V: Serialize + Send, F: FnOnce(&mut V) + Send> View for Deferred<V, F> {
+    fn key(&self) -> u64 {
+        key_of(&(&self.view, self.made_from))
+    }
+
+    fn into_context(self: Box<Self>) -> tera::Context {
+        let Deferred {
+            mut view, finish, ..
+        } = *self;
+        finish(&mut view);
+        tera::Context::from_serialize(view).unwrap_or_default()
+    }
+}
+
 impl<'a> Page<'a> {
+    /// A page whose view `finish` completes when it renders (see [`Deferred`]).
+    pub fn deferred<V: Serialize + Send + 'a>(
+        path: impl Into<String>,
+        template: &'static str,
+        view: V,
+        made_from: u64,
+        finish: impl FnOnce(&mut V) + Send + 'a,
+    ) -> Self {
+        Page {
+            path: path.into(),
+            template,
+            view: Box::new(Deferred {
+                view,
+                made_from,
+                finish,
+            }),
+        }
+    }
+
     pub fn new(
         path: impl Into<String>,
         template: &'static str,

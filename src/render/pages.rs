@@ -286,16 +286,14 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
     let today = super::views::today();
-    let html = d.body.html.get();
-    let split = d
-        .body
-        .timeline
-        .as_ref()
+    let section = d.body.timeline.as_ref();
+    let timeline = section
         .zip(d.timeline.as_ref())
-        .and_then(|(section, timeline)| super::timeline::split(&html, section, timeline, incident));
-    let (body, timeline, body_after) = match split {
-        Some(split) => (split.before, Some(split.view), split.after),
-        None => (html, None, String::new()),
+        .and_then(|(section, timeline)| super::timeline::structured(section, timeline, incident));
+    // The written blocks the visual timeline takes the place of.
+    let blocks = match (&timeline, section) {
+        (Some(_), Some(section)) => section.html_blocks.as_slice(),
+        _ => &[],
     };
     let view = PostmortemView {
         doc: views.summary(id),
@@ -343,13 +341,40 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         related: views.summaries(&archive.related[id]),
         suggested: views.summaries(&archive.suggested[id]),
         toc: toc(&d.body.headings),
-        body: Markup(body),
+        body: Markup(String::new()),
         timeline,
-        body_after: Markup(body_after),
+        body_after: Markup(String::new()),
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
-    Page::new(d.url_path(), "postmortem.html", view)
+    // The body is unpacked only when the page renders: a page kept by its key does not need
+    // it, and a one-change build keeps nearly every page.
+    let made_from = xxhash_rust::xxh3::xxh3_64_with_seed(
+        format!("{blocks:?}").as_bytes(),
+        d.body.html.digest(),
+    );
+    Page::deferred(
+        d.url_path(),
+        "postmortem.html",
+        view,
+        made_from,
+        move |view: &mut PostmortemView| {
+            let html = d.body.html.get();
+            match super::timeline::split(&html, blocks) {
+                Some(split) => {
+                    view.body = Markup(split.before);
+                    view.body_after = Markup(split.after);
+                    if let Some(timeline) = &mut view.timeline {
+                        timeline.written_html = Markup(split.written);
+                    }
+                }
+                None => {
+                    view.body = Markup(html);
+                    view.timeline = None;
+                }
+            }
+        },
+    )
 }
 
 fn edit_url(views: &Views, d: &crate::document::Document) -> Option<String> {
@@ -455,11 +480,17 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
             .collect(),
         came_true: views.summaries(&came_true.unspecified),
         toc: toc(&d.body.headings),
-        body: Markup(d.body.html.get()),
+        body: Markup(String::new()),
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
-    Page::new(d.url_path(), "premortem.html", view)
+    Page::deferred(
+        d.url_path(),
+        "premortem.html",
+        view,
+        d.body.html.digest(),
+        move |view: &mut PremortemView| view.body = Markup(d.body.html.get()),
+    )
 }
 
 #[derive(Serialize)]

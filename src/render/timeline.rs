@@ -36,47 +36,52 @@ pub struct TimelineRow {
     pub since_start: String,
 }
 
-/// The body split around the timeline: `before` the first written block, the visual timeline,
-/// then `after` (the body past the first block, other timeline blocks taken out).
-pub struct SplitBody {
+/// The body's HTML split around the timeline: `before` the first written block, the written
+/// blocks themselves, then `after` (the body past the first block, the other blocks taken
+/// out).
+pub struct SplitHtml {
     pub before: String,
-    pub view: TimelineView,
+    pub written: String,
     pub after: String,
 }
 
-/// Splits `html` around a structured timeline; `None` leaves the body as written.
-pub fn split(
-    html: &str,
+/// The visual timeline of a postmortem whose Timeline section parsed whole, to take the place
+/// of the section's written blocks; `None` leaves the body as written. Its `written_html` is
+/// left empty for [`split`] to fill.
+pub fn structured(
     section: &TimelineSection,
     timeline: &Timeline,
     incident: &Incident,
-) -> Option<SplitBody> {
-    if !timeline.is_structured() || section.html_blocks.is_empty() {
-        return None;
-    }
-    let blocks = &section.html_blocks;
+) -> Option<TimelineView> {
+    (timeline.is_structured() && !section.html_blocks.is_empty()).then(|| view(timeline, incident))
+}
+
+/// Splits `html` around the written `blocks` of its Timeline section; `None` when the blocks
+/// do not fit the HTML.
+pub fn split(html: &str, blocks: &[std::ops::Range<usize>]) -> Option<SplitHtml> {
+    let first = blocks.first()?;
     if blocks.iter().any(|b| b.end > html.len() || b.start > b.end)
         || blocks.windows(2).any(|w| w[0].end > w[1].start)
     {
         return None;
     }
-    let mut written_html = String::new();
+    let mut written = String::new();
     let mut after = String::new();
-    let mut done = blocks[0].start;
+    let mut done = first.start;
     for block in blocks {
         after.push_str(html.get(done..block.start)?);
-        written_html.push_str(html.get(block.clone())?);
+        written.push_str(html.get(block.clone())?);
         done = block.end;
     }
     after.push_str(html.get(done..)?);
-    Some(SplitBody {
-        before: html.get(..blocks[0].start)?.to_string(),
-        view: view(timeline, incident, written_html),
+    Some(SplitHtml {
+        before: html.get(..first.start)?.to_string(),
+        written,
         after,
     })
 }
 
-fn view(timeline: &Timeline, incident: &Incident, written_html: String) -> TimelineView {
+fn view(timeline: &Timeline, incident: &Incident) -> TimelineView {
     let started = incident.started.0;
     // One zone for the whole rail: the first event's, unless the writers mixed zones.
     let zones = timeline.written_zones();
@@ -177,7 +182,7 @@ fn view(timeline: &Timeline, incident: &Incident, written_html: String) -> Timel
             String::new()
         },
         rows,
-        written_html: super::Markup(written_html),
+        written_html: super::Markup(String::new()),
     }
 }
 
@@ -200,12 +205,26 @@ mod tests {
         Timestamp(DateTime::parse_from_rfc3339(s).unwrap())
     }
 
+    /// The body split around its visual timeline, which holds the written blocks.
+    struct SplitBody {
+        before: String,
+        view: TimelineView,
+        after: String,
+    }
+
     fn split_of(body: &str, incident: &Incident) -> Option<SplitBody> {
         let context = Context::for_tests(Path::new("content/postmortems/a.md"));
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.as_ref()?;
         let timeline = crate::timeline::parse(section, incident.started.0);
-        split(&analysed.html.get(), section, &timeline, incident)
+        let mut view = structured(section, &timeline, incident)?;
+        let html = split(&analysed.html.get(), &section.html_blocks)?;
+        view.written_html = crate::render::Markup(html.written);
+        Some(SplitBody {
+            before: html.before,
+            view,
+            after: html.after,
+        })
     }
 
     fn incident() -> Incident {
