@@ -7,8 +7,9 @@
 //!   exactly those, so a hit can never be stale.
 //! - **Analysed bodies** ([`BodyCache`]): a document's HTML, headings, links, text and
 //!   timeline section, keyed by a hash of everything the analysis reads (the file, its path,
-//!   the settings that change the HTML, and the program). Analysing bodies was nine tenths of
-//!   the load, and the load a third of a build after a one-file edit.
+//!   the settings that change the HTML, and the program) and of the file's identity on this
+//!   disk. Analysing bodies was nine tenths of the load, and the load a third of a build
+//!   after a one-file edit.
 //!
 //! Each build writes back only the entries of the documents it loaded, so neither cache
 //! outgrows the archive for long (see [`HighlightCache::save`]).
@@ -169,9 +170,10 @@ const BODY_SHARDS: usize = 256;
 /// settings and program are all as they were is not parsed again, nor its code highlighted.
 ///
 /// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
-/// bytes, so that a damaged file is noticed and ignored rather than trusted. The cache is
-/// as trusted as the rest of the archive's checkout, like `templates/`: its HTML reaches
-/// pages without being sanitized again.
+/// bytes, so that a damaged file is noticed and ignored rather than trusted. A body's HTML
+/// reaches pages without being sanitized again: what keeps a cache made elsewhere from
+/// ever being used is the identity of the file on this disk in its key (see
+/// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
     shards: Vec<Mutex<HashMap<u64, Body>>>,
