@@ -143,6 +143,12 @@ thread_local! {
     static KEYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// Whether this thread is writing a view for its key: a value may then write a digest of
+/// itself in its place (see [`Markup`]).
+fn keying() -> bool {
+    KEYING.get()
+}
+
 /// A hash of a value's JSON, with XXH3 (SipHash was an eighth of a key's cost; writing the
 /// JSON is most of the rest).
 fn key_of(value: &impl Serialize) -> u64 {
@@ -168,7 +174,7 @@ pub struct Markup(pub String);
 
 impl Serialize for Markup {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match KEYING.get() {
+        match keying() {
             true => serializer.serialize_u64(xxhash_rust::xxh3::xxh3_64(self.0.as_bytes())),
             false => serializer.serialize_str(&self.0),
         }

@@ -39,9 +39,43 @@ pub struct SeverityView {
     pub rank: usize,
 }
 
-/// A document as listings show it.
-#[derive(Serialize, Clone)]
+/// A document as listings show it: its [`SummaryFields`], and their digest, which is all a
+/// page's key writes of it (see [`DocSummary::serialize`]).
+#[derive(Clone)]
 pub struct DocSummary {
+    fields: SummaryFields,
+    digest: u64,
+}
+
+impl DocSummary {
+    pub fn new(fields: SummaryFields) -> Self {
+        let digest = xxhash_rust::xxh3::xxh3_64(&serde_json::to_vec(&fields).unwrap_or_default());
+        DocSummary { fields, digest }
+    }
+}
+
+impl std::ops::Deref for DocSummary {
+    type Target = SummaryFields;
+    fn deref(&self) -> &SummaryFields {
+        &self.fields
+    }
+}
+
+impl Serialize for DocSummary {
+    /// The fields, for a page's context; their digest, for a page's key. A summary shows up
+    /// on many pages (listings, services, tags, related incidents), and writing it out for
+    /// each of their keys was a twentieth of a one-change build.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match super::keying() {
+            true => serializer.serialize_u64(self.digest),
+            false => self.fields.serialize(serializer),
+        }
+    }
+}
+
+/// What a document's summary shows.
+#[derive(Serialize, Clone)]
+pub struct SummaryFields {
     pub kind: Kind,
     pub slug: String,
     pub title: String,
@@ -174,7 +208,7 @@ impl<'a> Views<'a> {
     fn make_summary(&self, d: &Document) -> DocSummary {
         let common = d.common();
         let postmortem = d.postmortem();
-        DocSummary {
+        DocSummary::new(SummaryFields {
             kind: d.kind(),
             slug: d.slug.clone(),
             title: common.title.to_string(),
@@ -201,7 +235,7 @@ impl<'a> Views<'a> {
                     .resolved
                     .map(|r| format_duration(r.0 - p.incident.started.0))
             }),
-        }
+        })
     }
 
     /// A time in the site's zone: `2016-09-05 09:29 UTC`.
