@@ -293,3 +293,22 @@ fn a_build_over_the_last_one_rewrites_only_what_changed_and_equals_a_first_build
         );
     }
 }
+
+#[test]
+fn a_feed_is_made_again_when_an_entry_changes_where_no_summary_does() {
+    let archive = example_archive();
+    let root = archive.path();
+    let source = "content/postmortems/2022-04-19-checkout-launch-saturation.md";
+    let text = std::fs::read_to_string(root.join(source)).unwrap();
+    build(root, &[]);
+    // Authors show in the feed's entries, not in the summaries listings show.
+    write(
+        root,
+        source,
+        &text.replacen("\"m.hatter\"", "\"a.liddell\"", 1),
+    );
+    build(root, &[]);
+    let feed = std::fs::read_to_string(root.join("public/feed.xml")).unwrap();
+    assert!(feed.contains("<name>a.liddell</name>"), "{feed}");
+    assert!(files_under(&root.join("public")) == fresh_site(root));
+}

@@ -6,36 +6,86 @@
 //! same archive are byte-identical.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
-use super::Emit;
 use super::views::{Views, path_segment};
+use super::{Emit, KeyedFiles, Reuse};
 use crate::archive::DocId;
 
 /// Entries in a feed: the newest postmortems only, as feed readers expect.
 pub const FEED_ENTRIES: usize = 50;
 
-/// Every feed of the site, handed to `emit`.
-pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
+/// Every feed of the site, handed to `emit`, except those `reuse` keeps by their key.
+pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let site_feed = feed(
-        views,
-        "/feed.xml",
-        &archive.config.title,
-        &archive.postmortems,
-    );
-    emit(Path::new("feed.xml"), site_feed.as_bytes())?;
-    archive.services.par_iter().try_for_each(|(id, listing)| {
+    let mut feeds = vec![(
+        "/feed.xml".to_string(),
+        archive.config.title.clone(),
+        &archive.postmortems[..],
+    )];
+    for (id, listing) in &archive.services {
         let segment = path_segment(id);
-        let path = format!("/services/{segment}/feed.xml");
         let title = format!("{}: {}", archive.config.title, views.service_link(id).name);
-        emit(
-            Path::new(&format!("services/{segment}/feed.xml")),
-            feed(views, &path, &title, &listing.postmortems).as_bytes(),
-        )
+        feeds.push((
+            format!("/services/{segment}/feed.xml"),
+            title,
+            &listing.postmortems[..],
+        ));
+    }
+    let made: Vec<(PathBuf, u64, bool)> = feeds
+        .par_iter()
+        .map(|(path, title, ids)| {
+            let output = super::output_path(path);
+            let ids = &ids[..ids.len().min(FEED_ENTRIES)];
+            let key = feed_key(views, path, title, ids);
+            let kept = reuse(&output, key);
+            if !kept {
+                emit(&output, feed(views, path, title, ids).as_bytes())?;
+            }
+            Ok((output, key, kept))
+        })
+        .collect::<Result<_, E>>()?;
+    Ok(KeyedFiles {
+        kept: made.iter().filter(|(_, _, kept)| *kept).count(),
+        keys: made
+            .into_iter()
+            .map(|(output, key, _)| (output, key))
+            .collect(),
     })
+}
+
+/// Everything [`feed`] writes, hashed: the site's settings, the feed's path and title, and
+/// each entry's summary, authors and body. Escaping fifty bodies per feed was a twentieth of
+/// a build that changed one file, and kept every feed as it was.
+fn feed_key(views: &Views, path: &str, title: &str, ids: &[DocId]) -> u64 {
+    let config = &views.archive.config;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut add = |bytes: &[u8]| {
+        // Each part's length first, so that no two different lists of parts hash alike.
+        hasher.update(&bytes.len().to_le_bytes());
+        hasher.update(bytes);
+    };
+    for part in [
+        &config.base_url,
+        &config.title,
+        &config.description,
+        path,
+        title,
+    ] {
+        add(part.as_bytes());
+    }
+    for &id in ids {
+        let d = &views.archive.documents[id];
+        add(&views.summary(id).digest().to_le_bytes());
+        add(d.url_path().as_bytes());
+        for author in d.common().authors {
+            add(author.as_bytes());
+        }
+        add(&d.body.html.digest().to_le_bytes());
+    }
+    hasher.digest()
 }
 
 /// The absolute URL of a site path (`/postmortems/x/`, without the base path: base_url
@@ -45,10 +95,9 @@ pub fn absolute(views: &Views, path: &str) -> String {
     format!("{base}{path}")
 }
 
-/// An Atom feed of the newest of `ids` (which are newest first).
+/// An Atom feed of `ids` (the newest postmortems, newest first).
 fn feed(views: &Views, path: &str, title: &str, ids: &[DocId]) -> String {
     let archive = views.archive;
-    let ids = &ids[..ids.len().min(FEED_ENTRIES)];
     let updated = ids
         .iter()
         .map(|&id| archive.documents[id].date())

@@ -254,18 +254,20 @@ pub fn render_each<E: Send>(
             })
             .collect::<Result<_, Stop<E>>>()
     })?;
-    let (page_paths, page_keys): (Vec<String>, Vec<(PathBuf, u64)>) = pages
+    let (page_paths, mut page_keys): (Vec<String>, Vec<(PathBuf, u64)>) = pages
         .into_iter()
         .map(|(path, output, key)| (path, (output, key)))
         .unzip();
     let files = AtomicUsize::new(0);
-    render_files(&views, theme, &page_paths, &|path, bytes| {
+    let keyed = render_files(&views, theme, &page_paths, reuse, &|path, bytes| {
         files.fetch_add(1, Ordering::Relaxed);
         emit(path, bytes)
     })
     .map_err(Stop::Emit)?;
+    page_keys.extend(keyed.keys);
     Ok(Rendered {
-        files: page_paths.len() + files.into_inner(),
+        // A kept file is not emitted, but is part of the site all the same.
+        files: page_paths.len() + files.into_inner() + keyed.kept,
         page_keys,
     })
 }
@@ -351,12 +353,16 @@ pub fn render_pages(
 ///
 /// `serve` makes all of these again after each edit, so a site-wide output belongs here, not
 /// in [`render`].
+///
+/// Feeds are kept like pages when `reuse` says their key is the recorded one; their keys
+/// are returned, for the next build's [`Reuse`].
 pub fn render_files<E: Send>(
     views: &Views,
     theme: &Theme,
     page_paths: &[String],
+    reuse: &Reuse<'_>,
     emit: &Emit<'_, E>,
-) -> Result<(), E> {
+) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {
         emit(path, bytes)?;
     }
@@ -364,7 +370,7 @@ pub fn render_files<E: Send>(
         Path::new("highlight.css"),
         crate::highlight::stylesheet().as_bytes(),
     )?;
-    timed("files: feeds", || feeds::all(views, emit))?;
+    let keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     timed("files: data", || data::all(views, emit))?;
     timed("files: search", || {
         search::files(views.archive, views, emit)
@@ -377,5 +383,14 @@ pub fn render_files<E: Send>(
     emit(
         Path::new("sitemap.xml"),
         &feeds::sitemap(views, &directories),
-    )
+    )?;
+    Ok(keys)
+}
+
+/// The files [`render_files`] makes like pages, by key: every one's output path and key,
+/// and how many of them `reuse` kept.
+#[derive(Default)]
+pub struct KeyedFiles {
+    pub keys: Vec<(PathBuf, u64)>,
+    pub kept: usize,
 }

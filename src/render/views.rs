@@ -52,6 +52,11 @@ impl DocSummary {
         let digest = xxhash_rust::xxh3::xxh3_64(&serde_json::to_vec(&fields).unwrap_or_default());
         DocSummary { fields, digest }
     }
+
+    /// A hash of every field.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
 }
 
 impl std::ops::Deref for DocSummary {

@@ -990,16 +990,22 @@ fn generate(
 ) -> Result<Vec<PathBuf>, Stopped> {
     let page_paths: Vec<String> = page_paths.iter().flatten().cloned().collect();
     let made = std::sync::Mutex::new(Vec::new());
-    render::render_files(views, theme, &page_paths, &|path, bytes| {
-        if stop() {
-            return Err(Stopped);
-        }
-        let mut made = made
-            .lock()
-            .expect("no thread panics while holding the files");
-        made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
-        Ok(())
-    })?;
+    render::render_files(
+        views,
+        theme,
+        &page_paths,
+        render::RENDER_ALL,
+        &|path, bytes| {
+            if stop() {
+                return Err(Stopped);
+            }
+            let mut made = made
+                .lock()
+                .expect("no thread panics while holding the files");
+            made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
+            Ok(())
+        },
+    )?;
     let made = made
         .into_inner()
         .expect("no thread panics while holding the files");
