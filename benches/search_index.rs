@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use hindsight::build::{BuildOptions, build};
 use hindsight::load::LoadOptions;
-use hindsight::render::search;
+use hindsight::render::{RENDER_ALL, search};
 
 #[path = "support/cpu_time.rs"]
 mod cpu_time;
@@ -57,12 +57,12 @@ fn main() {
         let cpu = cpu_seconds();
         let started = Instant::now();
         let (count, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let counted = search::files(&archive, &views, &|_, written| {
+        let counted = search::files(&archive, &views, RENDER_ALL, &|_, written| {
             count.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(written.len(), Ordering::Relaxed);
             Ok::<(), std::convert::Infallible>(())
         });
-        let Ok(()) = counted;
+        let Ok(_) = counted;
         let index = started.elapsed().as_secs_f64();
         let index_cpu = cpu_seconds() - cpu;
         let (count, bytes) = (count.into_inner(), bytes.into_inner());

@@ -232,8 +232,7 @@ impl BodyCache {
             return None;
         }
         let identity = file_identity(file)?;
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        for part in [
+        Some(hash_parts([
             BODY_FORMAT.as_bytes(),
             &self.program.to_le_bytes(),
             &identity,
@@ -241,12 +240,7 @@ impl BodyCache {
             context.base_path.as_bytes(),
             &[context.edition as u8, u8::from(context.unsafe_html)],
             source.as_bytes(),
-        ] {
-            // Each part's length first, so that no two different lists of parts hash alike.
-            hasher.update(&part.len().to_le_bytes());
-            hasher.update(part);
-        }
-        Some(hasher.digest())
+        ]))
     }
 
     /// The body an earlier build analysed from what `key` hashes, if one is kept.
@@ -297,6 +291,17 @@ impl BodyCache {
                 write_entry(root, &name, |file| file.write_all(&bytes));
             });
     }
+}
+
+/// A hash of a list of byte strings, each with its length first, so that no two different
+/// lists hash alike: the key of whatever is made from exactly these parts.
+pub fn hash_parts<'p>(parts: impl IntoIterator<Item = &'p [u8]>) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in parts {
+        hasher.update(&part.len().to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.digest()
 }
 
 /// A file's device, inode and change time, as bytes.

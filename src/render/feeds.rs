@@ -6,12 +6,11 @@
 //! same archive are byte-identical.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use rayon::prelude::*;
 
 use super::views::{Views, path_segment};
-use super::{Emit, KeyedFiles, Reuse};
+use super::{Emit, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::DocId;
 
 /// Entries in a feed: the newest postmortems only, as feed readers expect.
@@ -34,26 +33,17 @@ pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Res
             &listing.postmortems[..],
         ));
     }
-    let made: Vec<(PathBuf, u64, bool)> = feeds
+    feeds
         .par_iter()
         .map(|(path, title, ids)| {
-            let output = super::output_path(path);
             let ids = &ids[..ids.len().min(FEED_ENTRIES)];
             let key = feed_key(views, path, title, ids);
-            let kept = reuse(&output, key);
-            if !kept {
-                emit(&output, feed(views, path, title, ids).as_bytes())?;
-            }
-            Ok((output, key, kept))
+            keyed(super::output_path(path), key, reuse, emit, || {
+                feed(views, path, title, ids).into_bytes()
+            })
         })
-        .collect::<Result<_, E>>()?;
-    Ok(KeyedFiles {
-        kept: made.iter().filter(|(_, _, kept)| *kept).count(),
-        keys: made
-            .into_iter()
-            .map(|(output, key, _)| (output, key))
-            .collect(),
-    })
+        .collect::<Result<Vec<_>, E>>()
+        .map(KeyedFiles::from_iter)
 }
 
 /// Everything [`feed`] writes, hashed: the site's settings, the feed's path and title, and
@@ -61,31 +51,22 @@ pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Res
 /// a build that changed one file, and kept every feed as it was.
 fn feed_key(views: &Views, path: &str, title: &str, ids: &[DocId]) -> u64 {
     let config = &views.archive.config;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut add = |bytes: &[u8]| {
-        // Each part's length first, so that no two different lists of parts hash alike.
-        hasher.update(&bytes.len().to_le_bytes());
-        hasher.update(bytes);
-    };
-    for part in [
+    let site = [
         &config.base_url,
         &config.title,
         &config.description,
         path,
         title,
-    ] {
-        add(part.as_bytes());
-    }
+    ];
+    let mut parts: Vec<Vec<u8>> = site.iter().map(|part| part.as_bytes().to_vec()).collect();
     for &id in ids {
         let d = &views.archive.documents[id];
-        add(&views.summary(id).digest().to_le_bytes());
-        add(d.url_path().as_bytes());
-        for author in d.common().authors {
-            add(author.as_bytes());
-        }
-        add(&d.body.html.digest().to_le_bytes());
+        parts.push(views.summary(id).digest().to_le_bytes().to_vec());
+        parts.push(d.url_path().into_bytes());
+        parts.extend(d.common().authors.iter().map(|a| a.as_bytes().to_vec()));
+        parts.push(d.body.html.digest().to_le_bytes().to_vec());
     }
-    hasher.digest()
+    hash_parts(parts.iter().map(Vec::as_slice))
 }
 
 /// The absolute URL of a site path (`/postmortems/x/`, without the base path: base_url

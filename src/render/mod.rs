@@ -26,6 +26,7 @@ use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
 
+pub use crate::cache::hash_parts;
 pub use pages::{PageKind, all as all_pages};
 
 /// The generated site: output path (relative, `/`-separated) to content.
@@ -370,11 +371,11 @@ pub fn render_files<E: Send>(
         Path::new("highlight.css"),
         crate::highlight::stylesheet().as_bytes(),
     )?;
-    let keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
+    let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     timed("files: data", || data::all(views, emit))?;
-    timed("files: search", || {
-        search::files(views.archive, views, emit)
-    })?;
+    keys.extend(timed("files: search", || {
+        search::files(views.archive, views, reuse, emit)
+    })?);
     let directories: Vec<String> = page_paths
         .iter()
         .filter(|path| path.ends_with('/'))
@@ -393,4 +394,42 @@ pub fn render_files<E: Send>(
 pub struct KeyedFiles {
     pub keys: Vec<(PathBuf, u64)>,
     pub kept: usize,
+}
+
+impl KeyedFiles {
+    fn extend(&mut self, other: KeyedFiles) {
+        self.keys.extend(other.keys);
+        self.kept += other.kept;
+    }
+}
+
+/// One file made like a page, by [`keyed`]: its output, its key, and whether it was kept.
+pub struct KeyedFile(PathBuf, u64, bool);
+
+impl FromIterator<KeyedFile> for KeyedFiles {
+    fn from_iter<I: IntoIterator<Item = KeyedFile>>(files: I) -> Self {
+        let mut keyed = KeyedFiles::default();
+        for KeyedFile(output, key, kept) in files {
+            keyed.kept += usize::from(kept);
+            keyed.keys.push((output, key));
+        }
+        keyed
+    }
+}
+
+/// A file that is not a page, made like one: kept when `reuse` says the output holds it as
+/// `key` made it, otherwise made by `make` and handed to `emit`. `key` must hash everything
+/// `make` reads.
+pub fn keyed<E>(
+    output: PathBuf,
+    key: u64,
+    reuse: &Reuse<'_>,
+    emit: &Emit<'_, E>,
+    make: impl FnOnce() -> Vec<u8>,
+) -> Result<KeyedFile, E> {
+    let kept = reuse(&output, key);
+    if !kept {
+        emit(&output, &make())?;
+    }
+    Ok(KeyedFile(output, key, kept))
 }

@@ -28,8 +28,8 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
-use super::Emit;
 use super::views::Views;
+use super::{Emit, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
 use crate::document::{Document, Kind};
 
@@ -101,8 +101,14 @@ fn split_normalized(normalized: &str) -> impl Iterator<Item = &str> {
         .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS)
 }
 
-/// The search files of the site, handed to `emit`.
-pub fn files<E: Send>(archive: &Archive, views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
+/// The search files of the site, handed to `emit`. The shards and the result records are
+/// made like pages: kept when `reuse` says their key is the recorded one.
+pub fn files<E: Send>(
+    archive: &Archive,
+    views: &Views,
+    reuse: &Reuse<'_>,
+    emit: &Emit<'_, E>,
+) -> Result<KeyedFiles, E> {
     let postings = postings(archive);
     let shards = shard(&postings);
     let index = IndexFile {
@@ -115,18 +121,50 @@ pub fn files<E: Send>(archive: &Archive, views: &Views, emit: &Emit<'_, E>) -> R
         Path::new("search/index.json"),
         &serde_json::to_vec(&index).unwrap_or_default(),
     )?;
-    shards.par_iter().enumerate().try_for_each(|(n, shard)| {
-        emit(
-            Path::new(&format!("search/terms/{n}.json")),
-            shard_json(&postings[shard.terms.clone()]).as_bytes(),
-        )
-    })?;
+    let shard_files = shards
+        .par_iter()
+        .enumerate()
+        .map(|(n, shard)| {
+            let postings = &postings[shard.terms.clone()];
+            let output = PathBuf::from(format!("search/terms/{n}.json"));
+            keyed(output, shard_key(postings), reuse, emit, || {
+                shard_json(postings).into_bytes()
+            })
+        })
+        .collect::<Result<Vec<_>, E>>()?;
     drop(postings);
-    archive
+    let record_files = archive
         .documents
         .par_iter()
         .enumerate()
-        .try_for_each(|(id, d)| emit(&doc_path(id), &doc_json(views, id, d)))
+        .map(|(id, d)| {
+            let record = doc_record(views, id, d);
+            let parts = [
+                record.title,
+                record.url,
+                record.date,
+                record.summary,
+                record.text,
+            ];
+            let key = hash_parts(parts.map(str::as_bytes));
+            keyed(doc_path(id), key, reuse, emit, || {
+                serde_json::to_vec(&record).unwrap_or_default()
+            })
+        })
+        .collect::<Result<Vec<_>, E>>()?;
+    Ok(shard_files.into_iter().chain(record_files).collect())
+}
+
+/// What a shard's file is made from, hashed: its terms and their postings, as bytes.
+fn shard_key(postings: &[TermPostings]) -> u64 {
+    let mut bytes = Vec::new();
+    for (term, list) in postings {
+        bytes.extend_from_slice(&term.len().to_le_bytes());
+        bytes.extend_from_slice(term.as_bytes());
+        bytes.extend_from_slice(&list.len().to_le_bytes());
+        bytes.extend(list.iter().flat_map(|p| p.to_le_bytes()));
+    }
+    xxhash_rust::xxh3::xxh3_64(&bytes)
 }
 
 /// The output path of a document's result record.
@@ -325,21 +363,21 @@ struct DocRecord<'a> {
     text: &'a str,
 }
 
-fn doc_json(views: &Views, id: DocId, d: &Document) -> Vec<u8> {
+/// What a document's result record shows.
+fn doc_record<'a>(views: &'a Views, id: DocId, d: &'a Document) -> DocRecord<'a> {
     let summary = views.summary(id);
     let text = &d.body.text;
     let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    let record = DocRecord {
+    DocRecord {
         title: &summary.title,
         url: &summary.url,
         date: &summary.date,
         summary: &summary.summary,
         text: &text[..end],
-    };
-    serde_json::to_vec(&record).unwrap_or_default()
+    }
 }
 
 #[derive(Serialize)]
