@@ -159,12 +159,21 @@ pub fn write_entry(
 }
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-1";
+const BODY_FORMAT: &str = "hindsight-body-cache-2";
 
 /// The folder of the body cache in the cache folder, and how many files it is split into:
 /// an edit rewrites the file its body was in and the one it goes to, not every body.
 const BODIES: &str = "bodies";
 const BODY_SHARDS: usize = 256;
+
+/// What every body of a build is made with besides its file: bodies made with other settings
+/// are kept in another folder, and not read at all (a build of the public edition does not
+/// hold the internal edition's bodies in memory, nor evict them).
+pub struct BodySettings<'a> {
+    pub edition: crate::config::Edition,
+    pub base_path: &'a str,
+    pub unsafe_html: bool,
+}
 
 /// Bodies analysed by earlier builds, by [`BodyCache::key`]: a document whose file, path,
 /// settings and program are all as they were is not parsed again, nor its code highlighted.
@@ -182,16 +191,28 @@ pub struct BodyCache {
     held: Vec<Vec<u64>>,
     /// The program, hashed (see [`crate::uptodate::program`]).
     program: u64,
+    /// The folder of this program's bodies made with these settings, under [`BODIES`]: the
+    /// program's hash, then the settings'.
+    folder: String,
     /// How many bodies documents took.
     taken: std::sync::atomic::AtomicUsize,
 }
 
 impl BodyCache {
-    /// The body cache of the archive at `root`, empty when there is none; `None` when the
-    /// program cannot be identified, since a body made by another program may differ.
-    pub fn open(root: &Path) -> Option<Self> {
+    /// The bodies of the archive at `root` made by this program with these settings, none
+    /// when there are none; `None` when the program cannot be identified, since a body made
+    /// by another program may differ.
+    pub fn open(root: &Path, settings: &BodySettings) -> Option<Self> {
         let program = crate::uptodate::program()?;
-        let dir = root.join(CACHE_DIR).join(BODIES);
+        let folder = format!(
+            "{program:016x}-{:016x}",
+            hash_parts([
+                BODY_FORMAT.as_bytes(),
+                &[settings.edition as u8, u8::from(settings.unsafe_html)],
+                settings.base_path.as_bytes(),
+            ])
+        );
+        let dir = root.join(CACHE_DIR).join(BODIES).join(&folder);
         let shards: Vec<HashMap<u64, Body>> = (0..BODY_SHARDS)
             .into_par_iter()
             .map(|shard| read_shard(&dir.join(shard_name(shard))).unwrap_or_default())
@@ -208,6 +229,7 @@ impl BodyCache {
             shards: shards.into_iter().map(Mutex::new).collect(),
             held,
             program,
+            folder,
             taken: Default::default(),
         })
     }
@@ -262,13 +284,25 @@ impl BodyCache {
     }
 
     /// Writes the bodies of this build, each with its key, into the shards whose keys
-    /// changed; a shard left with no body is removed. Failures are ignored.
+    /// changed; a shard left with no body is removed, and so are the bodies other programs
+    /// made, which no build of this one can use. Failures are ignored.
     pub fn save<'a>(self, root: &Path, bodies: impl Iterator<Item = (u64, &'a Body)>) {
         let mut by_shard: Vec<Vec<(u64, &Body)>> = vec![Vec::new(); BODY_SHARDS];
         for (key, body) in bodies {
             by_shard[shard_of(key)].push((key, body));
         }
-        let dir = root.join(CACHE_DIR).join(BODIES);
+        let bodies = root.join(CACHE_DIR).join(BODIES);
+        let this_program = format!("{:016x}-", self.program);
+        for entry in std::fs::read_dir(&bodies).into_iter().flatten().flatten() {
+            let name = entry.file_name();
+            if !name.to_string_lossy().starts_with(&this_program) {
+                let _ = match entry.file_type() {
+                    Ok(kind) if kind.is_dir() => std::fs::remove_dir_all(entry.path()),
+                    _ => std::fs::remove_file(entry.path()),
+                };
+            }
+        }
+        let dir = bodies.join(&self.folder);
         by_shard
             .into_par_iter()
             .zip(self.held)
@@ -279,7 +313,7 @@ impl BodyCache {
                 if entries.iter().map(|(key, _)| *key).eq(held) {
                     return;
                 }
-                let name = format!("{BODIES}/{}", shard_name(shard));
+                let name = format!("{BODIES}/{}/{}", self.folder, shard_name(shard));
                 if entries.is_empty() {
                     let _ = std::fs::remove_file(dir.join(shard_name(shard)));
                     return;
@@ -427,6 +461,25 @@ mod tests {
         cache.get_or_insert("rust", b, || panic!("b was added"));
     }
 
+    /// The body cache of `root` for what [`crate::markdown::Context::for_tests`] renders.
+    fn open_bodies(root: &Path) -> BodyCache {
+        let settings = BodySettings {
+            edition: crate::config::Edition::Internal,
+            base_path: "",
+            unsafe_html: false,
+        };
+        BodyCache::open(root, &settings).unwrap()
+    }
+
+    /// The shard file of `key` in `root`'s body cache.
+    fn shard_file(root: &Path, key: u64) -> PathBuf {
+        let folder = open_bodies(root).folder;
+        root.join(CACHE_DIR)
+            .join(BODIES)
+            .join(folder)
+            .join(shard_name(shard_of(key)))
+    }
+
     /// The metadata of a file of `root` holding `source`.
     fn written(root: &Path, name: &str, source: &str) -> std::fs::Metadata {
         std::fs::write(root.join(name), source).unwrap();
@@ -437,7 +490,7 @@ mod tests {
     fn analysed(root: &Path, source: &str) -> (Body, u64) {
         let path = Path::new("content/postmortems/a.md");
         let context = crate::markdown::Context::for_tests(path);
-        let cache = BodyCache::open(root).unwrap();
+        let cache = open_bodies(root);
         let file = written(root, "a.md", source);
         let key = cache.key(source, &context, &file).unwrap();
         let body = crate::markdown::analyze(source, 0..source.len(), &context);
@@ -452,7 +505,7 @@ mod tests {
     fn a_saved_body_is_taken_back_whole_under_its_key_only() {
         let root = tempfile::tempdir().unwrap();
         let (body, key) = analysed(root.path(), BODY);
-        let cache = BodyCache::open(root.path()).unwrap();
+        let cache = open_bodies(root.path());
         assert!(cache.take(key.wrapping_add(1)).is_none());
         let kept = cache.take(key).expect("the body is kept");
         assert_eq!(kept.html.get(), body.html.get());
@@ -475,7 +528,7 @@ mod tests {
     #[test]
     fn the_key_changes_with_the_file_its_path_and_the_settings_that_shape_its_html() {
         let root = tempfile::tempdir().unwrap();
-        let cache = BodyCache::open(root.path()).unwrap();
+        let cache = open_bodies(root.path());
         let path = Path::new("content/postmortems/a.md");
         let base = crate::markdown::Context::for_tests(path);
         let file = written(root.path(), "a.md", BODY);
@@ -524,7 +577,7 @@ mod tests {
     #[test]
     fn a_body_is_kept_for_the_very_file_it_was_made_from_not_for_a_copy() {
         let root = tempfile::tempdir().unwrap();
-        let cache = BodyCache::open(root.path()).unwrap();
+        let cache = open_bodies(root.path());
         let context = crate::markdown::Context::for_tests(Path::new("content/postmortems/a.md"));
         let file = written(root.path(), "a.md", BODY);
         let copy = written(root.path(), "copy.md", BODY);
@@ -547,30 +600,22 @@ mod tests {
     fn a_damaged_body_file_is_ignored() {
         let root = tempfile::tempdir().unwrap();
         let (_, key) = analysed(root.path(), BODY);
-        let file = root
-            .path()
-            .join(CACHE_DIR)
-            .join(BODIES)
-            .join(shard_name(shard_of(key)));
+        let file = shard_file(root.path(), key);
         let mut bytes = std::fs::read(&file).unwrap();
         let middle = bytes.len() / 2;
         bytes[middle] ^= 0x20;
         std::fs::write(&file, &bytes).unwrap();
-        assert!(BodyCache::open(root.path()).unwrap().take(key).is_none());
+        assert!(open_bodies(root.path()).take(key).is_none());
     }
 
     #[test]
     fn a_shard_is_rewritten_only_when_its_bodies_change_and_removed_when_empty() {
         let root = tempfile::tempdir().unwrap();
         let (body, key) = analysed(root.path(), BODY);
-        let file = root
-            .path()
-            .join(CACHE_DIR)
-            .join(BODIES)
-            .join(shard_name(shard_of(key)));
+        let file = shard_file(root.path(), key);
         let written = std::fs::metadata(&file).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
-        let cache = BodyCache::open(root.path()).unwrap();
+        let cache = open_bodies(root.path());
         cache.take(key);
         cache.save(root.path(), [(key, &body)].into_iter());
         assert_eq!(
@@ -579,9 +624,33 @@ mod tests {
         );
 
         // The document is gone: its body goes too.
-        BodyCache::open(root.path())
-            .unwrap()
-            .save(root.path(), std::iter::empty());
+        open_bodies(root.path()).save(root.path(), std::iter::empty());
         assert!(!file.exists());
+    }
+
+    #[test]
+    fn bodies_of_other_settings_are_kept_apart_and_those_of_other_programs_removed() {
+        let root = tempfile::tempdir().unwrap();
+        let (body, key) = analysed(root.path(), BODY);
+        let public = BodySettings {
+            edition: crate::config::Edition::Public,
+            base_path: "",
+            unsafe_html: false,
+        };
+        let cache = BodyCache::open(root.path(), &public).unwrap();
+        assert!(
+            cache.take(key).is_none(),
+            "the internal edition's bodies are not read"
+        );
+        let bodies = root.path().join(CACHE_DIR).join(BODIES);
+        let other_program = bodies.join("0000000000000000-0000000000000000");
+        std::fs::create_dir_all(&other_program).unwrap();
+        cache.save(root.path(), [(key, &body)].into_iter());
+        assert!(
+            shard_file(root.path(), key).exists(),
+            "the internal edition's stay"
+        );
+        assert!(!other_program.exists(), "another program's are removed");
+        assert_eq!(std::fs::read_dir(&bodies).unwrap().count(), 2);
     }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::cache::{BodyCache, HighlightCache};
+use crate::cache::{BodyCache, BodySettings, HighlightCache};
 use crate::config::{CONFIG_FILE, Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
@@ -104,7 +104,16 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
     let highlights = options.render_html.then(|| HighlightCache::open(root));
-    let bodies = options.render_html.then(|| BodyCache::open(root)).flatten();
+    let base_path = config.base_path();
+    let settings = BodySettings {
+        edition,
+        base_path: &base_path,
+        unsafe_html: config.markdown.unsafe_html,
+    };
+    let bodies = options
+        .render_html
+        .then(|| BodyCache::open(root, &settings))
+        .flatten();
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
         let context = FileContext {
             root,
