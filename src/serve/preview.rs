@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::archive::{self, Archive, DocId, LinkOptions};
-use crate::cache::HighlightCache;
+use crate::cache::{BodyCache, BodySettings, HighlightCache};
 use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
@@ -428,14 +428,26 @@ impl Preview {
 
     /// Loads the given files and caches the results; returns how many were loaded.
     fn load(&mut self, files: Vec<(Kind, PathBuf, Option<Stamp>)>) -> usize {
+        // The first load takes the bodies the last `build` kept, read only; after it, serve
+        // keeps every body it analysed in memory, with its file's stamp.
+        let base_path = self.config.base_path();
+        let bodies = (self.files.is_empty() && self.options.render_html)
+            .then(|| {
+                let settings = BodySettings {
+                    edition: self.edition,
+                    base_path: &base_path,
+                    unsafe_html: self.config.markdown.unsafe_html,
+                };
+                BodyCache::open(&self.options.root, &settings)
+            })
+            .flatten();
         let context = load::FileContext {
             root: &self.options.root,
             config: &self.config,
             edition: self.edition,
             render_html: self.options.render_html,
             highlights: Some(&self.highlights),
-            // Serve keeps every body it analysed in memory, with its file's stamp.
-            bodies: None,
+            bodies: bodies.as_ref(),
             withheld_targets: (self.edition == Edition::Public).then_some(&self.internal),
         };
         let loaded: Vec<(PathBuf, CachedFile)> = files
