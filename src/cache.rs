@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+use crate::config::Edition;
 use crate::markdown::{Body, Html};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
@@ -166,15 +167,6 @@ const BODY_FORMAT: &str = "hindsight-body-cache-2";
 const BODIES: &str = "bodies";
 const BODY_SHARDS: usize = 256;
 
-/// What every body of a build is made with besides its file: bodies made with other settings
-/// are kept in another folder, and not read at all (a build of the public edition does not
-/// hold the internal edition's bodies in memory, nor evict them).
-pub struct BodySettings<'a> {
-    pub edition: crate::config::Edition,
-    pub base_path: &'a str,
-    pub unsafe_html: bool,
-}
-
 /// Bodies analysed by earlier builds, by [`BodyCache::key`]: a document whose file, path,
 /// settings and program are all as they were is not parsed again, nor its code highlighted.
 ///
@@ -199,17 +191,21 @@ pub struct BodyCache {
 }
 
 impl BodyCache {
-    /// The bodies of the archive at `root` made by this program with these settings, none
-    /// when there are none; `None` when the program cannot be identified, since a body made
-    /// by another program may differ.
-    pub fn open(root: &Path, settings: &BodySettings) -> Option<Self> {
+    /// The bodies of the archive at `root` made by this program for this edition with
+    /// these settings (base path, raw HTML), none when there are none; `None` when the
+    /// program cannot be identified, since a body made by another program may differ.
+    ///
+    /// Bodies made with other settings are kept in another folder and not read at all: a
+    /// build of the public edition neither holds the internal edition's bodies in memory
+    /// nor evicts them.
+    pub fn open(root: &Path, config: &crate::config::Config, edition: Edition) -> Option<Self> {
         let program = crate::uptodate::program()?;
         let folder = format!(
             "{program:016x}-{:016x}",
             hash_parts([
                 BODY_FORMAT.as_bytes(),
-                &[settings.edition as u8, u8::from(settings.unsafe_html)],
-                settings.base_path.as_bytes(),
+                &[edition as u8, u8::from(config.markdown.unsafe_html)],
+                config.base_path().as_bytes(),
             ])
         );
         let dir = root.join(CACHE_DIR).join(BODIES).join(&folder);
@@ -463,12 +459,7 @@ mod tests {
 
     /// The body cache of `root` for what [`crate::markdown::Context::for_tests`] renders.
     fn open_bodies(root: &Path) -> BodyCache {
-        let settings = BodySettings {
-            edition: crate::config::Edition::Internal,
-            base_path: "",
-            unsafe_html: false,
-        };
-        BodyCache::open(root, &settings).unwrap()
+        BodyCache::open(root, &crate::config::Config::default(), Edition::Internal).unwrap()
     }
 
     /// The shard file of `key` in `root`'s body cache.
@@ -632,12 +623,8 @@ mod tests {
     fn bodies_of_other_settings_are_kept_apart_and_those_of_other_programs_removed() {
         let root = tempfile::tempdir().unwrap();
         let (body, key) = analysed(root.path(), BODY);
-        let public = BodySettings {
-            edition: crate::config::Edition::Public,
-            base_path: "",
-            unsafe_html: false,
-        };
-        let cache = BodyCache::open(root.path(), &public).unwrap();
+        let config = crate::config::Config::default();
+        let cache = BodyCache::open(root.path(), &config, Edition::Public).unwrap();
         assert!(
             cache.take(key).is_none(),
             "the internal edition's bodies are not read"

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
-use crate::cache::{BodyCache, BodySettings, HighlightCache};
+use crate::cache::{BodyCache, HighlightCache};
 use crate::config::{CONFIG_FILE, Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
@@ -104,15 +104,9 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
     let highlights = options.render_html.then(|| HighlightCache::open(root));
-    let base_path = config.base_path();
-    let settings = BodySettings {
-        edition,
-        base_path: &base_path,
-        unsafe_html: config.markdown.unsafe_html,
-    };
     let bodies = options
         .render_html
-        .then(|| BodyCache::open(root, &settings))
+        .then(|| BodyCache::open(root, &config, edition))
         .flatten();
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
         let context = FileContext {
@@ -175,20 +169,16 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     for d in &mut documents {
         diagnostics.append(&mut d.document.body.diagnostics);
     }
-    let kept_bodies = bodies.map(|bodies| {
-        // Counted before saving: the cache gives up its bodies as documents take them.
-        let analysed = documents.len() - bodies.taken();
+    let took_bodies = bodies.is_some_and(|bodies| {
+        let took = bodies.taken() > 0;
         let keyed = documents
             .iter()
             .filter_map(|d| Some((d.body_key?, &d.document.body)));
         crate::build::timed("load: keep bodies", || bodies.save(root, keyed));
-        analysed
+        took
     });
     if let Some(highlights) = highlights {
-        highlights.save(
-            root,
-            kept_bodies.is_none_or(|analysed| analysed == documents.len()),
-        );
+        highlights.save(root, !took_bodies);
     }
     crate::highlight::forget_lines();
     Ok(Loaded {

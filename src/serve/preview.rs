@@ -24,7 +24,7 @@ use std::time::{Duration, Instant, SystemTime};
 use rayon::prelude::*;
 
 use crate::archive::{self, Archive, DocId, LinkOptions};
-use crate::cache::{BodyCache, BodySettings, HighlightCache};
+use crate::cache::{BodyCache, HighlightCache};
 use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
@@ -430,16 +430,8 @@ impl Preview {
     fn load(&mut self, files: Vec<(Kind, PathBuf, Option<Stamp>)>) -> usize {
         // The first load takes the bodies the last `build` kept, read only; after it, serve
         // keeps every body it analysed in memory, with its file's stamp.
-        let base_path = self.config.base_path();
         let bodies = (self.files.is_empty() && self.options.render_html)
-            .then(|| {
-                let settings = BodySettings {
-                    edition: self.edition,
-                    base_path: &base_path,
-                    unsafe_html: self.config.markdown.unsafe_html,
-                };
-                BodyCache::open(&self.options.root, &settings)
-            })
+            .then(|| BodyCache::open(&self.options.root, &self.config, self.edition))
             .flatten();
         let context = load::FileContext {
             root: &self.options.root,
