@@ -57,7 +57,7 @@ fn main() {
         let cpu = cpu_seconds();
         let started = Instant::now();
         let (count, bytes) = (AtomicUsize::new(0), AtomicUsize::new(0));
-        let counted = search::files(&archive, &views, RENDER_ALL, &|_, written| {
+        let counted = search::files(&archive, &views, RENDER_ALL, None, &|_, written| {
             count.fetch_add(1, Ordering::Relaxed);
             bytes.fetch_add(written.len(), Ordering::Relaxed);
             Ok::<(), std::convert::Infallible>(())

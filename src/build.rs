@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::archive::{self, Archive, LinkOptions};
+use crate::cache::PostingsCache;
 use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
@@ -184,8 +185,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         kept.get(path)
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
+    let postings = PostingsCache::new(&options.root, archive.edition);
     let rendered = timed("render+write", || {
-        render::render_each(&archive, &theme, &keep, |path, bytes| {
+        render::render_each(&archive, &theme, &keep, Some(&postings), |path, bytes| {
             staging.put(path, bytes)
         })
     })

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use crate::config::Edition;
 use crate::markdown::{Body, Html};
+use crate::render::search::Postings;
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-2";
@@ -314,10 +315,9 @@ impl BodyCache {
                     let _ = std::fs::remove_file(dir.join(shard_name(shard)));
                     return;
                 }
-                let Ok(mut bytes) = postcard::to_stdvec(&(BODY_FORMAT, &entries)) else {
+                let Some(bytes) = checked(BODY_FORMAT, &entries) else {
                     return;
                 };
-                bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
                 write_entry(root, &name, |file| file.write_all(&bytes));
             });
     }
@@ -369,13 +369,63 @@ fn shard_name(shard: usize) -> String {
 
 /// The bodies of one shard's file, when it is whole and of this format.
 fn read_shard(file: &Path) -> Option<HashMap<u64, Body>> {
+    let entries: Vec<(u64, Body)> = read_checked(file, BODY_FORMAT)?;
+    Some(entries.into_iter().collect())
+}
+
+/// `value` with the format it was written in, as bytes that end with a hash of the rest,
+/// so that a damaged file is noticed (see [`read_checked`]).
+fn checked(format: &str, value: &impl serde::Serialize) -> Option<Vec<u8>> {
+    let mut bytes = postcard::to_stdvec(&(format, value)).ok()?;
+    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
+    Some(bytes)
+}
+
+/// What a file written from [`checked`] holds, when it is whole and of `format`.
+fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Option<T> {
     let bytes = std::fs::read(file).ok()?;
     let (payload, checksum) = bytes.split_last_chunk::<8>()?;
     if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
         return None;
     }
-    let (format, entries) = postcard::from_bytes::<(String, Vec<(u64, Body)>)>(payload).ok()?;
-    (format == BODY_FORMAT).then(|| entries.into_iter().collect())
+    let (written_as, value) = postcard::from_bytes::<(String, T)>(payload).ok()?;
+    (written_as == format).then_some(value)
+}
+
+/// Bumped whenever what the kept search postings hold, or how they are made, changes.
+const POSTINGS_FORMAT: &str = "hindsight-search-postings-1";
+
+/// Where a build keeps the search postings of its edition for the next one (see
+/// [`Postings`]). They are taken over by document key, which holds the identity of each
+/// file on this disk, so postings made elsewhere never match a document.
+pub struct PostingsCache {
+    root: PathBuf,
+    name: &'static str,
+}
+
+impl PostingsCache {
+    pub fn new(root: &Path, edition: Edition) -> Self {
+        let name = match edition {
+            Edition::Internal => "search-internal.bin",
+            Edition::Public => "search-public.bin",
+        };
+        PostingsCache {
+            root: root.to_path_buf(),
+            name,
+        }
+    }
+
+    /// The postings the last build of this edition kept, when they are whole.
+    pub fn read(&self) -> Option<Postings> {
+        read_checked(&self.root.join(CACHE_DIR).join(self.name), POSTINGS_FORMAT)
+    }
+
+    /// Keeps `postings` for the next build. Failures are ignored.
+    pub fn save(&self, postings: &Postings) {
+        if let Some(bytes) = checked(POSTINGS_FORMAT, postings) {
+            write_entry(&self.root, self.name, |file| file.write_all(&bytes));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -41,6 +41,10 @@ pub struct Document {
     /// The body's Timeline section read into times (postmortems only), filled in by the link
     /// phase and kept with the document: `serve` links again without reading every timeline.
     pub timeline: Option<crate::timeline::Timeline>,
+    /// What the document was made from, hashed with the identity of its file on this disk
+    /// (see [`crate::cache::BodyCache::key`]): what later builds keep its body and the
+    /// records made from it by. `None` when nothing made from it may be kept.
+    pub key: Option<u64>,
 }
 
 /// The front matter of a document, by kind.

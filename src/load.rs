@@ -46,9 +46,6 @@ pub struct Loaded {
 pub struct LoadedDocument {
     pub document: Document,
     pub front_matter: FrontMatter,
-    /// What its body was made from, hashed, when the body can be kept for the next build
-    /// (see [`BodyCache`]).
-    pub body_key: Option<u64>,
 }
 
 /// The front matter of a file and where it sits in the file.
@@ -173,7 +170,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
         let took = bodies.taken() > 0;
         let keyed = documents
             .iter()
-            .filter_map(|d| Some((d.body_key?, &d.document.body)));
+            .filter_map(|d| Some((d.document.key?, &d.document.body)));
         crate::build::timed("load: keep bodies", || bodies.save(root, keyed));
         took
     });
@@ -392,7 +389,7 @@ pub fn load_document(
             .unwrap_or_else(|| markdown::analyze(&source, body, context))
     })?;
     // A body with problems is analysed again each time, so that they are reported each time.
-    loaded.body_key = loaded.document.body.diagnostics.is_empty().then_some(key);
+    loaded.document.key = loaded.document.body.diagnostics.is_empty().then_some(key);
     Ok(loaded)
 }
 
@@ -482,9 +479,9 @@ fn parse_with(
             meta,
             body: body(split.body),
             timeline: None,
+            key: None,
         },
         front_matter,
-        body_key: None,
     })
 }
 

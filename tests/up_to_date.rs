@@ -312,3 +312,48 @@ fn a_feed_is_made_again_when_an_entry_changes_where_no_summary_does() {
     assert!(feed.contains("<name>a.liddell</name>"), "{feed}");
     assert!(files_under(&root.join("public")) == fresh_site(root));
 }
+
+#[test]
+fn search_finds_what_an_edit_adds_and_not_what_it_removes_as_after_a_first_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    let public = root.join("public");
+    let indexed = |word: &str| {
+        files_under(&public.join("search/terms"))
+            .into_values()
+            .any(|shard| {
+                String::from_utf8(shard)
+                    .unwrap()
+                    .contains(&format!("\"{word}\":["))
+            })
+    };
+    build(root, &[]);
+    // A word of the postmortem removed below, and of no other document.
+    assert!(indexed("changelog"));
+    // A postmortem added among the others (every newer one's id moves), one removed, and a
+    // word added to a third: the build takes the kept postings of all the rest.
+    let dir = root.join("content/postmortems");
+    let copied = std::fs::read_to_string(dir.join("2023-10-02-reporting-duplicate-orders.md"))
+        .unwrap()
+        .replacen("Nightly ETL loaded", "Quokkaload ETL loaded", 1)
+        .replacen("date = 2023-10-06", "date = 2023-10-07", 1);
+    std::fs::write(dir.join("2023-10-03-reporting-orders-again.md"), copied).unwrap();
+    std::fs::remove_file(dir.join("2025-02-18-notification-queue-backlog.md")).unwrap();
+    let edited = dir.join("2024-06-12-identity-oom-kills.md");
+    let text = std::fs::read_to_string(&edited).unwrap();
+    write(
+        root,
+        "content/postmortems/2024-06-12-identity-oom-kills.md",
+        &format!("{text}\nA zanzibarite paragraph.\n"),
+    );
+    build(root, &[]);
+
+    for word in ["quokkaload", "zanzibarite"] {
+        assert!(indexed(word), "{word} is not indexed");
+    }
+    assert!(!indexed("changelog"), "a removed postmortem is still found");
+    assert!(
+        files_under(&public) == fresh_site(root),
+        "the site differs from a first build"
+    );
+}

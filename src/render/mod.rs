@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::archive::Archive;
 use crate::build::timed;
+use crate::cache::PostingsCache;
 use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
@@ -201,7 +202,7 @@ pub struct Rendered {
 /// Renders every page, asset and data file of the site into memory.
 pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
     let files = std::sync::Mutex::new(BTreeMap::new());
-    render_each(archive, theme, RENDER_ALL, |path, bytes| {
+    render_each(archive, theme, RENDER_ALL, None, |path, bytes| {
         files
             .lock()
             .expect("no thread panics while holding the site")
@@ -228,11 +229,13 @@ pub enum Stop<E> {
 
 /// Renders every page, asset and data file of the site, handing each to `emit` as soon as it
 /// is made, so that a build writes pages as they render instead of holding the whole site in
-/// memory. A page that `reuse` keeps is not rendered, nor emitted.
+/// memory. A page that `reuse` keeps is not rendered, nor emitted; the search postings are
+/// made from those `postings` kept, and kept there (see [`render_files`]).
 pub fn render_each<E: Send>(
     archive: &Archive,
     theme: &Theme,
     reuse: &Reuse<'_>,
+    postings: Option<&PostingsCache>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
     let views = Views::new(archive);
@@ -260,10 +263,17 @@ pub fn render_each<E: Send>(
         .map(|(path, output, key)| (path, (output, key)))
         .unzip();
     let files = AtomicUsize::new(0);
-    let keyed = render_files(&views, theme, &page_paths, reuse, &|path, bytes| {
-        files.fetch_add(1, Ordering::Relaxed);
-        emit(path, bytes)
-    })
+    let keyed = render_files(
+        &views,
+        theme,
+        &page_paths,
+        reuse,
+        postings,
+        &|path, bytes| {
+            files.fetch_add(1, Ordering::Relaxed);
+            emit(path, bytes)
+        },
+    )
     .map_err(Stop::Emit)?;
     page_keys.extend(keyed.keys);
     Ok(Rendered {
@@ -355,13 +365,15 @@ pub fn render_pages(
 /// `serve` makes all of these again after each edit, so a site-wide output belongs here, not
 /// in [`render`].
 ///
-/// Feeds are kept like pages when `reuse` says their key is the recorded one; their keys
-/// are returned, for the next build's [`Reuse`].
+/// Feeds and search files are kept like pages when `reuse` says their key is the recorded
+/// one; their keys are returned, for the next build's [`Reuse`]. The search postings are
+/// made from those `postings` kept, when given, and kept there for the next build.
 pub fn render_files<E: Send>(
     views: &Views,
     theme: &Theme,
     page_paths: &[String],
     reuse: &Reuse<'_>,
+    postings: Option<&PostingsCache>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {
@@ -374,7 +386,7 @@ pub fn render_files<E: Send>(
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     timed("files: data", || data::all(views, emit))?;
     keys.extend(timed("files: search", || {
-        search::files(views.archive, views, reuse, emit)
+        search::files(views.archive, views, reuse, postings, emit)
     })?);
     let directories: Vec<String> = page_paths
         .iter()

@@ -25,12 +25,14 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
 use super::views::Views;
-use super::{Emit, KeyedFiles, Reuse, hash_parts, keyed};
+use super::{Emit, KeyedFile, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
+use crate::build::timed;
+use crate::cache::PostingsCache;
 use crate::document::{Document, Kind};
 
 /// Where in a document a term occurs, as bits of a posting. Ranking weighs them in this
@@ -102,37 +104,25 @@ fn split_normalized(normalized: &str) -> impl Iterator<Item = &str> {
 }
 
 /// The search files of the site, handed to `emit`. The shards and the result records are
-/// made like pages: kept when `reuse` says their key is the recorded one.
+/// made like pages: kept when `reuse` says their key is the recorded one. The postings are
+/// made from those `kept` holds where it holds any, and kept there for the next build.
 pub fn files<E: Send>(
     archive: &Archive,
     views: &Views,
     reuse: &Reuse<'_>,
+    kept: Option<&PostingsCache>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
-    let postings = postings(archive);
-    let shards = shard(&postings);
-    let index = IndexFile {
-        version: 1,
-        count: archive.documents.len(),
-        shards: shards.iter().map(|s| s.key).collect(),
-        facets: facets(archive, views),
+    let last = kept.and_then(|kept| timed("files: search: read kept", || kept.read()));
+    let made = Postings::of(archive, last);
+    let keep = || {
+        if let Some(kept) = kept {
+            timed("files: search: keep", || kept.save(&made));
+        }
     };
-    emit(
-        Path::new("search/index.json"),
-        &serde_json::to_vec(&index).unwrap_or_default(),
-    )?;
-    let shard_files = shards
-        .par_iter()
-        .enumerate()
-        .map(|(n, shard)| {
-            let postings = &postings[shard.terms.clone()];
-            let output = PathBuf::from(format!("search/terms/{n}.json"));
-            keyed(output, shard_key(postings), reuse, emit, || {
-                shard_json(postings).into_bytes()
-            })
-        })
-        .collect::<Result<Vec<_>, E>>()?;
-    drop(postings);
+    let (shard_files, ()) = rayon::join(|| shard_files(archive, views, &made, reuse, emit), keep);
+    drop(made);
+    let shard_files = shard_files?;
     let record_files = archive
         .documents
         .par_iter()
@@ -153,6 +143,39 @@ pub fn files<E: Send>(
         })
         .collect::<Result<Vec<_>, E>>()?;
     Ok(shard_files.into_iter().chain(record_files).collect())
+}
+
+/// `search/index.json` and the shards of the postings.
+fn shard_files<E: Send>(
+    archive: &Archive,
+    views: &Views,
+    made: &Postings,
+    reuse: &Reuse<'_>,
+    emit: &Emit<'_, E>,
+) -> Result<Vec<KeyedFile>, E> {
+    let postings = &made.terms;
+    let shards = shard(postings);
+    let index = IndexFile {
+        version: 1,
+        count: archive.documents.len(),
+        shards: shards.iter().map(|s| s.key).collect(),
+        facets: facets(archive, views),
+    };
+    emit(
+        Path::new("search/index.json"),
+        &serde_json::to_vec(&index).unwrap_or_default(),
+    )?;
+    shards
+        .par_iter()
+        .enumerate()
+        .map(|(n, shard)| {
+            let postings = &postings[shard.terms.clone()];
+            let output = PathBuf::from(format!("search/terms/{n}.json"));
+            keyed(output, shard_key(postings), reuse, emit, || {
+                shard_json(postings).into_bytes()
+            })
+        })
+        .collect()
 }
 
 /// What a shard's file is made from, hashed: its terms and their postings, as bytes.
@@ -184,25 +207,132 @@ fn posting(id: u32, fields: u8) -> Posting {
     (id << 4) | Posting::from(fields)
 }
 
-/// Every term of the archive, sorted, with its postings.
-fn postings(archive: &Archive) -> Vec<TermPostings> {
+/// Every term of the archive, sorted, with its postings, and the key of the document each
+/// id stood for ([`Document::key`]). A build keeps them for the next one, which takes over
+/// the postings of every document whose key is unchanged and reads only the others' terms:
+/// after a one-file edit, reading every document's terms again was a fifth of the build.
+#[derive(Serialize, Deserialize, Default)]
+pub struct Postings {
+    keys: Vec<Option<u64>>,
+    terms: Vec<TermPostings>,
+}
+
+/// An id no document has.
+const NO_ID: u32 = u32::MAX;
+
+impl Postings {
+    /// The postings of the archive: those of `last` for every document whose key is
+    /// unchanged, the others' collected from their texts.
+    fn of(archive: &Archive, last: Option<Postings>) -> Postings {
+        let keys: Vec<Option<u64>> = archive.documents.iter().map(|d| d.key).collect();
+        let (kept, fresh) = last
+            .and_then(|last| last.carry_over(&keys))
+            .unwrap_or_else(|| (Vec::new(), (0..keys.len()).collect()));
+        let collected = collect(archive, &fresh);
+        let terms = merge_sorted(
+            kept,
+            collected,
+            |a, b| a.0.cmp(&b.0),
+            |a, b| (a.0, merge_sorted(a.1, b.1, Ord::cmp, |p, _| p)),
+        );
+        Postings { keys, terms }
+    }
+
+    /// The postings of the documents that `keys` still has, under their new ids, and the ids
+    /// of the documents whose terms must be read; `None` when the postings are not sorted, as
+    /// no build writes them.
+    fn carry_over(self, keys: &[Option<u64>]) -> Option<(Vec<TermPostings>, Vec<DocId>)> {
+        let was: FxHashMap<u64, u32> = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter_map(|(id, key)| Some(((*key)?, id as u32)))
+            .collect();
+        let mut new_id = vec![NO_ID; self.keys.len()];
+        let mut fresh = Vec::new();
+        let mut last_kept = None;
+        for (id, key) in keys.iter().enumerate() {
+            match key.and_then(|key| was.get(&key).copied()) {
+                // Kept documents keep their order, so every posting list stays sorted.
+                Some(old) if last_kept.is_none_or(|last| old > last) => {
+                    new_id[old as usize] = id as u32;
+                    last_kept = Some(old);
+                }
+                _ => fresh.push(id),
+            }
+        }
+        let mut terms = self.terms;
+        let sorted = terms.windows(2).all(|pair| pair[0].0 < pair[1].0)
+            && terms
+                .par_iter_mut()
+                .all(|(_, list)| renumber(list, &new_id));
+        terms.retain(|(_, list)| !list.is_empty());
+        sorted.then_some((terms, fresh))
+    }
+}
+
+/// Gives the postings of a list their documents' new ids, leaving out the documents without
+/// one; false when the list was not sorted by id.
+fn renumber(list: &mut Vec<Posting>, new_id: &[u32]) -> bool {
+    let mut sorted = true;
+    let mut previous = None;
+    list.retain_mut(|p| {
+        let old = *p >> 4;
+        sorted &= previous.is_none_or(|previous| old > previous);
+        previous = Some(old);
+        match new_id.get(old as usize) {
+            Some(&id) if id != NO_ID => {
+                *p = posting(id, (*p & 0xf) as u8);
+                true
+            }
+            _ => false,
+        }
+    });
+    sorted
+}
+
+/// Two lists sorted by `order` as one sorted list; `both` makes one item of two equal ones.
+fn merge_sorted<T>(
+    a: Vec<T>,
+    b: Vec<T>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+    both: impl Fn(T, T) -> T,
+) -> Vec<T> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.into_iter().peekable();
+    for item in a {
+        while let Some(before) = b.next_if(|other| order(other, &item).is_lt()) {
+            merged.push(before);
+        }
+        match b.next_if(|other| order(other, &item).is_eq()) {
+            Some(equal) => merged.push(both(item, equal)),
+            None => merged.push(item),
+        }
+    }
+    merged.extend(b);
+    merged
+}
+
+/// The terms of the documents `ids` (ascending), sorted, with their postings.
+fn collect(archive: &Archive, ids: &[DocId]) -> Vec<TermPostings> {
     let mut merged: FxHashMap<String, Vec<Posting>> = FxHashMap::default();
     // Batches are collected in parallel a round at a time and merged in id order, which keeps
     // every posting list sorted. Collecting every batch before merging held each batch's copy
     // of its terms at once: the search phase of 100,000 postmortems grew memory by 760 MB,
     // against 350 MB now.
     let round = BATCH * 4 * rayon::current_num_threads();
-    for (r, documents) in archive.documents.chunks(round).enumerate() {
-        let batches: Vec<FxHashMap<String, Vec<Posting>>> = documents
+    for ids in ids.chunks(round) {
+        let batches: Vec<FxHashMap<String, Vec<Posting>>> = ids
             .par_chunks(BATCH)
-            .enumerate()
-            .map(|(batch, documents)| {
+            .map(|ids| {
                 let mut map: FxHashMap<String, Vec<Posting>> = FxHashMap::default();
-                for (i, d) in documents.iter().enumerate() {
-                    let id = (r * round + batch * BATCH + i) as u32;
-                    let texts = document_texts(d);
+                for &id in ids {
+                    let texts = document_texts(&archive.documents[id]);
                     for (term, fields) in document_terms(&texts) {
-                        let posting = posting(id, fields);
+                        let posting = posting(id as u32, fields);
                         match map.get_mut(term) {
                             Some(list) => list.push(posting),
                             // A term is copied once per batch, not once per document.
@@ -579,6 +709,25 @@ mod tests {
             let holder = shards.iter().find(|s| s.terms.contains(&i)).unwrap();
             assert_eq!(holder.key, shard_of(&shards, term), "{term}");
         }
+    }
+
+    #[test]
+    fn kept_postings_are_renumbered_and_unsorted_ones_refused() {
+        let kept = |list: Vec<Posting>| Postings {
+            keys: vec![Some(10), Some(11), Some(12)],
+            terms: vec![("dns".to_string(), list)],
+        };
+        // Document 11 is gone and 13 is new, before 12: 10 keeps id 0, 12 takes id 2.
+        let keys = [Some(10), Some(13), Some(12)];
+        let sorted = vec![posting(0, 1), posting(1, 8), posting(2, 9)];
+        let (terms, fresh) = kept(sorted).carry_over(&keys).unwrap();
+        assert_eq!(
+            terms,
+            [("dns".to_string(), vec![posting(0, 1), posting(2, 9)])]
+        );
+        assert_eq!(fresh, [1]);
+        let unsorted = vec![posting(2, 9), posting(0, 1)];
+        assert!(kept(unsorted).carry_over(&keys).is_none());
     }
 
     #[test]

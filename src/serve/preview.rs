@@ -617,7 +617,6 @@ impl Preview {
                 documents.push(LoadedDocument {
                     document,
                     front_matter: parsed.front_matter.clone(),
-                    body_key: None,
                 });
             }
         }
@@ -999,6 +998,7 @@ fn generate(
         theme,
         &page_paths,
         render::RENDER_ALL,
+        None,
         &|path, bytes| {
             if stop() {
                 return Err(Stopped);
