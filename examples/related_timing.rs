@@ -38,7 +38,7 @@ fn main() {
     );
     let start = Instant::now();
     let cpu = cpu_seconds();
-    let suggested = hindsight::related::suggest(&archive);
+    let suggested = hindsight::related::suggest(&archive, None);
     let with = suggested.iter().filter(|s| !s.is_empty()).count();
     println!(
         "related::suggest: {:.3} s wall, {:.2} s CPU ({with} postmortems with suggestions, {} in all)",

@@ -29,6 +29,9 @@ pub struct LinkOptions {
     /// Link only as far as what linking reports: `check` shows no pages, so the timelines,
     /// metrics and suggestions that pages show are left out.
     pub reports_only: bool,
+    /// Take what the last build of the edition kept for suggestions, and keep this one's
+    /// (see [`crate::cache::Kept`]): `build` does, `serve` links too often to write it.
+    pub kept: bool,
 }
 
 /// Index of a document in [`Archive::documents`].
@@ -116,6 +119,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     });
 
     let edition = loaded.edition;
+    let root = loaded.root.clone();
     let (mut documents, excluded): (Vec<Document>, Vec<Document>) = loaded
         .documents
         .into_iter()
@@ -168,7 +172,12 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     });
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
-        archive.suggested = timed("link: suggestions", || crate::related::suggest(&archive));
+        let kept = options
+            .kept
+            .then(|| crate::cache::Kept::words(&root, archive.edition));
+        archive.suggested = timed("link: suggestions", || {
+            crate::related::suggest(&archive, kept.as_ref())
+        });
     }
     (archive, diagnostics)
 }

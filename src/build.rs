@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::archive::{self, Archive, LinkOptions};
-use crate::cache::PostingsCache;
+use crate::cache::Kept;
 use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
@@ -127,6 +127,7 @@ fn prepare(options: &BuildOptions) -> Result<(Archive, Theme, Vec<Diagnostic>), 
         &load_options,
         LinkOptions {
             drafts: options.drafts,
+            kept: true,
             ..LinkOptions::default()
         },
     )
@@ -185,7 +186,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         kept.get(path)
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
-    let postings = PostingsCache::new(&options.root, archive.edition);
+    let postings = Kept::postings(&options.root, archive.edition);
     let rendered = timed("render+write", || {
         render::render_each(&archive, &theme, &keep, Some(&postings), |path, bytes| {
             staging.put(path, bytes)

@@ -24,7 +24,6 @@ use rayon::prelude::*;
 
 use crate::config::Edition;
 use crate::markdown::{Body, Html};
-use crate::render::search::Postings;
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-2";
@@ -392,38 +391,49 @@ fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Op
     (written_as == format).then_some(value)
 }
 
-/// Bumped whenever what the kept search postings hold, or how they are made, changes.
-const POSTINGS_FORMAT: &str = "hindsight-search-postings-1";
-
-/// Where a build keeps the search postings of its edition for the next one (see
-/// [`Postings`]). They are taken over by document key, which holds the identity of each
-/// file on this disk, so postings made elsewhere never match a document.
-pub struct PostingsCache {
+/// What a build made from every document, kept in one file of the cache for the next build
+/// of the same edition, which takes over what was made from each document whose key
+/// ([`crate::document::Document::key`]) is unchanged. The key holds the identity of each
+/// file on this disk, so what was made elsewhere never matches a document.
+pub struct Kept {
     root: PathBuf,
-    name: &'static str,
+    name: String,
+    /// Bumped whenever what the file holds, or how it is made, changes.
+    format: &'static str,
 }
 
-impl PostingsCache {
-    pub fn new(root: &Path, edition: Edition) -> Self {
-        let name = match edition {
-            Edition::Internal => "search-internal.bin",
-            Edition::Public => "search-public.bin",
+impl Kept {
+    /// The search postings ([`crate::render::search::Postings`]).
+    pub fn postings(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "search", edition, "hindsight-search-postings-1")
+    }
+
+    /// The words of each postmortem that suggestions weigh (see [`crate::related`]).
+    pub fn words(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "words", edition, "hindsight-words-1")
+    }
+
+    fn file(root: &Path, what: &str, edition: Edition, format: &'static str) -> Self {
+        let edition = match edition {
+            Edition::Internal => "internal",
+            Edition::Public => "public",
         };
-        PostingsCache {
+        Kept {
             root: root.to_path_buf(),
-            name,
+            name: format!("{what}-{edition}.bin"),
+            format,
         }
     }
 
-    /// The postings the last build of this edition kept, when they are whole.
-    pub fn read(&self) -> Option<Postings> {
-        read_checked(&self.root.join(CACHE_DIR).join(self.name), POSTINGS_FORMAT)
+    /// What the last build kept, when it is whole.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        read_checked(&self.root.join(CACHE_DIR).join(&self.name), self.format)
     }
 
-    /// Keeps `postings` for the next build. Failures are ignored.
-    pub fn save(&self, postings: &Postings) {
-        if let Some(bytes) = checked(POSTINGS_FORMAT, postings) {
-            write_entry(&self.root, self.name, |file| file.write_all(&bytes));
+    /// Keeps `value` for the next build. Failures are ignored.
+    pub fn save(&self, value: &impl serde::Serialize) {
+        if let Some(bytes) = checked(self.format, value) {
+            write_entry(&self.root, &self.name, |file| file.write_all(&bytes));
         }
     }
 }

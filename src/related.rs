@@ -11,7 +11,10 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use rayon::prelude::*;
 
+use rustc_hash::FxHashMap;
+
 use crate::archive::{Archive, DocId};
+use crate::cache::Kept;
 use crate::document::Document;
 
 /// How many suggestions a postmortem gets at most.
@@ -70,8 +73,17 @@ fn fnv(state: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-/// The suggestions of every document (empty for premortems), best first.
-pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
+/// A postmortem's words (see [`for_each_word`]), each with how often it occurs, sorted.
+type Words = Vec<(u64, u32)>;
+
+/// The words of a build's postmortems by document key ([`Document::key`]), which the cache
+/// keeps (see [`crate::cache::Kept`]): the next build reads the words only of the
+/// postmortems whose key changed. Reading words was two thirds of the suggestions.
+type KeptWords = Vec<(u64, Words)>;
+
+/// The suggestions of every document (empty for premortems), best first. The words of the
+/// postmortems are taken from what `kept` holds, when given, and kept there.
+pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
     let postmortems = &archive.postmortems;
     let count = postmortems.len();
     let mut suggested = vec![Vec::new(); archive.documents.len()];
@@ -79,13 +91,14 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
         return suggested;
     }
     let documents = &archive.documents;
+    let words = words_of(archive, kept);
 
     // Pass 1: in how many postmortems each word occurs.
-    let word_frequency: HashMap<u64, u32> = postmortems
+    let word_frequency: HashMap<u64, u32> = words
         .par_iter()
-        .fold(HashMap::default, |mut df: HashMap<u64, u32>, &id| {
-            for word in unique_words(&documents[id]) {
-                *df.entry(word).or_default() += 1;
+        .fold(HashMap::default, |mut df: HashMap<u64, u32>, words| {
+            for (word, _) in words {
+                *df.entry(*word).or_default() += 1;
             }
             df
         })
@@ -95,9 +108,32 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
     let idf = |df: u32| (1.0 + count as f64 / f64::from(df.max(1))).ln();
     let features: Vec<Vec<(Feature, f64)>> = postmortems
         .par_iter()
-        .map(|&id| features_of(archive, &documents[id], &word_frequency, idf))
+        .zip(&words)
+        .map(|(&id, words)| features_of(archive, &documents[id], words, &word_frequency, idf))
         .collect();
+    let keep = || {
+        if let Some(kept) = kept {
+            let keyed: Vec<(u64, &Words)> = postmortems
+                .iter()
+                .zip(&words)
+                .filter_map(|(&id, words)| Some((documents[id].key?, words)))
+                .collect();
+            crate::build::timed("link: suggestions: keep", || kept.save(&keyed));
+        }
+    };
+    let (ranked, ()) = rayon::join(|| rank(archive, &features), keep);
+    drop(words);
+    for (rank, ids) in ranked.into_iter().enumerate() {
+        suggested[postmortems[rank]] = ids;
+    }
+    suggested
+}
 
+/// The suggestions of each postmortem, in the order of [`Archive::postmortems`], from the
+/// features of each.
+fn rank(archive: &Archive, features: &[Vec<(Feature, f64)>]) -> Vec<Vec<DocId>> {
+    let postmortems = &archive.postmortems;
+    let count = postmortems.len();
     // The inverted index; posting lists follow `postmortems` (newest first), so a position
     // in a list is a position in time.
     let mut postings: HashMap<Feature, Vec<usize>> = HashMap::default();
@@ -108,7 +144,7 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
     }
 
     let explicit = &archive.related;
-    let ranked: Vec<Vec<DocId>> = (0..count)
+    (0..count)
         .into_par_iter()
         .map(|rank| {
             let id = postmortems[rank];
@@ -144,11 +180,7 @@ pub fn suggest(archive: &Archive) -> Vec<Vec<DocId>> {
                 .map(|(other, _)| postmortems[other])
                 .collect()
         })
-        .collect();
-    for (rank, ids) in ranked.into_iter().enumerate() {
-        suggested[postmortems[rank]] = ids;
-    }
-    suggested
+        .collect()
 }
 
 /// At most `n` entries of a sorted posting list, those nearest to `rank`.
@@ -173,10 +205,41 @@ fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, 
     big
 }
 
+/// The words of every postmortem, in the order of [`Archive::postmortems`]: those `kept`
+/// holds for its key, the others read from its text.
+fn words_of(archive: &Archive, kept: Option<&Kept>) -> Vec<Words> {
+    let documents = &archive.documents;
+    let read = || crate::build::timed("link: suggestions: read kept", || kept?.read());
+    let mut last: FxHashMap<u64, Words> = read()
+        .map(|last: KeptWords| last.into_iter().collect())
+        .unwrap_or_default();
+    let taken: Vec<Option<Words>> = archive
+        .postmortems
+        .iter()
+        .map(|&id| last.remove(&documents[id].key?))
+        .collect();
+    drop(last);
+    taken
+        .into_par_iter()
+        .zip(&archive.postmortems)
+        .map(|(words, &id)| words.unwrap_or_else(|| count_words(&documents[id])))
+        .collect()
+}
+
+/// A postmortem's words, each with how often it occurs.
+fn count_words(d: &Document) -> Words {
+    let mut counts: HashMap<u64, u32> = HashMap::default();
+    for_each_word(d, |word| *counts.entry(word).or_default() += 1);
+    let mut words: Words = counts.into_iter().collect();
+    words.sort_unstable();
+    words
+}
+
 /// A postmortem's services, tags and rarest words, each weighted by its kind and rarity.
 fn features_of(
     archive: &Archive,
     d: &Document,
+    words: &Words,
     word_frequency: &HashMap<u64, u32>,
     idf: impl Fn(u32) -> f64,
 ) -> Vec<(Feature, f64)> {
@@ -197,14 +260,12 @@ fn features_of(
     features.sort_by_key(|f| f.0);
     features.dedup_by_key(|f| f.0);
 
-    let mut term_counts: HashMap<u64, u32> = HashMap::default();
-    for_each_word(d, |word| *term_counts.entry(word).or_default() += 1);
     // Words in one postmortem only can match nothing; words in over a tenth of them are
     // the archive's vocabulary, not this incident's.
     let common_limit = (count / 10).max(2) as u32;
-    let mut terms: Vec<(u64, f64)> = term_counts
-        .into_iter()
-        .filter_map(|(word, tf)| {
+    let mut terms: Vec<(u64, f64)> = words
+        .iter()
+        .filter_map(|&(word, tf)| {
             let df = *word_frequency.get(&word)?;
             (df >= 2 && df <= common_limit).then(|| (word, f64::from(tf).sqrt() * idf(df)))
         })
@@ -216,14 +277,6 @@ fn features_of(
         (word, TERM_WEIGHT * idf(df) / 2.0)
     }));
     features
-}
-
-fn unique_words(d: &Document) -> Vec<u64> {
-    let mut words: Vec<u64> = Vec::new();
-    for_each_word(d, |word| words.push(word));
-    words.sort_unstable();
-    words.dedup();
-    words
 }
 
 /// Calls `f` with each word of a postmortem's title, summary and opening text: lower-cased,

@@ -314,7 +314,7 @@ fn a_feed_is_made_again_when_an_entry_changes_where_no_summary_does() {
 }
 
 #[test]
-fn search_finds_what_an_edit_adds_and_not_what_it_removes_as_after_a_first_build() {
+fn postmortems_added_removed_and_edited_over_a_build_are_found_and_linked_as_after_a_first_build() {
     let archive = example_archive();
     let root = archive.path();
     let public = root.join("public");

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::archive::Archive;
 use crate::build::timed;
-use crate::cache::PostingsCache;
+use crate::cache::Kept;
 use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
@@ -235,7 +235,7 @@ pub fn render_each<E: Send>(
     archive: &Archive,
     theme: &Theme,
     reuse: &Reuse<'_>,
-    postings: Option<&PostingsCache>,
+    postings: Option<&Kept>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
     let views = Views::new(archive);
@@ -373,7 +373,7 @@ pub fn render_files<E: Send>(
     theme: &Theme,
     page_paths: &[String],
     reuse: &Reuse<'_>,
-    postings: Option<&PostingsCache>,
+    postings: Option<&Kept>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {

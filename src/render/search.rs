@@ -32,7 +32,7 @@ use super::views::Views;
 use super::{Emit, KeyedFile, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
 use crate::build::timed;
-use crate::cache::PostingsCache;
+use crate::cache::Kept;
 use crate::document::{Document, Kind};
 
 /// Where in a document a term occurs, as bits of a posting. Ranking weighs them in this
@@ -110,10 +110,10 @@ pub fn files<E: Send>(
     archive: &Archive,
     views: &Views,
     reuse: &Reuse<'_>,
-    kept: Option<&PostingsCache>,
+    kept: Option<&Kept>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
-    let last = kept.and_then(|kept| timed("files: search: read kept", || kept.read()));
+    let last = kept.and_then(|kept| timed("files: search: read kept", || kept.read::<Postings>()));
     let made = Postings::of(archive, last);
     let keep = || {
         if let Some(kept) = kept {
