@@ -236,13 +236,23 @@ fn a_build_over_the_last_one_rewrites_only_what_changed_and_equals_a_first_build
     let text = std::fs::read_to_string(root.join(source)).unwrap();
     build(root, &[]);
 
-    // Three edits, each built over the site the one before left: a body, a title (shown by
-    // listings too), a template (every page renders again; only the 404 page changes).
-    let edits: [(&str, &str, String); 3] = [
+    // Four edits, each built over the site the one before left: a body, a timeline entry
+    // (shown by the page and its JSON), a title (shown by listings too), a template (every
+    // page renders again; only the 404 page changes).
+    let edits: [(&str, &str, String); 4] = [
         (
             "a body",
             source,
             format!("{text}\nA paragraph added to the body.\n"),
+        ),
+        (
+            "a timeline",
+            source,
+            text.replacen(
+                "- 14:02 UTC — Checkout API",
+                "- 14:03 UTC — Checkout API",
+                1,
+            ),
         ),
         (
             "a title",
@@ -275,7 +285,7 @@ fn a_build_over_the_last_one_rewrites_only_what_changed_and_equals_a_first_build
         };
         // Whether the edit shows on: the edited page, a listing, the services index, 404.
         let shows = match what {
-            "a body" => [true, false, false, false],
+            "a body" | "a timeline" => [true, false, false, false],
             "a title" => [true, true, false, false],
             _ => [false, false, false, true],
         };

@@ -7,14 +7,14 @@
 //! ones (never the slugs as written, which could name a document the edition leaves out).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Emit;
 use super::feeds::absolute;
 use super::views::{Views, kebab};
+use super::{Emit, KeyedFiles, Reuse, key_of, keyed};
 use crate::archive::DocId;
 use crate::document::{ActionItem, Incident, Kind, Risk};
 use crate::metrics::{GroupMetrics, IncidentMetrics};
@@ -110,8 +110,9 @@ struct TimelineData<'a> {
     timeline: &'a Timeline,
 }
 
-/// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`.
-pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
+/// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. A
+/// postmortem's file is made like a page: kept when `reuse` says its key is the recorded one.
+pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Result<KeyedFiles, E> {
     let archive = views.archive;
     let documents: Vec<DocumentData> = (0..archive.documents.len())
         .into_par_iter()
@@ -136,22 +137,38 @@ pub fn all<E: Send>(views: &Views, emit: &Emit<'_, E>) -> Result<(), E> {
     };
     emit(Path::new("archive.json"), &to_json(&data))?;
     drop(data);
-    archive.postmortems.par_iter().try_for_each(|&id| {
-        let d = &archive.documents[id];
-        let data = PostmortemData {
-            schema: SCHEMA,
-            version: VERSION,
-            document: document(views, id),
-            timeline: d.timeline.as_ref().map(|t| TimelineData {
-                structured: t.is_structured(),
-                timeline: t,
-            }),
-        };
-        emit(
-            Path::new(&format!("postmortems/{}/index.json", d.slug)),
-            &to_json(&data),
-        )
-    })
+    archive
+        .postmortems
+        .par_iter()
+        .map(|&id| {
+            let d = &archive.documents[id];
+            let data = PostmortemData {
+                schema: SCHEMA,
+                version: VERSION,
+                document: document(views, id),
+                timeline: d.timeline.as_ref().map(|t| TimelineData {
+                    structured: t.is_structured(),
+                    timeline: t,
+                }),
+            };
+            let output = PathBuf::from(format!("postmortems/{}/index.json", d.slug));
+            keyed(output, data.key(d.key), reuse, emit, || to_json(&data))
+        })
+        .collect::<Result<Vec<_>, E>>()
+        .map(KeyedFiles::from_iter)
+}
+
+impl PostmortemData<'_> {
+    /// What the file is made from, hashed: the document's data, and its timeline, which is
+    /// made from the document's file alone, so the file's key (`document_key`, see
+    /// [`crate::document::Document::key`]) stands for it where there is one. Writing the
+    /// timelines only to hash them was a twentieth of a one-change build.
+    fn key(&self, document_key: Option<u64>) -> u64 {
+        match document_key {
+            Some(made_from) => key_of(&(&self.document, made_from)),
+            None => key_of(self),
+        }
+    }
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {

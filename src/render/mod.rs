@@ -365,7 +365,7 @@ pub fn render_pages(
 /// `serve` makes all of these again after each edit, so a site-wide output belongs here, not
 /// in [`render`].
 ///
-/// Feeds and search files are kept like pages when `reuse` says their key is the recorded
+/// Feeds, postmortems' JSON and search files are kept like pages when `reuse` says their key is the recorded
 /// one; their keys are returned, for the next build's [`Reuse`]. The search postings are
 /// made from those `postings` kept, when given, and kept there for the next build.
 pub fn render_files<E: Send>(
@@ -384,7 +384,7 @@ pub fn render_files<E: Send>(
         crate::highlight::stylesheet().as_bytes(),
     )?;
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
-    timed("files: data", || data::all(views, emit))?;
+    keys.extend(timed("files: data", || data::all(views, reuse, emit))?);
     keys.extend(timed("files: search", || {
         search::files(views.archive, views, reuse, postings, emit)
     })?);
