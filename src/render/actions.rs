@@ -88,11 +88,13 @@ fn row(views: &Views, item: Item, today: NaiveDate) -> ActionRow {
     }
 }
 
-/// The action items of the postmortems `ids`, in the order of [`sorted_items`].
-pub fn rows(views: &Views, ids: &[DocId]) -> Vec<ActionRow> {
+/// The open action items of the postmortems `ids`, in the order of [`sorted_items`]. Only
+/// these are made into rows: on a service's page most items are closed.
+pub fn open_rows(views: &Views, ids: &[DocId]) -> Vec<ActionRow> {
     let today = today();
     sorted_items(views.archive, ids, today)
         .into_iter()
+        .filter(|&item| action(views.archive, item).status.is_open())
         .map(|item| row(views, item, today))
         .collect()
 }

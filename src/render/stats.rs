@@ -363,10 +363,7 @@ pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
             })
             .unwrap_or_default(),
         chart: incidents_over_time(views, ids, Period::Quarter, "service-incidents"),
-        open_actions: super::actions::rows(views, ids)
-            .into_iter()
-            .filter(|a| a.action.open)
-            .collect(),
+        open_actions: super::actions::open_rows(views, ids),
     }
 }
 
