@@ -1046,17 +1046,26 @@ fn has_scheme(url: &str) -> bool {
 }
 
 /// Whether a URL may be emitted as a link: relative, or http, https or mailto.
+///
+/// Browsers ignore whitespace and control characters inside a scheme, so they are left out
+/// before reading it. The scheme ends at the first colon; a character no scheme has before
+/// it makes the URL relative, and the rest of the URL is not read.
 pub fn is_safe_url(url: &str) -> bool {
-    let trimmed: String = url
-        .trim()
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
-        .collect();
-    if !has_scheme(&trimmed) {
-        return true;
+    let mut scheme = String::new();
+    for c in url.trim().chars() {
+        if c.is_ascii_whitespace() || c.is_control() {
+            continue;
+        }
+        if c == ':' {
+            let scheme = scheme.to_ascii_lowercase();
+            return scheme.is_empty() || matches!(scheme.as_str(), "http" | "https" | "mailto");
+        }
+        if !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
+            return true;
+        }
+        scheme.push(c);
     }
-    let scheme = trimmed.split(':').next().unwrap_or("").to_ascii_lowercase();
-    matches!(scheme.as_str(), "http" | "https" | "mailto")
+    true
 }
 
 /// Escapes a URL for an `href` attribute.
@@ -1295,6 +1304,32 @@ mod tests {
                 PathBuf::from("content/postmortems/b.md")
             ]
         );
+    }
+
+    #[test]
+    fn only_http_https_mailto_and_relative_urls_are_safe() {
+        for safe in [
+            "https://example.com/a:b",
+            "HTTP://example.com",
+            "mailto:ops@example.com",
+            "../x.md",
+            "/path/with:colon",
+            "#anchor",
+            ":nothing-before",
+            "a b/c:d",
+        ] {
+            assert!(is_safe_url(safe), "{safe}");
+        }
+        for unsafe_url in [
+            "javascript:alert(1)",
+            " JaVa\tScRiPt:alert(1)",
+            "java\u{0}script:x",
+            "\u{a0}data:text/html,x",
+            "vbscript:x",
+            "file:///etc/passwd",
+        ] {
+            assert!(!is_safe_url(unsafe_url), "{unsafe_url}");
+        }
     }
 
     #[test]
