@@ -367,3 +367,41 @@ fn postmortems_added_removed_and_edited_over_a_build_are_found_and_linked_as_aft
         "the site differs from a first build"
     );
 }
+
+#[test]
+fn a_public_page_whose_links_are_withheld_is_made_again_when_its_timeline_changes() {
+    let archive = example_archive();
+    let root = archive.path();
+    let public = ["--edition", "public"];
+    // A public postmortem linking to an internal one: the public edition withholds the link,
+    // so its body is analysed for each build and nothing made from it is kept by its key.
+    let source = "content/postmortems/2023-05-16-console-deleted-load-balancer.md";
+    let text = std::fs::read_to_string(root.join(source))
+        .unwrap()
+        .replacen(
+            "## Timeline\n",
+            "See [the token leak](2023-08-30-leaked-deploy-token.md).\n\n## Timeline\n",
+            1,
+        );
+    write(root, source, &text);
+    build(root, &public);
+    let page = root.join("public/postmortems/2023-05-16-console-deleted-load-balancer/index.html");
+    let before = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        !before.contains("leaked-deploy-token"),
+        "the link is withheld"
+    );
+
+    write(
+        root,
+        source,
+        &text.replacen("- 13:53 UTC", "- 13:54 UTC", 1),
+    );
+    build(root, &public);
+    let after = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        after.contains("13:54") && !after.contains("13:53"),
+        "{after}"
+    );
+    assert!(files_under(&root.join("public")) == fresh_site_with(root, &public));
+}

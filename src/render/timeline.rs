@@ -53,7 +53,12 @@ pub fn structured(
     timeline: &Timeline,
     incident: &Incident,
 ) -> Option<TimelineView> {
-    (timeline.is_structured() && !section.html_blocks.is_empty()).then(|| view(timeline, incident))
+    is_shown(section, timeline).then(|| view(timeline, incident))
+}
+
+/// Whether a postmortem shows its timeline visually, in place of the section's written blocks.
+pub fn is_shown(section: &TimelineSection, timeline: &Timeline) -> bool {
+    timeline.is_structured() && !section.html_blocks.is_empty()
 }
 
 /// Splits `html` around the written `blocks` of its Timeline section; `None` when the blocks
