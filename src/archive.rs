@@ -29,8 +29,9 @@ pub struct LinkOptions {
     /// Link only as far as what linking reports: `check` shows no pages, so the timelines,
     /// metrics and suggestions that pages show are left out.
     pub reports_only: bool,
-    /// Take what the last build of the edition kept for suggestions, and keep this one's
-    /// (see [`crate::cache::Kept`]): `build` does, `serve` links too often to write it.
+    /// Take what the last build of the edition kept for checks and suggestions, and keep
+    /// this one's (see [`crate::cache::Kept`]): `build` does; `serve` links too often to
+    /// write it, and `check` has no document keys.
     pub kept: bool,
 }
 

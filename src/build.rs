@@ -108,7 +108,12 @@ pub fn load_and_link(
 ) -> Result<(Archive, Vec<Diagnostic>), String> {
     let loaded = timed("load", || load::load(load_options))?;
     let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(timed("check", || check::check(&loaded, chrono::Utc::now())));
+    let kept = link_options
+        .kept
+        .then(|| Kept::clean(&loaded.root, loaded.edition));
+    diagnostics.extend(timed("check", || {
+        check::check(&loaded, chrono::Utc::now(), kept.as_ref())
+    }));
     let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);
     Diagnostic::sort(&mut diagnostics);

@@ -26,7 +26,7 @@ use crate::config::Edition;
 use crate::markdown::{Body, Html};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
-const FORMAT: &str = "hindsight-highlight-cache-2";
+const FORMAT: &str = "hindsight-highlight-cache-3";
 
 /// The directory of the cache, relative to the archive root.
 pub const CACHE_DIR: &str = ".hindsight-cache";
@@ -52,14 +52,7 @@ impl HighlightCache {
 
     /// The cache of the archive at `root`, empty when there is none or it cannot be read.
     pub fn open(root: &Path) -> Self {
-        let previous = std::fs::read(Self::file(root))
-            .ok()
-            .and_then(|bytes| {
-                postcard::from_bytes::<(String, HashMap<Key, Arc<Html>>)>(&bytes).ok()
-            })
-            .filter(|(format, _)| format == FORMAT)
-            .map(|(_, entries)| entries)
-            .unwrap_or_default();
+        let previous = read_checked(&Self::file(root), FORMAT).unwrap_or_default();
         HighlightCache {
             previous,
             current: Mutex::new(HashMap::new()),
@@ -118,15 +111,9 @@ impl HighlightCache {
     }
 }
 
-/// Writes the cache file holding `entries` (a map from key to packed HTML). Streamed to the
-/// file: a copy of every highlighted block in one buffer would raise the build's peak memory
-/// by as much again.
+/// Writes the cache file holding `entries` (a map from key to packed HTML).
 fn write_entries(root: &Path, entries: &impl serde::Serialize) {
-    write_entry(root, HighlightCache::NAME, |file| {
-        postcard::to_io(&(FORMAT, entries), file)
-            .map(drop)
-            .map_err(std::io::Error::other)
-    });
+    write_checked(root, HighlightCache::NAME, FORMAT, entries);
 }
 
 /// Writes one file of the cache (`name` is relative to the cache folder) whole or not at all:
@@ -314,10 +301,7 @@ impl BodyCache {
                     let _ = std::fs::remove_file(dir.join(shard_name(shard)));
                     return;
                 }
-                let Some(bytes) = checked(BODY_FORMAT, &entries) else {
-                    return;
-                };
-                write_entry(root, &name, |file| file.write_all(&bytes));
+                write_checked(root, &name, BODY_FORMAT, &entries);
             });
     }
 }
@@ -372,15 +356,44 @@ fn read_shard(file: &Path) -> Option<HashMap<u64, Body>> {
     Some(entries.into_iter().collect())
 }
 
-/// `value` with the format it was written in, as bytes that end with a hash of the rest,
-/// so that a damaged file is noticed (see [`read_checked`]).
-fn checked(format: &str, value: &impl serde::Serialize) -> Option<Vec<u8>> {
-    let mut bytes = postcard::to_stdvec(&(format, value)).ok()?;
-    bytes.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&bytes).to_le_bytes());
-    Some(bytes)
+/// Writes `value`, with the format it is written in, into the cache file `name` (see
+/// [`write_entry`]), followed by a hash of those bytes, so that a damaged file is noticed
+/// (see [`read_checked`]). Streamed: a copy in memory of the postings or words of 100,000
+/// postmortems would raise the build's peak memory by hundreds of megabytes.
+fn write_checked(root: &Path, name: &str, format: &str, value: &impl serde::Serialize) {
+    write_entry(root, name, |file| {
+        let mut hashed = BufWriter::new(Hashed {
+            file: &mut *file,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+        });
+        postcard::to_io(&(format, value), &mut hashed).map_err(std::io::Error::other)?;
+        let hashed = hashed
+            .into_inner()
+            .map_err(std::io::IntoInnerError::into_error)?;
+        let digest = hashed.hasher.digest();
+        file.write_all(&digest.to_le_bytes())
+    });
 }
 
-/// What a file written from [`checked`] holds, when it is whole and of `format`.
+/// A writer that hashes what it passes on.
+struct Hashed<W> {
+    file: W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+}
+
+impl<W: Write> Write for Hashed<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// What a file written by [`write_checked`] holds, when it is whole and of `format`.
 fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Option<T> {
     let bytes = std::fs::read(file).ok()?;
     let (payload, checksum) = bytes.split_last_chunk::<8>()?;
@@ -413,6 +426,11 @@ impl Kept {
         Kept::file(root, "words", edition, "hindsight-words-1")
     }
 
+    /// Which documents were clean when last checked (see [`crate::check::check`]).
+    pub fn clean(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "clean", edition, "hindsight-clean-1")
+    }
+
     fn file(root: &Path, what: &str, edition: Edition, format: &'static str) -> Self {
         let edition = match edition {
             Edition::Internal => "internal",
@@ -432,9 +450,7 @@ impl Kept {
 
     /// Keeps `value` for the next build. Failures are ignored.
     pub fn save(&self, value: &impl serde::Serialize) {
-        if let Some(bytes) = checked(self.format, value) {
-            write_entry(&self.root, &self.name, |file| file.write_all(&bytes));
-        }
+        write_checked(&self.root, &self.name, self.format, value);
     }
 }
 

@@ -405,3 +405,32 @@ fn a_public_page_whose_links_are_withheld_is_made_again_when_its_timeline_change
     );
     assert!(files_under(&root.join("public")) == fresh_site_with(root, &public));
 }
+
+#[test]
+fn a_document_checked_clean_is_checked_again_when_the_configuration_changes_and_findings_every_time()
+ {
+    let archive = example_archive();
+    let root = archive.path();
+    let first = build(root, &[]);
+    assert!(!first.contains("unknown-tag"), "{first}");
+    // `etl` leaves the known tags: the postmortem tagged with it now draws a warning, though
+    // the last build found it clean and its file has not changed.
+    let config = std::fs::read_to_string(root.join("hindsight.toml")).unwrap();
+    assert!(config.contains("  \"etl\",\n"));
+    write(
+        root,
+        "hindsight.toml",
+        &config.replacen("  \"etl\",\n", "", 1),
+    );
+    let second = build(root, &[]);
+    let warned = |stderr: &str| {
+        stderr.contains("unknown-tag") && stderr.contains("2023-10-02-reporting-duplicate-orders")
+    };
+    assert!(warned(&second), "{second}");
+    // A document with findings is checked on every build, so they are reported every time.
+    let other = "content/postmortems/2024-06-12-identity-oom-kills.md";
+    let text = std::fs::read_to_string(root.join(other)).unwrap();
+    write(root, other, &format!("{text}\nOne more line.\n"));
+    let third = build(root, &[]);
+    assert!(!skipped(&third) && warned(&third), "{third}");
+}

@@ -20,7 +20,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
+use rustc_hash::FxHashSet;
 
+use crate::cache::Kept;
 use crate::config::Config;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::Document;
@@ -29,16 +31,50 @@ use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
 /// Runs every rule on every loaded document, in parallel, and returns what they found.
 ///
 /// `now` is the instant "in the future" is measured from; commands pass the clock's time.
-pub fn check(loaded: &Loaded, now: DateTime<Utc>) -> Vec<Diagnostic> {
+///
+/// A document that `kept` says was clean when last checked, with the same key (see
+/// [`Document::key`]) and configuration, is not checked again: it is still clean, since a time
+/// in the past stays in the past, and no rule finds more as time goes by. Which documents
+/// are clean is kept there for the next build.
+pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Diagnostic> {
     let rules = Rules::new(&loaded.config, now);
-    loaded
+    let settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    let mark = |document: &LoadedDocument| {
+        let key = document.document.key?;
+        Some(crate::cache::hash_parts([
+            &key.to_le_bytes()[..],
+            &settings,
+        ]))
+    };
+    let clean_before: FxHashSet<u64> = kept
+        .and_then(Kept::read::<Vec<u64>>)
+        .into_iter()
+        .flatten()
+        .collect();
+    let checked: Vec<(Option<u64>, Vec<Diagnostic>)> = loaded
         .documents
         .par_iter()
-        .flat_map_iter(|document| {
+        .map(|document| {
+            let mark = mark(document);
+            if mark.is_some_and(|mark| clean_before.contains(&mark)) {
+                return (mark, Vec::new());
+            }
             let mut found = Found::new(&loaded.root, document);
             rules.run(&mut found);
-            found.diagnostics
+            (mark, found.diagnostics)
         })
+        .collect();
+    if let Some(kept) = kept {
+        let clean: Vec<u64> = checked
+            .iter()
+            .filter(|(_, diagnostics)| diagnostics.is_empty())
+            .filter_map(|(mark, _)| *mark)
+            .collect();
+        kept.save(&clean);
+    }
+    checked
+        .into_iter()
+        .flat_map(|(_, diagnostics)| diagnostics)
         .collect()
 }
 
