@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use crate::config::Edition;
-use crate::markdown::{Body, Html};
+use crate::markdown::{Body, Packed};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-3";
@@ -39,8 +39,8 @@ type Key = (String, String);
 #[derive(Default)]
 pub struct HighlightCache {
     /// Shared with `current`, so a hit costs no copy of the HTML.
-    previous: HashMap<Key, Arc<Html>>,
-    current: Mutex<HashMap<Key, Arc<Html>>>,
+    previous: HashMap<Key, Arc<Packed>>,
+    current: Mutex<HashMap<Key, Arc<Packed>>>,
 }
 
 impl HighlightCache {
@@ -74,7 +74,7 @@ impl HighlightCache {
             .filter(|(_, html)| crate::highlight::is_code_block_markup(html));
         let (packed, html) = reused.unwrap_or_else(|| {
             let html = highlight();
-            (Arc::new(Html::pack(&html)), html)
+            (Arc::new(Packed::pack(&html)), html)
         });
         self.current
             .lock()
@@ -147,7 +147,7 @@ pub fn write_entry(
 }
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-2";
+const BODY_FORMAT: &str = "hindsight-body-cache-3";
 
 /// The folder of the body cache in the cache folder, and how many files it is split into:
 /// an edit rewrites the file its body was in and the one it goes to, not every body.
@@ -464,8 +464,8 @@ mod tests {
         let code = "echo hi\n";
         let script =
             "<pre class=\"code\" data-lang=\"bash\"><code><script>alert(1)</script></code></pre>\n";
-        let planted: HashMap<Key, Html> =
-            HashMap::from([(("bash".into(), code.into()), Html::pack(script))]);
+        let planted: HashMap<Key, Packed> =
+            HashMap::from([(("bash".into(), code.into()), Packed::pack(script))]);
         write_entries(root.path(), &planted);
         let cache = HighlightCache::open(root.path());
         assert_eq!(cache.previous.len(), 1, "the planted file is read");

@@ -25,13 +25,13 @@ use crate::timeline::{SectionCollector, TimelineSection};
 /// (see [`crate::cache::BodyCache`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Body {
-    pub html: Html,
+    pub html: Packed,
     /// Every heading, in order.
     pub headings: Vec<Heading>,
     /// Links to other content files (`../premortems/x.md`), for checking that they exist.
     pub content_links: Vec<ContentLink>,
     /// The text a reader sees, without markup, for search and similarity.
-    pub text: String,
+    pub text: Packed,
     /// Whether the body held raw HTML (sanitized unless the archive allows it).
     pub had_raw_html: bool,
     /// Problems with internal blocks (unclosed, misplaced markers), found in either edition
@@ -43,32 +43,34 @@ pub struct Body {
     pub timeline: Option<TimelineSection>,
 }
 
-/// A body's HTML, kept compressed (LZ4) from the load to the page that shows it.
+/// Text kept compressed (LZ4) from the load to what shows it: a body's HTML, and its plain
+/// text.
 ///
 /// Every document is held until the site is written, and the HTML was two thirds of what a
 /// document holds (247 of 370 MB for 10,000 postmortems): compressed, it is a sixth as big, and
-/// unpacking it for a page takes a few microseconds.
+/// unpacking it for a page takes a few microseconds. The plain text, held whole, took
+/// 100,000 postmortems past 4 GB.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Html(Box<[u8]>);
+pub struct Packed(Box<[u8]>);
 
-impl Html {
-    pub fn pack(html: &str) -> Html {
-        Html(lz4_flex::compress_prepend_size(html.as_bytes()).into_boxed_slice())
+impl Packed {
+    pub fn pack(text: &str) -> Packed {
+        Packed(lz4_flex::compress_prepend_size(text.as_bytes()).into_boxed_slice())
     }
 
-    /// A hash of the packed bytes: the same HTML packs the same way, so pages can be keyed by
-    /// it without unpacking anything.
+    /// A hash of the packed bytes: the same text packs the same way, so what is made from it
+    /// can be keyed by it without unpacking anything.
     pub fn digest(&self) -> u64 {
         xxhash_rust::xxh3::xxh3_64(&self.0)
     }
 
-    /// The HTML, unpacked.
+    /// The text, unpacked.
     pub fn get(&self) -> String {
         self.unpack()
-            .expect("an Html made by `pack` holds the compressed bytes of a String")
+            .expect("a Packed made by `pack` holds the compressed bytes of a String")
     }
 
-    /// The HTML, or `None` when the bytes are not what `pack` makes (read from a damaged
+    /// The text, or `None` when the bytes are not what `pack` makes (read from a damaged
     /// file).
     pub fn unpack(&self) -> Option<String> {
         lz4_flex::decompress_size_prepended(&self.0)
@@ -77,32 +79,32 @@ impl Html {
     }
 }
 
-impl Serialize for Html {
+impl Serialize for Packed {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_bytes(&self.0)
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Html {
-    /// Any bytes: whoever reads them must [`Html::unpack`] them, not `get` them.
+impl<'de> serde::Deserialize<'de> for Packed {
+    /// Any bytes: whoever reads them must [`Packed::unpack`] them, not `get` them.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Packed;
-        impl serde::de::Visitor<'_> for Packed {
-            type Value = Html;
+        struct Bytes;
+        impl serde::de::Visitor<'_> for Bytes {
+            type Value = Packed;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("compressed HTML")
+                f.write_str("compressed text")
             }
-            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Html, E> {
-                Ok(Html(bytes.into()))
+            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Packed, E> {
+                Ok(Packed(bytes.into()))
             }
         }
-        deserializer.deserialize_bytes(Packed)
+        deserializer.deserialize_bytes(Bytes)
     }
 }
 
-impl std::fmt::Debug for Html {
+impl std::fmt::Debug for Packed {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Html({:?})", self.get())
+        write!(f, "Packed({:?})", self.get())
     }
 }
 
@@ -399,13 +401,14 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
     };
     let mut out = Body::default();
     let mut html = String::new();
+    let mut text = String::new();
     let mut problems = Vec::new();
     render(
         &markdown,
         body.start,
         context,
         &mut out,
-        &mut html,
+        (&mut html, &mut text),
         &mut problems,
     );
     if let Some(unclosed) = &scanned.unclosed {
@@ -448,11 +451,9 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
         }
     }
     if context.render_html {
-        out.html = Html::pack(&html);
+        out.html = Packed::pack(&html);
     }
-    // It grew by doubling; every document is held until the site is written, and the
-    // slack was a quarter of a 10,000-postmortem build's memory (154 MB of 640).
-    out.text.shrink_to_fit();
+    out.text = Packed::pack(&text);
     out
 }
 
@@ -576,14 +577,14 @@ fn options() -> Options {
         | Options::ENABLE_SMART_PUNCTUATION
 }
 
-/// Renders `markdown` (which starts at byte `offset` of its file): its HTML onto `html`,
-/// the rest into `out`.
+/// Renders `markdown` (which starts at byte `offset` of its file): its HTML and plain text
+/// onto `html` and `plain`, the rest into `out`.
 fn render(
     markdown: &str,
     offset: usize,
     context: &Context,
     out: &mut Body,
-    html: &mut String,
+    (html, plain): (&mut String, &mut String),
     problems: &mut Vec<Problem>,
 ) {
     let parser = Parser::new_ext(markdown, options()).into_offset_iter();
@@ -636,8 +637,8 @@ fn render(
                     let internal = is_internal_lang(lang);
                     let withheld = internal && context.edition == Edition::Public;
                     if !withheld {
-                        out.text.push_str(text);
-                        out.text.push('\n');
+                        plain.push_str(text);
+                        plain.push('\n');
                     }
                     let html = if withheld {
                         // Only a fence the line scan could not see gets here (in a block
@@ -688,8 +689,8 @@ fn render(
                         )
                         .into(),
                     ));
-                    out.text.push_str(&text);
-                    out.text.push('\n');
+                    plain.push_str(&text);
+                    plain.push('\n');
                     out.headings.push(Heading {
                         level,
                         text,
@@ -782,22 +783,22 @@ fn render(
             // A heading's text goes into the plain text once, when the heading ends.
             Event::Text(t) => {
                 if heading.is_none() {
-                    out.text.push_str(&t);
+                    plain.push_str(&t);
                 }
                 Event::Text(t)
             }
             Event::Code(t) => {
                 if heading.is_none() {
-                    out.text.push_str(&t);
+                    plain.push_str(&t);
                 }
                 Event::Code(t)
             }
             Event::SoftBreak | Event::HardBreak => {
-                out.text.push(' ');
+                plain.push(' ');
                 event
             }
             Event::End(TagEnd::Paragraph | TagEnd::Item | TagEnd::TableCell) => {
-                out.text.push('\n');
+                plain.push('\n');
                 event
             }
             other => other,
@@ -897,7 +898,16 @@ fn internal_fence(
 ) -> String {
     let mut inner = Body::default();
     let mut html = String::new();
-    render(text, offset, context, &mut inner, &mut html, problems);
+    // The block's plain text is not kept: only its HTML is.
+    let mut left_out = String::new();
+    render(
+        text,
+        offset,
+        context,
+        &mut inner,
+        (&mut html, &mut left_out),
+        problems,
+    );
     out.had_raw_html |= inner.had_raw_html;
     format!("{INTERNAL_LABEL}{html}</div>\n")
 }
@@ -1359,7 +1369,7 @@ mod tests {
     #[test]
     fn plain_text_holds_each_heading_once() {
         let body = render_with("## Impact\n\nEvery request failed.\n", Edition::Internal);
-        assert_eq!(body.text, "Impact\nEvery request failed.\n");
+        assert_eq!(body.text.get(), "Impact\nEvery request failed.\n");
     }
 
     #[test]
@@ -1405,7 +1415,7 @@ mod tests {
             "{}",
             public.html.get()
         );
-        assert!(!public.text.contains("SECRET"));
+        assert!(!public.text.get().contains("SECRET"));
         assert!(public.html.get().contains("Before.") && public.html.get().contains("After."));
     }
 
@@ -1448,7 +1458,7 @@ mod tests {
                 "{source:?}: {}",
                 public.html.get()
             );
-            assert!(!public.text.contains("SECRET"), "{source:?}");
+            assert!(!public.text.get().contains("SECRET"), "{source:?}");
             assert!(
                 public.diagnostics.is_empty(),
                 "{source:?}: {:?}",

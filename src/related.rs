@@ -284,7 +284,7 @@ fn features_of(
 /// word: this loop is most of the cost of suggestions.
 fn for_each_word(d: &Document, f: impl FnMut(u64)) {
     let common = d.common();
-    let text = &d.body.text;
+    let text = d.body.text.get();
     let mut end = text.len().min(TEXT_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;

@@ -94,14 +94,13 @@ impl Phrases {
             return true;
         };
         let common = found.document.common();
-        [common.title, common.summary, &found.document.body.text]
-            .iter()
-            .any(|text| {
-                first_words.find_overlapping_iter(*text).any(|hit| {
-                    let phrase = &self.phrases[hit.pattern().as_usize()];
-                    match_at(text.as_bytes(), hit.start(), phrase.as_bytes()).is_some()
-                })
+        let text = found.document.body.text.get();
+        [common.title, common.summary, &text].iter().any(|text| {
+            first_words.find_overlapping_iter(*text).any(|hit| {
+                let phrase = &self.phrases[hit.pattern().as_usize()];
+                match_at(text.as_bytes(), hit.start(), phrase.as_bytes()).is_some()
             })
+        })
     }
 
     /// Calls `report(phrase index, byte range)` for every whole-word occurrence in `text`.

@@ -28,7 +28,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 
-use super::views::Views;
+use super::views::{DocSummary, Views};
 use super::{Emit, KeyedFile, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
 use crate::build::timed;
@@ -128,17 +128,18 @@ pub fn files<E: Send>(
         .par_iter()
         .enumerate()
         .map(|(id, d)| {
-            let record = doc_record(views, id, d);
-            let parts = [
-                record.title,
-                record.url,
-                record.date,
-                record.summary,
-                record.text,
-            ];
-            let key = hash_parts(parts.map(str::as_bytes));
+            let summary = views.summary(id);
+            // The packed text stands for the text: the same text packs the same way.
+            let key = hash_parts([
+                summary.title.as_bytes(),
+                summary.url.as_bytes(),
+                summary.date.as_bytes(),
+                summary.summary.as_bytes(),
+                &d.body.text.digest().to_le_bytes(),
+            ]);
             keyed(doc_path(id), key, reuse, emit, || {
-                serde_json::to_vec(&record).unwrap_or_default()
+                let text = d.body.text.get();
+                serde_json::to_vec(&doc_record(summary, &text)).unwrap_or_default()
             })
         })
         .collect::<Result<Vec<_>, E>>()?;
@@ -375,7 +376,7 @@ fn document_texts(d: &Document) -> Vec<(String, u8)> {
             add(&risk.mitigation, field::META);
         }
     }
-    add(&d.body.text, field::BODY);
+    add(&d.body.text.get(), field::BODY);
     texts
 }
 
@@ -493,10 +494,8 @@ struct DocRecord<'a> {
     text: &'a str,
 }
 
-/// What a document's result record shows.
-fn doc_record<'a>(views: &'a Views, id: DocId, d: &'a Document) -> DocRecord<'a> {
-    let summary = views.summary(id);
-    let text = &d.body.text;
+/// What a document's result record shows: its summary, and the start of its text.
+fn doc_record<'a>(summary: &'a DocSummary, text: &'a str) -> DocRecord<'a> {
     let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
     while !text.is_char_boundary(end) {
         end -= 1;
