@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use crate::config::Edition;
+use crate::document::Meta;
 use crate::markdown::{Body, Packed};
 
 /// Bumped whenever the highlighted HTML would change for the same input.
@@ -147,15 +148,20 @@ pub fn write_entry(
 }
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-3";
+const BODY_FORMAT: &str = "hindsight-body-cache-4";
+
+/// A document's front matter and analysed body, as the body cache keeps them.
+type Analysed = (Meta, Body);
 
 /// The folder of the body cache in the cache folder, and how many files it is split into:
 /// an edit rewrites the file its body was in and the one it goes to, not every body.
 const BODIES: &str = "bodies";
 const BODY_SHARDS: usize = 256;
 
-/// Bodies analysed by earlier builds, by [`BodyCache::key`]: a document whose file, path,
-/// settings and program are all as they were is not parsed again, nor its code highlighted.
+/// Bodies analysed by earlier builds, with their documents' front matter, by
+/// [`BodyCache::key`]: a document whose file, path, settings and program are all as they
+/// were is not parsed again, nor its code highlighted. Parsing its front matter again was
+/// four fifths of what loading a document whose body was kept cost.
 ///
 /// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
 /// bytes, so that a damaged file is noticed and ignored rather than trusted. A body's HTML
@@ -164,7 +170,7 @@ const BODY_SHARDS: usize = 256;
 /// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
-    shards: Vec<Mutex<HashMap<u64, Body>>>,
+    shards: Vec<Mutex<HashMap<u64, Analysed>>>,
     /// The keys each shard's file held, sorted: a shard whose keys this build has too is
     /// not written again.
     held: Vec<Vec<u64>>,
@@ -196,7 +202,7 @@ impl BodyCache {
             ])
         );
         let dir = root.join(CACHE_DIR).join(BODIES).join(&folder);
-        let shards: Vec<HashMap<u64, Body>> = (0..BODY_SHARDS)
+        let shards: Vec<HashMap<u64, Analysed>> = (0..BODY_SHARDS)
             .into_par_iter()
             .map(|shard| read_shard(&dir.join(shard_name(shard))).unwrap_or_default())
             .collect();
@@ -248,8 +254,8 @@ impl BodyCache {
         ]))
     }
 
-    /// The body an earlier build analysed from what `key` hashes, if one is kept.
-    pub fn take(&self, key: u64) -> Option<Body> {
+    /// The front matter and body an earlier build made from what `key` hashes, if kept.
+    pub fn take(&self, key: u64) -> Option<Analysed> {
         let body = self.shards[shard_of(key)]
             .lock()
             .expect("no thread panics while holding the cache")
@@ -269,8 +275,8 @@ impl BodyCache {
     /// Writes the bodies of this build, each with its key, into the shards whose keys
     /// changed; a shard left with no body is removed, and so are the bodies other programs
     /// made, which no build of this one can use. Failures are ignored.
-    pub fn save<'a>(self, root: &Path, bodies: impl Iterator<Item = (u64, &'a Body)>) {
-        let mut by_shard: Vec<Vec<(u64, &Body)>> = vec![Vec::new(); BODY_SHARDS];
+    pub fn save<'a>(self, root: &Path, bodies: impl Iterator<Item = (u64, (&'a Meta, &'a Body))>) {
+        let mut by_shard: Vec<Vec<(u64, (&Meta, &Body))>> = vec![Vec::new(); BODY_SHARDS];
         for (key, body) in bodies {
             by_shard[shard_of(key)].push((key, body));
         }
@@ -351,8 +357,8 @@ fn shard_name(shard: usize) -> String {
 }
 
 /// The bodies of one shard's file, when it is whole and of this format.
-fn read_shard(file: &Path) -> Option<HashMap<u64, Body>> {
-    let entries: Vec<(u64, Body)> = read_checked(file, BODY_FORMAT)?;
+fn read_shard(file: &Path) -> Option<HashMap<u64, Analysed>> {
+    let entries: Vec<(u64, Analysed)> = read_checked(file, BODY_FORMAT)?;
     Some(entries.into_iter().collect())
 }
 
@@ -554,27 +560,67 @@ mod tests {
     }
 
     /// A document as its file reads, and the body cache of `root` after a build loaded it.
-    fn analysed(root: &Path, source: &str) -> (Body, u64) {
+    fn analysed(root: &Path, source: &str) -> (Analysed, u64) {
         let path = Path::new("content/postmortems/a.md");
         let context = crate::markdown::Context::for_tests(path);
         let cache = open_bodies(root);
         let file = written(root, "a.md", source);
         let key = cache.key(source, &context, &file).unwrap();
-        let body = crate::markdown::analyze(source, 0..source.len(), &context);
-        cache.save(root, [(key, &body)].into_iter());
-        (body, key)
+        let kind = crate::document::Kind::Postmortem;
+        let loaded = crate::load::parse_document(path, kind, source, &context).unwrap();
+        let (meta, body) = (loaded.document.meta, loaded.document.body);
+        cache.save(root, [(key, (&meta, &body))].into_iter());
+        ((meta, body), key)
     }
 
     const BODY: &str =
         "## Timeline\n\n- 10:00 paged\n\n```rust\nfn a() {}\n```\n\nSee [x](../premortems/x.md).\n";
 
+    /// A postmortem with [`BODY`], whose front matter has every kind of value the cache
+    /// writes as text: dates, times with an offset and nanoseconds, and a free-form table.
+    const SOURCE: &str = r#"+++
+title = "Checkout failed"
+date = 2024-03-05
+summary = "Orders failed."
+severity = "sev2"
+services = ["checkout-api"]
+
+[incident]
+started = 2024-03-05T14:02:03.123456789+02:00
+resolved = 2024-03-05T15:00:00Z
+
+[[actions]]
+title = "Alert sooner"
+owner = "payments"
+due = 2024-04-01
+
+[extra]
+runbook = "https://example.com/rb"
+pages = [1, 2.5, true]
+when = 2024-03-05
+[extra.team]
+name = "payments"
++++
+## Timeline
+
+- 10:00 paged
+
+```rust
+fn a() {}
+```
+
+See [x](../premortems/x.md).
+"#;
+
     #[test]
     fn a_saved_body_is_taken_back_whole_under_its_key_only() {
         let root = tempfile::tempdir().unwrap();
-        let (body, key) = analysed(root.path(), BODY);
+        let ((meta, body), key) = analysed(root.path(), SOURCE);
         let cache = open_bodies(root.path());
         assert!(cache.take(key.wrapping_add(1)).is_none());
-        let kept = cache.take(key).expect("the body is kept");
+        let (kept_meta, kept) = cache.take(key).expect("the body is kept");
+        assert_eq!(format!("{kept_meta:?}"), format!("{meta:?}"));
+        assert!(format!("{meta:?}").contains("123456789"), "{meta:?}");
         assert_eq!(kept.html.get(), body.html.get());
         assert_eq!(kept.text, body.text);
         assert_eq!(
@@ -666,7 +712,7 @@ mod tests {
     #[test]
     fn a_damaged_body_file_is_ignored() {
         let root = tempfile::tempdir().unwrap();
-        let (_, key) = analysed(root.path(), BODY);
+        let (_, key) = analysed(root.path(), SOURCE);
         let file = shard_file(root.path(), key);
         let mut bytes = std::fs::read(&file).unwrap();
         let middle = bytes.len() / 2;
@@ -678,13 +724,13 @@ mod tests {
     #[test]
     fn a_shard_is_rewritten_only_when_its_bodies_change_and_removed_when_empty() {
         let root = tempfile::tempdir().unwrap();
-        let (body, key) = analysed(root.path(), BODY);
+        let ((meta, body), key) = analysed(root.path(), SOURCE);
         let file = shard_file(root.path(), key);
         let written = std::fs::metadata(&file).unwrap().modified().unwrap();
         std::thread::sleep(std::time::Duration::from_millis(20));
         let cache = open_bodies(root.path());
         cache.take(key);
-        cache.save(root.path(), [(key, &body)].into_iter());
+        cache.save(root.path(), [(key, (&meta, &body))].into_iter());
         assert_eq!(
             std::fs::metadata(&file).unwrap().modified().unwrap(),
             written
@@ -698,7 +744,7 @@ mod tests {
     #[test]
     fn bodies_of_other_settings_are_kept_apart_and_those_of_other_programs_removed() {
         let root = tempfile::tempdir().unwrap();
-        let (body, key) = analysed(root.path(), BODY);
+        let ((meta, body), key) = analysed(root.path(), SOURCE);
         let config = crate::config::Config::default();
         let cache = BodyCache::open(root.path(), &config, Edition::Public).unwrap();
         assert!(
@@ -708,7 +754,7 @@ mod tests {
         let bodies = root.path().join(CACHE_DIR).join(BODIES);
         let other_program = bodies.join("0000000000000000-0000000000000000");
         std::fs::create_dir_all(&other_program).unwrap();
-        cache.save(root.path(), [(key, &body)].into_iter());
+        cache.save(root.path(), [(key, (&meta, &body))].into_iter());
         assert!(
             shard_file(root.path(), key).exists(),
             "the internal edition's stay"

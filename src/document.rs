@@ -47,8 +47,10 @@ pub struct Document {
     pub key: Option<u64>,
 }
 
-/// The front matter of a document, by kind.
-#[derive(Debug, Clone)]
+/// The front matter of a document, by kind. It is read from TOML, and kept between builds in
+/// a compact binary form (see [`crate::cache::BodyCache`]): dates and the free-form `extra`
+/// table are written as text there, since such a form cannot say what type comes next.
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Meta {
     Postmortem(Box<Postmortem>),
     Premortem(Box<Premortem>),
@@ -163,7 +165,7 @@ pub struct Postmortem {
     pub incident: Incident,
     #[serde(default)]
     pub actions: Vec<ActionItem>,
-    #[serde(default)]
+    #[serde(default, with = "extra")]
     pub extra: toml::Table,
 }
 
@@ -187,8 +189,31 @@ pub struct Premortem {
     pub visibility: Visibility,
     #[serde(default)]
     pub risks: Vec<Risk>,
-    #[serde(default)]
+    #[serde(default, with = "extra")]
     pub extra: toml::Table,
+}
+
+/// The free-form `extra` table: as it is in TOML and JSON, as TOML text in the build cache.
+mod extra {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(table: &toml::Table, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            return table.serialize(serializer);
+        }
+        let text = toml::to_string(table).map_err(serde::ser::Error::custom)?;
+        serializer.serialize_str(&text)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<toml::Table, D::Error> {
+        if deserializer.is_human_readable() {
+            return toml::Table::deserialize(deserializer);
+        }
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
 }
 
 impl Postmortem {
@@ -325,6 +350,10 @@ pub struct Timestamp(pub DateTime<FixedOffset>);
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
+        if !deserializer.is_human_readable() {
+            // As the build cache keeps it (see [`Meta`]).
+            return NaiveDate::deserialize(deserializer).map(Date);
+        }
         let value = toml::value::Datetime::deserialize(deserializer)?;
         let date = value
             .date
@@ -338,6 +367,10 @@ impl<'de> Deserialize<'de> for Date {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
+        if !deserializer.is_human_readable() {
+            // As the build cache keeps it (see [`Meta`]).
+            return DateTime::<FixedOffset>::deserialize(deserializer).map(Timestamp);
+        }
         let value = toml::value::Datetime::deserialize(deserializer)?;
         let (Some(date), Some(time)) = (value.date, value.time) else {
             return Err(D::Error::custom(format!(

@@ -170,7 +170,7 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
         let took = bodies.taken() > 0;
         let keyed = documents
             .iter()
-            .filter_map(|d| Some((d.document.key?, &d.document.body)));
+            .filter_map(|d| Some((d.document.key?, (&d.document.meta, &d.document.body))));
         crate::build::timed("load: keep bodies", || bodies.save(root, keyed));
         took
     });
@@ -383,10 +383,12 @@ pub fn load_document(
     let Some((bodies, key)) = key else {
         return parse_document(path, kind, &source, context);
     };
-    let mut loaded = parse_with(path, kind, &source, |body| {
-        bodies
-            .take(key)
-            .unwrap_or_else(|| markdown::analyze(&source, body, context))
+    let mut loaded = parse_with(path, &source, |front_matter, body| match bodies.take(key) {
+        Some(kept) => Ok(kept),
+        None => {
+            let meta = parse_meta(path, kind, &source, front_matter)?;
+            Ok((meta, markdown::analyze(&source, body, context)))
+        }
     })?;
     // A body with problems is analysed again each time, so that they are reported each time.
     loaded.document.key = loaded.document.body.diagnostics.is_empty().then_some(key);
@@ -430,18 +432,18 @@ pub fn parse_document(
     source: &str,
     context: &markdown::Context,
 ) -> Result<LoadedDocument, Diagnostic> {
-    parse_with(path, kind, source, |body| {
-        markdown::analyze(source, body, context)
+    parse_with(path, source, |front_matter, body| {
+        let meta = parse_meta(path, kind, source, front_matter)?;
+        Ok((meta, markdown::analyze(source, body, context)))
     })
 }
 
-/// Splits and deserializes a document, its body (the byte range after the front matter)
-/// made by `body`.
+/// Splits a document and makes its front matter and body with `made`, from the front matter
+/// and the byte range of the body.
 fn parse_with(
     path: &Path,
-    kind: Kind,
     source: &str,
-    body: impl FnOnce(Range<usize>) -> markdown::Body,
+    made: impl FnOnce(&FrontMatter, Range<usize>) -> Result<(Meta, markdown::Body), Diagnostic>,
 ) -> Result<LoadedDocument, Diagnostic> {
     let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
         Diagnostic::at(code, path, source, span, message).with_hint(hint)
@@ -450,6 +452,31 @@ fn parse_with(
         text: source[split.front_matter.clone()].into(),
         offset: split.front_matter.start,
     };
+    let (meta, body) = made(&front_matter, split.body)?;
+    let slug = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(LoadedDocument {
+        document: Document {
+            slug,
+            path: path.to_path_buf(),
+            meta,
+            body,
+            timeline: None,
+            key: None,
+        },
+        front_matter,
+    })
+}
+
+/// Deserializes a document's front matter.
+fn parse_meta(
+    path: &Path,
+    kind: Kind,
+    source: &str,
+    front_matter: &FrontMatter,
+) -> Result<Meta, Diagnostic> {
     let located = |error: toml::de::Error, keys: &[&str]| {
         let span = error.span().unwrap_or(0..0);
         let span = span.start + front_matter.offset..span.end + front_matter.offset;
@@ -460,28 +487,13 @@ fn parse_with(
     };
     let table = DeTable::parse(&front_matter.text).map_err(|e| located(e, &[]))?;
     let deserializer = toml::de::Deserializer::from(table);
-    let meta = match kind {
+    Ok(match kind {
         Kind::Postmortem => Meta::Postmortem(Box::new(
             Postmortem::deserialize(deserializer).map_err(|e| located(e, POSTMORTEM_KEYS))?,
         )),
         Kind::Premortem => Meta::Premortem(Box::new(
             Premortem::deserialize(deserializer).map_err(|e| located(e, PREMORTEM_KEYS))?,
         )),
-    };
-    let slug = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(LoadedDocument {
-        document: Document {
-            slug,
-            path: path.to_path_buf(),
-            meta,
-            body: body(split.body),
-            timeline: None,
-            key: None,
-        },
-        front_matter,
     })
 }
 
