@@ -434,3 +434,24 @@ fn a_document_checked_clean_is_checked_again_when_the_configuration_changes_and_
     let third = build(root, &[]);
     assert!(!skipped(&third) && warned(&third), "{third}");
 }
+
+#[test]
+fn a_new_time_zone_shows_on_the_pages_built_over_the_last_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    build(root, &[]);
+    let config = std::fs::read_to_string(root.join("hindsight.toml")).unwrap();
+    assert!(config.contains("timezone = \"UTC\""));
+    write(
+        root,
+        "hindsight.toml",
+        &config.replacen("timezone = \"UTC\"", "timezone = \"+02:00\"", 1),
+    );
+    build(root, &[]);
+    let page = std::fs::read_to_string(
+        root.join("public/postmortems/2022-04-19-checkout-launch-saturation/index.html"),
+    )
+    .unwrap();
+    assert!(page.contains("+02:00"), "{page}");
+    assert!(files_under(&root.join("public")) == fresh_site(root));
+}

@@ -258,20 +258,28 @@ struct RealizedRisk {
 #[derive(Serialize)]
 struct PostmortemView<'a> {
     doc: &'a DocSummary,
-    authors: Vec<String>,
-    incident: IncidentView,
     actions: Vec<ActionView>,
     realized: Vec<RealizedRisk>,
     related: Vec<&'a DocSummary>,
     /// Similar postmortems found by scoring, shown as suggestions.
     suggested: Vec<&'a DocSummary>,
+    edit_url: Option<String>,
+    /// Made only when the page renders (see [`postmortem`]).
+    #[serde(flatten)]
+    own: Option<OwnView>,
+}
+
+/// What a postmortem page shows that is made from its document alone, with the site's zone.
+#[derive(Serialize)]
+struct OwnView {
+    authors: Vec<String>,
+    incident: IncidentView,
     toc: Vec<TocEntry>,
     /// The body, or its part before the timeline when the timeline is shown visually.
     body: Markup,
     timeline: Option<super::timeline::TimelineView>,
     /// The body after the timeline, when the timeline is shown visually.
     body_after: Markup,
-    edit_url: Option<String>,
     extra: toml::Table,
 }
 
@@ -281,35 +289,9 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     let p = d
         .postmortem()
         .expect("postmortem pages are made for postmortems");
-    let incident = &p.incident;
-    let since_start = |t: Option<crate::document::Timestamp>| {
-        t.map(|t| format_duration(t.0 - incident.started.0))
-    };
     let today = super::views::today();
-    let timeline = d.body.timeline.as_ref().zip(d.timeline.as_ref());
-    let visual =
-        move || timeline.and_then(|(section, t)| super::timeline::structured(section, t, incident));
-    // The written blocks the visual timeline takes the place of.
-    let blocks = match timeline {
-        Some((section, t)) if super::timeline::is_shown(section, t) => &section.html_blocks[..],
-        _ => &[],
-    };
     let view = PostmortemView {
         doc: views.summary(id),
-        authors: p.authors.clone(),
-        incident: IncidentView {
-            started: views.time(incident.started),
-            detected: incident.detected.map(|t| views.time(t)),
-            mitigated: incident.mitigated.map(|t| views.time(t)),
-            resolved: incident.resolved.map(|t| views.time(t)),
-            duration: since_start(incident.resolved),
-            time_to_detect: since_start(incident.detected),
-            time_to_mitigate: since_start(incident.mitigated),
-            time_to_resolve: since_start(incident.resolved),
-            time_to_publish: archive.metrics.incidents[id]
-                .and_then(|m| m.time_to_publish)
-                .map(super::stats::format_days),
-        },
         actions: p
             .actions
             .iter()
@@ -339,47 +321,83 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
             .collect(),
         related: views.summaries(&archive.related[id]),
         suggested: views.summaries(&archive.suggested[id]),
-        toc: toc(&d.body.headings),
-        body: Markup(String::new()),
-        timeline: None,
-        body_after: Markup(String::new()),
         edit_url: edit_url(views, d),
-        extra: p.extra.clone(),
+        own: None,
     };
-    // The body is unpacked, and the visual timeline made, only when the page renders: a page
-    // kept by its key does not need them, and a one-change build keeps nearly every page.
-    // Both are made from the document's file alone, so its key stands for them where it has
-    // one. Writing the timelines only to hash them was a twelfth of a one-change build.
-    let made_from = d.key.unwrap_or_else(|| {
-        let written = blocks.iter().fold(d.body.html.digest(), |hash, block| {
-            let ends = [block.start.to_le_bytes(), block.end.to_le_bytes()].concat();
-            xxhash_rust::xxh3::xxh3_64_with_seed(&ends, hash)
-        });
-        xxhash_rust::xxh3::xxh3_64_with_seed(&super::key_of(&visual()).to_le_bytes(), written)
-    });
+    // The part made from the document alone (its body unpacked, its times written out, its
+    // visual timeline) is made only when the page renders: a page kept by its key does not
+    // need it, and a one-change build keeps nearly every page. The document's key and the
+    // site's zone stand for it in the page's key; writing these parts out only to hash them
+    // was 3% of a one-change build. A document without a key hashes them.
+    let own = move || own_view(views, id);
+    let made_from = match d.key {
+        Some(key) => super::hash_parts([
+            &key.to_le_bytes()[..],
+            &archive.offset.local_minus_utc().to_le_bytes(),
+        ]),
+        None => super::key_of(&own()),
+    };
     Page::deferred(
         d.url_path(),
         "postmortem.html",
         view,
         made_from,
-        move |view: &mut PostmortemView| {
-            let html = d.body.html.get();
-            view.timeline = visual();
-            match super::timeline::split(&html, blocks) {
-                Some(split) => {
-                    view.body = Markup(split.before);
-                    view.body_after = Markup(split.after);
-                    if let Some(timeline) = &mut view.timeline {
-                        timeline.written_html = Markup(split.written);
-                    }
-                }
-                None => {
-                    view.body = Markup(html);
-                    view.timeline = None;
-                }
-            }
-        },
+        move |view: &mut PostmortemView| view.own = Some(own()),
     )
+}
+
+/// What a postmortem's page shows that is made from its document alone.
+fn own_view(views: &Views, id: DocId) -> OwnView {
+    let d = &views.archive.documents[id];
+    let p = d
+        .postmortem()
+        .expect("postmortem pages are made for postmortems");
+    let incident = &p.incident;
+    let since_start = |t: Option<crate::document::Timestamp>| {
+        t.map(|t| format_duration(t.0 - incident.started.0))
+    };
+    let mut own = OwnView {
+        authors: p.authors.clone(),
+        incident: IncidentView {
+            started: views.time(incident.started),
+            detected: incident.detected.map(|t| views.time(t)),
+            mitigated: incident.mitigated.map(|t| views.time(t)),
+            resolved: incident.resolved.map(|t| views.time(t)),
+            duration: since_start(incident.resolved),
+            time_to_detect: since_start(incident.detected),
+            time_to_mitigate: since_start(incident.mitigated),
+            time_to_resolve: since_start(incident.resolved),
+            time_to_publish: views.archive.metrics.incidents[id]
+                .and_then(|m| m.time_to_publish)
+                .map(super::stats::format_days),
+        },
+        toc: toc(&d.body.headings),
+        body: Markup(String::new()),
+        timeline: None,
+        body_after: Markup(String::new()),
+        extra: p.extra.clone(),
+    };
+    let html = d.body.html.get();
+    let timeline = d.body.timeline.as_ref().zip(d.timeline.as_ref());
+    // The written blocks the visual timeline takes the place of.
+    let blocks = match timeline {
+        Some((section, t)) if super::timeline::is_shown(section, t) => &section.html_blocks[..],
+        _ => &[],
+    };
+    match super::timeline::split(&html, blocks) {
+        Some(split) => {
+            own.body = Markup(split.before);
+            own.body_after = Markup(split.after);
+            own.timeline = timeline
+                .and_then(|(section, t)| super::timeline::structured(section, t, incident))
+                .map(|mut visual| {
+                    visual.written_html = Markup(split.written);
+                    visual
+                });
+        }
+        None => own.body = Markup(html),
+    }
+    own
 }
 
 fn edit_url(views: &Views, d: &crate::document::Document) -> Option<String> {
