@@ -5,14 +5,17 @@
 //!   step of a build (more than half of a cold build of the benchmark corpus), and a code
 //!   block's highlighted HTML depends only on its language and text. Entries are keyed by
 //!   exactly those, so a hit can never be stale.
-//! - **Analysed bodies** ([`BodyCache`]): a document's HTML, headings, links, text and
-//!   timeline section, keyed by a hash of everything the analysis reads (the file, its path,
-//!   the settings that change the HTML, and the program) and of the file's identity on this
-//!   disk. Analysing bodies was nine tenths of the load, and the load a third of a build
-//!   after a one-file edit.
+//! - **Analysed documents** ([`BodyCache`]): a document's front matter, and its body's HTML,
+//!   headings, links, text and timeline section, keyed by a hash of everything the analysis
+//!   reads (the file, its path, the settings that change the HTML, and the program) and of
+//!   the file's identity on this disk. Analysing bodies was nine tenths of the load, and the
+//!   load a third of a build after a one-file edit.
+//! - **What was made from every document** ([`Kept`]): the search postings, the words
+//!   suggestions weigh, and which documents the check rules found clean, each taken over
+//!   for the documents whose key (the one above) is unchanged.
 //!
-//! Each build writes back only the entries of the documents it loaded, so neither cache
-//! outgrows the archive for long (see [`HighlightCache::save`]).
+//! Each build writes back only the entries of the documents it loaded, so no cache outgrows
+//! the archive for long (see [`HighlightCache::save`]).
 
 use std::collections::HashMap;
 use std::fs::File;
