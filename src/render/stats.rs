@@ -214,12 +214,7 @@ pub fn incidents_over_time(
                 .date_naive()
         })
     };
-    let all: Vec<NaiveDate> = archive
-        .postmortems
-        .iter()
-        .filter_map(|&d| started(d))
-        .collect();
-    let (first, last) = (*all.iter().min()?, *all.iter().max()?);
+    let (first, last) = views.incident_span()?;
     if ids.is_empty() {
         return None;
     }

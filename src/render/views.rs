@@ -110,6 +110,8 @@ pub struct Views<'a> {
     pub summaries: Summaries,
     /// The action item listings, made for the first of their pages and used by all.
     action_plan: OnceLock<super::actions::ActionPlan>,
+    /// The days of the archive's first and last incidents (see [`Views::incident_span`]).
+    incident_span: OnceLock<Option<(NaiveDate, NaiveDate)>>,
 }
 
 impl<'a> Views<'a> {
@@ -127,7 +129,31 @@ impl<'a> Views<'a> {
             base: archive.config.base_path(),
             summaries,
             action_plan: OnceLock::new(),
+            incident_span: OnceLock::new(),
         }
+    }
+
+    /// The days, in the site's zone, of the archive's first and last incidents: the time
+    /// axis every chart shares. Made once: each service's page made it again from every
+    /// postmortem.
+    pub fn incident_span(&self) -> Option<(NaiveDate, NaiveDate)> {
+        *self.incident_span.get_or_init(|| {
+            let archive = self.archive;
+            let days = archive.postmortems.iter().filter_map(|&id| {
+                let p = archive.documents[id].postmortem()?;
+                Some(
+                    p.incident
+                        .started
+                        .0
+                        .with_timezone(&archive.offset)
+                        .date_naive(),
+                )
+            });
+            days.fold(None, |span, day| match span {
+                None => Some((day, day)),
+                Some((first, last)) => Some((day.min(first), day.max(last))),
+            })
+        })
     }
 
     pub fn action_plan(&self) -> &super::actions::ActionPlan {
