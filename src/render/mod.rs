@@ -384,10 +384,17 @@ pub fn render_files<E: Send>(
         crate::highlight::stylesheet().as_bytes(),
     )?;
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
-    keys.extend(timed("files: data", || data::all(views, reuse, emit))?);
-    keys.extend(timed("files: search", || {
-        search::files(views.archive, views, reuse, postings, emit)
-    })?);
+    // `archive.json` is written on one thread: the search files are made beside it.
+    let (data, search) = rayon::join(
+        || timed("files: data", || data::all(views, reuse, emit)),
+        || {
+            timed("files: search", || {
+                search::files(views.archive, views, reuse, postings, emit)
+            })
+        },
+    );
+    keys.extend(data?);
+    keys.extend(search?);
     let directories: Vec<String> = page_paths
         .iter()
         .filter(|path| path.ends_with('/'))
