@@ -378,24 +378,23 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
         extra: p.extra.clone(),
     };
     let html = d.body.html.get();
-    let timeline = d.body.timeline.as_ref().zip(d.timeline.as_ref());
+    let section = d.body.timeline.as_ref();
+    let visual = section
+        .zip(d.timeline.as_ref())
+        .and_then(|(section, timeline)| super::timeline::structured(section, timeline, incident));
     // The written blocks the visual timeline takes the place of.
-    let blocks = match timeline {
-        Some((section, t)) if super::timeline::is_shown(section, t) => &section.html_blocks[..],
+    let blocks = match (&visual, section) {
+        (Some(_), Some(section)) => section.html_blocks.as_slice(),
         _ => &[],
     };
-    match super::timeline::split(&html, blocks) {
-        Some(split) => {
+    match (super::timeline::split(&html, blocks), visual) {
+        (Some(split), Some(mut visual)) => {
             own.body = Markup(split.before);
             own.body_after = Markup(split.after);
-            own.timeline = timeline
-                .and_then(|(section, t)| super::timeline::structured(section, t, incident))
-                .map(|mut visual| {
-                    visual.written_html = Markup(split.written);
-                    visual
-                });
+            visual.written_html = Markup(split.written);
+            own.timeline = Some(visual);
         }
-        None => own.body = Markup(html),
+        _ => own.body = Markup(html),
     }
     own
 }

@@ -53,12 +53,7 @@ pub fn structured(
     timeline: &Timeline,
     incident: &Incident,
 ) -> Option<TimelineView> {
-    is_shown(section, timeline).then(|| view(timeline, incident))
-}
-
-/// Whether a postmortem shows its timeline visually, in place of the section's written blocks.
-pub fn is_shown(section: &TimelineSection, timeline: &Timeline) -> bool {
-    timeline.is_structured() && !section.html_blocks.is_empty()
+    (timeline.is_structured() && !section.html_blocks.is_empty()).then(|| view(timeline, incident))
 }
 
 /// Splits `html` around the written `blocks` of its Timeline section; `None` when the blocks
