@@ -27,7 +27,8 @@ use rayon::prelude::*;
 
 use crate::config::Edition;
 use crate::document::Meta;
-use crate::markdown::{Body, Packed};
+use crate::markdown::Body;
+use crate::packed::Packed;
 
 /// Bumped whenever the highlighted HTML would change for the same input.
 const FORMAT: &str = "hindsight-highlight-cache-3";
@@ -151,7 +152,7 @@ pub fn write_entry(
 }
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-4";
+const BODY_FORMAT: &str = "hindsight-body-cache-5";
 
 /// A document's front matter and analysed body, as the body cache keeps them.
 type Analysed = (Meta, Body);
@@ -167,7 +168,9 @@ const BODY_SHARDS: usize = 256;
 /// four fifths of what loading a document whose body was kept cost.
 ///
 /// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
-/// bytes, so that a damaged file is noticed and ignored rather than trusted. A body's HTML
+/// bytes, so that a damaged file is noticed and ignored rather than trusted. A build holds
+/// only each file's index; a body's packed HTML and text stay in the file until something
+/// shows them (see [`crate::packed`]). A body's HTML
 /// reaches pages without being sanitized again: what keeps a cache made elsewhere from
 /// ever being used is the identity of the file on this disk in its key (see
 /// [`BodyCache::key`]).
@@ -310,7 +313,7 @@ impl BodyCache {
                     let _ = std::fs::remove_file(dir.join(shard_name(shard)));
                     return;
                 }
-                write_checked(root, &name, BODY_FORMAT, &entries);
+                write_shard(root, &name, &entries);
             });
     }
 }
@@ -359,10 +362,75 @@ fn shard_name(shard: usize) -> String {
     format!("{shard:02x}.bin")
 }
 
-/// The bodies of one shard's file, when it is whole and of this format.
-fn read_shard(file: &Path) -> Option<HashMap<u64, Analysed>> {
-    let entries: Vec<(u64, Analysed)> = read_checked(file, BODY_FORMAT)?;
-    Some(entries.into_iter().collect())
+/// Writes the bodies of one shard: the length of an index, the index (each key with its
+/// front matter and body, whose packed HTML and text it only describes), the packed bytes
+/// of each body in the index's order, and a hash of all that. A build reads the index, and
+/// leaves the packed bytes in the file until something shows them (see [`Packed`]).
+fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
+    write_entry(root, name, |file| {
+        let index = postcard::to_stdvec(&(BODY_FORMAT, entries)).map_err(std::io::Error::other)?;
+        let mut hashed = Hashed {
+            file: &mut *file,
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+        };
+        hashed.write_all(&(index.len() as u64).to_le_bytes())?;
+        hashed.write_all(&index)?;
+        for (_, (_, body)) in entries {
+            for packed in body.packed() {
+                let bytes = packed.bytes().ok_or_else(|| {
+                    std::io::Error::other("a kept body's bytes are no longer in their file")
+                })?;
+                hashed.write_all(&bytes)?;
+            }
+        }
+        let digest = hashed.hasher.digest();
+        file.write_all(&digest.to_le_bytes())
+    });
+}
+
+/// The bodies of one shard's file (see [`write_shard`]), when it is whole and of this
+/// format. The whole file is hashed, in pieces, but only its index is held.
+fn read_shard(path: &Path) -> Option<HashMap<u64, Analysed>> {
+    use std::io::Read;
+    let mut file = File::open(path).ok()?;
+    let end = file.metadata().ok()?.len().checked_sub(8)?;
+    let mut hashed = Hashed {
+        file: std::io::sink(),
+        hasher: xxhash_rust::xxh3::Xxh3::new(),
+    };
+    let mut length = [0; 8];
+    file.read_exact(&mut length).ok()?;
+    let index_end = u64::from_le_bytes(length)
+        .checked_add(8)
+        .filter(|&at| at <= end)?;
+    let mut index = vec![0; usize::try_from(index_end - 8).ok()?];
+    file.read_exact(&mut index).ok()?;
+    hashed.write_all(&length).ok()?;
+    hashed.write_all(&index).ok()?;
+    // Through a large buffer, which `io::copy` reads into directly: a few reads a file.
+    let mut buffered = BufWriter::with_capacity(1 << 20, hashed);
+    let copied = std::io::copy(&mut (&mut file).take(end - index_end), &mut buffered).ok()?;
+    let hashed = buffered.into_inner().ok()?;
+    let mut checksum = [0; 8];
+    file.read_exact(&mut checksum).ok()?;
+    if copied != end - index_end || hashed.hasher.digest() != u64::from_le_bytes(checksum) {
+        return None;
+    }
+    let (written_as, mut entries) =
+        postcard::from_bytes::<(String, Vec<(u64, Analysed)>)>(&index).ok()?;
+    if written_as != BODY_FORMAT {
+        return None;
+    }
+    let file = Arc::new(file);
+    let mut at = index_end;
+    for (_, (_, body)) in &mut entries {
+        for packed in body.packed_mut() {
+            if !packed.place(&file, &mut at, end) {
+                return None;
+            }
+        }
+    }
+    (at == end).then(|| entries.into_iter().collect())
 }
 
 /// Writes `value`, with the format it is written in, into the cache file `name` (see
@@ -722,6 +790,41 @@ See [x](../premortems/x.md).
         bytes[middle] ^= 0x20;
         std::fs::write(&file, &bytes).unwrap();
         assert!(open_bodies(root.path()).take(key).is_none());
+    }
+
+    #[test]
+    fn a_shard_written_again_carries_the_bodies_it_only_read_the_index_of() {
+        let root = tempfile::tempdir().unwrap();
+        let ((meta, body), key) = analysed(root.path(), SOURCE);
+        let cache = open_bodies(root.path());
+        let (kept_meta, kept) = cache.take(key).unwrap();
+        // Another body in the same shard: the shard is written again, with the kept body's
+        // bytes read from the file being replaced.
+        let other = key ^ 1;
+        let edited = crate::load::parse_document(
+            Path::new("content/postmortems/b.md"),
+            crate::document::Kind::Postmortem,
+            &SOURCE.replace("Orders failed.", "Orders failed twice."),
+            &crate::markdown::Context::for_tests(Path::new("content/postmortems/b.md")),
+        )
+        .unwrap()
+        .document;
+        cache.save(
+            root.path(),
+            [
+                (key, (&kept_meta, &kept)),
+                (other, (&edited.meta, &edited.body)),
+            ]
+            .into_iter(),
+        );
+        let cache = open_bodies(root.path());
+        let (_, first) = cache.take(key).unwrap();
+        let (second_meta, second) = cache.take(other).unwrap();
+        assert_eq!(first.html.get(), body.html.get());
+        assert_eq!(first.text.get(), body.text.get());
+        assert_eq!(second.text.get(), edited.body.text.get());
+        assert!(format!("{second_meta:?}").contains("Orders failed twice."));
+        assert_eq!(format!("{meta:?}"), format!("{kept_meta:?}"));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod load;
 pub mod markdown;
 pub mod metrics;
 pub mod new;
+pub mod packed;
 pub mod related;
 pub mod render;
 pub mod serve;

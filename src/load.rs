@@ -100,11 +100,18 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let mut diagnostics = Vec::new();
     let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
-    let highlights = options.render_html.then(|| HighlightCache::open(root));
-    let bodies = options
-        .render_html
-        .then(|| BodyCache::open(root, &config, edition))
-        .flatten();
+    // Both caches are read at once: the highlighted code is one file, the bodies 256.
+    let (highlights, bodies) = crate::build::timed("load: open caches", || {
+        rayon::join(
+            || options.render_html.then(|| HighlightCache::open(root)),
+            || {
+                options
+                    .render_html
+                    .then(|| BodyCache::open(root, &config, edition))
+                    .flatten()
+            },
+        )
+    });
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
         let context = FileContext {
             root,

@@ -19,18 +19,21 @@ use crate::cache::HighlightCache;
 use crate::config::Edition;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::highlight;
+use crate::packed::Packed;
 use crate::timeline::{SectionCollector, TimelineSection};
 
 /// What a body turned into; a body without diagnostics is kept between builds as it is
 /// (see [`crate::cache::BodyCache`]).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Body {
+    #[serde(with = "crate::packed::indexed")]
     pub html: Packed,
     /// Every heading, in order.
     pub headings: Vec<Heading>,
     /// Links to other content files (`../premortems/x.md`), for checking that they exist.
     pub content_links: Vec<ContentLink>,
     /// The text a reader sees, without markup, for search and similarity.
+    #[serde(with = "crate::packed::indexed")]
     pub text: Packed,
     /// Whether the body held raw HTML (sanitized unless the archive allows it).
     pub had_raw_html: bool,
@@ -43,68 +46,15 @@ pub struct Body {
     pub timeline: Option<TimelineSection>,
 }
 
-/// Text kept compressed (LZ4) from the load to what shows it: a body's HTML, and its plain
-/// text.
-///
-/// Every document is held until the site is written, and the HTML was two thirds of what a
-/// document holds (247 of 370 MB for 10,000 postmortems): compressed, it is a sixth as big, and
-/// unpacking it for a page takes a few microseconds. The plain text, held whole, took
-/// 100,000 postmortems past 4 GB.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Packed(Box<[u8]>);
-
-impl Packed {
-    pub fn pack(text: &str) -> Packed {
-        Packed(lz4_flex::compress_prepend_size(text.as_bytes()).into_boxed_slice())
+impl Body {
+    /// What the body cache keeps after its index: the HTML, then the text.
+    pub fn packed(&self) -> [&Packed; 2] {
+        [&self.html, &self.text]
     }
 
-    /// A hash of the packed bytes: the same text packs the same way, so what is made from it
-    /// can be keyed by it without unpacking anything.
-    pub fn digest(&self) -> u64 {
-        xxhash_rust::xxh3::xxh3_64(&self.0)
-    }
-
-    /// The text, unpacked.
-    pub fn get(&self) -> String {
-        self.unpack()
-            .expect("a Packed made by `pack` holds the compressed bytes of a String")
-    }
-
-    /// The text, or `None` when the bytes are not what `pack` makes (read from a damaged
-    /// file).
-    pub fn unpack(&self) -> Option<String> {
-        lz4_flex::decompress_size_prepended(&self.0)
-            .ok()
-            .and_then(|bytes| String::from_utf8(bytes).ok())
-    }
-}
-
-impl Serialize for Packed {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Packed {
-    /// Any bytes: whoever reads them must [`Packed::unpack`] them, not `get` them.
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Bytes;
-        impl serde::de::Visitor<'_> for Bytes {
-            type Value = Packed;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("compressed text")
-            }
-            fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<Packed, E> {
-                Ok(Packed(bytes.into()))
-            }
-        }
-        deserializer.deserialize_bytes(Bytes)
-    }
-}
-
-impl std::fmt::Debug for Packed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Packed({:?})", self.get())
+    /// The same as [`Body::packed`], in the same order.
+    pub fn packed_mut(&mut self) -> [&mut Packed; 2] {
+        [&mut self.html, &mut self.text]
     }
 }
 
