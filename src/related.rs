@@ -91,7 +91,7 @@ pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
         return suggested;
     }
     let documents = &archive.documents;
-    let words = words_of(archive, kept);
+    let (words, worth_keeping) = words_of(archive, kept);
 
     // Pass 1: in how many postmortems each word occurs.
     let word_frequency: HashMap<u64, u32> = words
@@ -112,7 +112,7 @@ pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
         .map(|(&id, words)| features_of(archive, &documents[id], words, &word_frequency, idf))
         .collect();
     let keep = || {
-        if let Some(kept) = kept {
+        if let Some(kept) = kept.filter(|_| worth_keeping) {
             let keyed: Vec<(u64, &Words)> = postmortems
                 .iter()
                 .zip(&words)
@@ -206,8 +206,9 @@ fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, 
 }
 
 /// The words of every postmortem, in the order of [`Archive::postmortems`]: those `kept`
-/// holds for its key, the others read from its text.
-fn words_of(archive: &Archive, kept: Option<&Kept>) -> Vec<Words> {
+/// holds for its key, the others read from its text. And whether `kept` is worth writing
+/// again (see [`Kept::is_worth_writing`]).
+fn words_of(archive: &Archive, kept: Option<&Kept>) -> (Vec<Words>, bool) {
     let documents = &archive.documents;
     let read = || crate::build::timed("link: suggestions: read kept", || kept?.read());
     let mut last: FxHashMap<u64, Words> = read()
@@ -218,12 +219,15 @@ fn words_of(archive: &Archive, kept: Option<&Kept>) -> Vec<Words> {
         .iter()
         .map(|&id| last.remove(&documents[id].key?))
         .collect();
+    let missed = taken.iter().filter(|words| words.is_none()).count();
+    let worth_keeping = Kept::is_worth_writing(missed, last.len(), taken.len());
     drop(last);
-    taken
+    let words = taken
         .into_par_iter()
         .zip(&archive.postmortems)
         .map(|(words, &id)| words.unwrap_or_else(|| count_words(&documents[id])))
-        .collect()
+        .collect();
+    (words, worth_keeping)
 }
 
 /// A postmortem's words, each with how often it occurs.

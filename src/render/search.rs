@@ -114,9 +114,9 @@ pub fn files<E: Send>(
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     let last = kept.and_then(|kept| timed("files: search: read kept", || kept.read::<Postings>()));
-    let made = Postings::of(archive, last);
+    let (made, worth_keeping) = Postings::of(archive, last);
     let keep = || {
-        if let Some(kept) = kept {
+        if let Some(kept) = kept.filter(|_| worth_keeping) {
             timed("files: search: keep", || kept.save(&made));
         }
     };
@@ -223,12 +223,18 @@ const NO_ID: u32 = u32::MAX;
 
 impl Postings {
     /// The postings of the archive: those of `last` for every document whose key is
-    /// unchanged, the others' collected from their texts.
-    fn of(archive: &Archive, last: Option<Postings>) -> Postings {
+    /// unchanged, the others' collected from their texts. And whether `last` is worth
+    /// writing again (see [`Kept::is_worth_writing`]).
+    fn of(archive: &Archive, last: Option<Postings>) -> (Postings, bool) {
         let keys: Vec<Option<u64>> = archive.documents.iter().map(|d| d.key).collect();
-        let (kept, fresh) = last
-            .and_then(|last| last.carry_over(&keys))
-            .unwrap_or_else(|| (Vec::new(), (0..keys.len()).collect()));
+        let carried = last.and_then(|last| last.carry_over(&keys));
+        let unused = carried.as_ref().map_or(0, |carried| carried.unused);
+        let (kept, fresh) = carried.map_or_else(
+            || (Vec::new(), (0..keys.len()).collect()),
+            |carried| (carried.terms, carried.fresh),
+        );
+        let worth_keeping = Kept::is_worth_writing(fresh.len(), unused, keys.len());
+
         let collected = collect(archive, &fresh);
         let terms = merge_sorted(
             kept,
@@ -236,13 +242,12 @@ impl Postings {
             |a, b| a.0.cmp(&b.0),
             |a, b| (a.0, merge_sorted(a.1, b.1, Ord::cmp, |p, _| p)),
         );
-        Postings { keys, terms }
+        (Postings { keys, terms }, worth_keeping)
     }
 
-    /// The postings of the documents that `keys` still has, under their new ids, and the ids
-    /// of the documents whose terms must be read; `None` when the postings are not sorted, as
-    /// no build writes them.
-    fn carry_over(self, keys: &[Option<u64>]) -> Option<(Vec<TermPostings>, Vec<DocId>)> {
+    /// The postings of the documents that `keys` still has, under their new ids; `None`
+    /// when the postings are not sorted, as no build writes them.
+    fn carry_over(self, keys: &[Option<u64>]) -> Option<Carried> {
         let was: FxHashMap<u64, u32> = self
             .keys
             .iter()
@@ -262,14 +267,29 @@ impl Postings {
                 _ => fresh.push(id),
             }
         }
+        let unused = self.keys.len() - (keys.len() - fresh.len());
         let mut terms = self.terms;
         let sorted = terms.windows(2).all(|pair| pair[0].0 < pair[1].0)
             && terms
                 .par_iter_mut()
                 .all(|(_, list)| renumber(list, &new_id));
         terms.retain(|(_, list)| !list.is_empty());
-        sorted.then_some((terms, fresh))
+        sorted.then_some(Carried {
+            terms,
+            fresh,
+            unused,
+        })
     }
+}
+
+/// What [`Postings::carry_over`] takes from the last build's postings.
+struct Carried {
+    /// The postings of the documents still there, under their new ids.
+    terms: Vec<TermPostings>,
+    /// The ids of the documents whose terms must be read.
+    fresh: Vec<DocId>,
+    /// How many of the last build's documents are gone or changed.
+    unused: usize,
 }
 
 /// Gives the postings of a list their documents' new ids, leaving out the documents without
@@ -719,12 +739,13 @@ mod tests {
         // Document 11 is gone and 13 is new, before 12: 10 keeps id 0, 12 takes id 2.
         let keys = [Some(10), Some(13), Some(12)];
         let sorted = vec![posting(0, 1), posting(1, 8), posting(2, 9)];
-        let (terms, fresh) = kept(sorted).carry_over(&keys).unwrap();
+        let carried = kept(sorted).carry_over(&keys).unwrap();
         assert_eq!(
-            terms,
+            carried.terms,
             [("dns".to_string(), vec![posting(0, 1), posting(2, 9)])]
         );
-        assert_eq!(fresh, [1]);
+        assert_eq!(carried.fresh, [1]);
+        assert_eq!(carried.unused, 1, "document 11");
         let unsorted = vec![posting(2, 9), posting(0, 1)];
         assert!(kept(unsorted).carry_over(&keys).is_none());
     }
