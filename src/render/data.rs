@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::feeds::absolute;
 use super::views::{Views, kebab};
-use super::{Emit, KeyedFiles, Reuse, hash_parts, key_of, keyed};
+use super::{Emit, KeyedFiles, Reuse, key_of, keyed};
 use crate::archive::DocId;
 use crate::document::{ActionItem, Incident, Kind, Risk};
 use crate::metrics::{GroupMetrics, IncidentMetrics};
@@ -114,19 +114,35 @@ struct TimelineData<'a> {
 /// postmortem's file is made like a page: kept when `reuse` says its key is the recorded one.
 pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    // Each document's JSON, made apart and at once: `archive.json` lists them, and a
-    // postmortem's file is keyed by its own.
-    let documents: Vec<Vec<u8>> = (0..archive.documents.len())
+    let documents: Vec<DocumentData> = (0..archive.documents.len())
         .into_par_iter()
-        .map(|id| to_json(&document(views, id)))
+        .map(|id| document(views, id))
         .collect();
-    emit(Path::new("archive.json"), &archive_json(views, &documents))?;
+    let site = || SiteData {
+        title: &archive.config.title,
+        base_url: archive.config.base_url.trim_end_matches('/'),
+        edition: views.site().edition,
+    };
+    let data = ArchiveData {
+        schema: SCHEMA,
+        version: VERSION,
+        site: site(),
+        documents,
+        metrics: MetricsData {
+            archive: &archive.metrics.archive,
+            services: &archive.metrics.services,
+            tags: &archive.metrics.tags,
+            severities: &archive.metrics.severities,
+        },
+    };
+    emit(Path::new("archive.json"), &to_json(&data))?;
+    drop(data);
     archive
         .postmortems
         .par_iter()
         .map(|&id| {
             let d = &archive.documents[id];
-            let data = || PostmortemData {
+            let data = PostmortemData {
                 schema: SCHEMA,
                 version: VERSION,
                 document: document(views, id),
@@ -135,68 +151,24 @@ pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Res
                     timeline: t,
                 }),
             };
-            // The timeline is made from the document's file alone, so the file's key (see
-            // [`crate::document::Document::key`]) stands for it where there is one. Writing
-            // the timelines only to hash them was a twentieth of a one-change build.
-            let key = match d.key {
-                Some(made_from) => hash_parts([&documents[id][..], &made_from.to_le_bytes()]),
-                None => key_of(&data()),
-            };
             let output = PathBuf::from(format!("postmortems/{}/index.json", d.slug));
-            keyed(output, key, reuse, emit, || to_json(&data()))
+            keyed(output, data.key(d.key), reuse, emit, || to_json(&data))
         })
         .collect::<Result<Vec<_>, E>>()
         .map(KeyedFiles::from_iter)
 }
 
-/// `/archive.json`, with the JSON of each document (as [`to_json`] makes it) in its list.
-/// The documents are serialized apart, in parallel: the whole file on one thread was a
-/// tenth of a one-change build.
-fn archive_json(views: &Views, documents: &[Vec<u8>]) -> Vec<u8> {
-    let archive = views.archive;
-    let frame = to_json(&ArchiveData {
-        schema: SCHEMA,
-        version: VERSION,
-        site: SiteData {
-            title: &archive.config.title,
-            base_url: archive.config.base_url.trim_end_matches('/'),
-            edition: views.site().edition,
-        },
-        documents: Vec::new(),
-        metrics: MetricsData {
-            archive: &archive.metrics.archive,
-            services: &archive.metrics.services,
-            tags: &archive.metrics.tags,
-            severities: &archive.metrics.severities,
-        },
-    });
-    // The first `"documents": []` is the empty list: no string in JSON holds a quote that
-    // is not escaped.
-    let empty = b"\n  \"documents\": []";
-    let Some(at) = frame.windows(empty.len()).position(|bytes| bytes == empty) else {
-        return frame;
-    };
-    let (head, tail) = frame.split_at(at + empty.len() - 1);
-    let documents_len: usize = documents.iter().map(Vec::len).sum();
-    let mut json = Vec::with_capacity(frame.len() + documents_len + documents_len / 4);
-    json.extend_from_slice(head);
-    for (i, document) in documents.iter().enumerate() {
-        json.extend_from_slice(if i == 0 { b"\n" } else { b",\n" });
-        // Two levels deeper than alone: a newline in pretty JSON is never in a string.
-        let lines = document.strip_suffix(b"\n").unwrap_or(document);
-        for (j, line) in lines.split(|&byte| byte == b'\n').enumerate() {
-            if j > 0 {
-                json.push(b'\n');
-            }
-            json.extend_from_slice(b"    ");
-            json.extend_from_slice(line);
+impl PostmortemData<'_> {
+    /// What the file is made from, hashed: the document's data, and its timeline, which is
+    /// made from the document's file alone, so the file's key (`document_key`, see
+    /// [`crate::document::Document::key`]) stands for it where there is one. Writing the
+    /// timelines only to hash them was a twentieth of a one-change build.
+    fn key(&self, document_key: Option<u64>) -> u64 {
+        match document_key {
+            Some(made_from) => key_of(&(&self.document, made_from)),
+            None => key_of(self),
         }
     }
-    if !documents.is_empty() {
-        json.extend_from_slice(b"\n  ");
-    }
-    json.extend_from_slice(tail);
-    json
 }
 
 fn to_json(value: &impl Serialize) -> Vec<u8> {
