@@ -191,9 +191,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         kept.get(path)
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
-    let postings = Kept::postings(&options.root, archive.edition);
+    let kept_files = render::KeptFiles::of(&options.root, archive.edition);
     let rendered = timed("render+write", || {
-        render::render_each(&archive, &theme, &keep, Some(&postings), |path, bytes| {
+        render::render_each(&archive, &theme, &keep, Some(&kept_files), |path, bytes| {
             staging.put(path, bytes)
         })
     })

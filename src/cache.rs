@@ -11,7 +11,8 @@
 //!   the file's identity on this disk. Analysing bodies was nine tenths of the load, and the
 //!   load a third of a build after a one-file edit.
 //! - **What was made from every document** ([`Kept`]): the search postings, the words
-//!   suggestions weigh, and which documents the check rules found clean, each taken over
+//!   suggestions weigh, the entries of `archive.json`, and which documents the check rules
+//!   found clean, each taken over
 //!   for the documents whose key (the one above) is unchanged.
 //!
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
@@ -496,6 +497,11 @@ impl Kept {
     /// The search postings ([`crate::render::search::Postings`]).
     pub fn postings(root: &Path, edition: Edition) -> Self {
         Kept::file(root, "search", edition, "hindsight-search-postings-1")
+    }
+
+    /// Each document's entry in `archive.json` ([`crate::render::data`]).
+    pub fn entries(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "entries", edition, "hindsight-archive-entries-1")
     }
 
     /// The words of each postmortem that suggestions weigh (see [`crate::related`]).

@@ -216,6 +216,8 @@ fn bodies_kept_by_a_build_of_one_edition_or_base_url_are_not_used_by_another() {
     for extra in [
         &["--edition", "public"][..],
         &["--base-url", "https://example.com/archive/"],
+        // The same base path on another host: bodies are kept, but not the URLs made of it.
+        &["--base-url", "https://elsewhere.example/"],
         &[],
     ] {
         build(root, extra);

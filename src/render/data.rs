@@ -6,16 +6,20 @@
 //! Everything comes from the archive of the edition being built: references are the linked
 //! ones (never the slugs as written, which could name a document the edition leaves out).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use super::feeds::absolute;
 use super::views::{Views, kebab};
 use super::{Emit, KeyedFiles, Reuse, key_of, keyed};
 use crate::archive::DocId;
+use crate::build::timed;
+use crate::cache::Kept;
 use crate::document::{ActionItem, Incident, Kind, Risk};
 use crate::metrics::{GroupMetrics, IncidentMetrics};
 use crate::timeline::Timeline;
@@ -110,39 +114,59 @@ struct TimelineData<'a> {
     timeline: &'a Timeline,
 }
 
+/// Each document's entry in `archive.json` (as [`listed`] makes it), by the key of what it
+/// is made from ([`entry_key`]): what the cache keeps (see [`Kept`]), so that the next
+/// build serializes only the entries whose key changed. Serializing every entry was the
+/// longest part of the files made beside the pages.
+type KeptEntries = Vec<(u64, String)>;
+
 /// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. A
 /// postmortem's file is made like a page: kept when `reuse` says its key is the recorded one.
-pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Result<KeyedFiles, E> {
+/// The entries of `archive.json` are taken from those `kept` holds, when given, and kept
+/// there.
+pub fn all<E: Send>(
+    views: &Views,
+    reuse: &Reuse<'_>,
+    kept: Option<&Kept>,
+    emit: &Emit<'_, E>,
+) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let documents: Vec<DocumentData> = (0..archive.documents.len())
+    let last: FxHashMap<u64, String> = kept
+        .and_then(|kept| timed("files: data: read kept", || kept.read::<KeptEntries>()))
+        .map(|last| last.into_iter().collect())
+        .unwrap_or_default();
+    let entries: Vec<(Option<u64>, Cow<str>)> = (0..archive.documents.len())
         .into_par_iter()
-        .map(|id| document(views, id))
+        .map(|id| {
+            let data = document(views, id);
+            let key = entry_key(&data, archive.documents[id].key);
+            match key.and_then(|key| last.get(&key)) {
+                Some(entry) => (key, Cow::Borrowed(entry.as_str())),
+                None => (key, Cow::Owned(listed(&to_json(&data)))),
+            }
+        })
         .collect();
-    let site = || SiteData {
-        title: &archive.config.title,
-        base_url: archive.config.base_url.trim_end_matches('/'),
-        edition: views.site().edition,
-    };
-    let data = ArchiveData {
-        schema: SCHEMA,
-        version: VERSION,
-        site: site(),
-        documents,
-        metrics: MetricsData {
-            archive: &archive.metrics.archive,
-            services: &archive.metrics.services,
-            tags: &archive.metrics.tags,
-            severities: &archive.metrics.severities,
-        },
-    };
-    emit(Path::new("archive.json"), &to_json(&data))?;
-    drop(data);
+    emit(Path::new("archive.json"), &archive_json(views, &entries))?;
+    if let Some(kept) = kept {
+        let taken = entries
+            .iter()
+            .filter(|(_, entry)| matches!(entry, Cow::Borrowed(_)))
+            .count();
+        let (missed, unused) = (entries.len() - taken, last.len().saturating_sub(taken));
+        if Kept::is_worth_writing(missed, unused, entries.len()) {
+            let keyed: Vec<(u64, &str)> = entries
+                .iter()
+                .filter_map(|(key, entry)| Some(((*key)?, entry.as_ref())))
+                .collect();
+            timed("files: data: keep", || kept.save(&keyed));
+        }
+    }
     archive
         .postmortems
         .par_iter()
         .map(|&id| {
             let d = &archive.documents[id];
-            let data = PostmortemData {
+            let data = || PostmortemData {
                 schema: SCHEMA,
                 version: VERSION,
                 document: document(views, id),
@@ -151,33 +175,101 @@ pub fn all<E: Send>(views: &Views, reuse: &Reuse<'_>, emit: &Emit<'_, E>) -> Res
                     timeline: t,
                 }),
             };
+            // The entry's key stands for the file's timeline too, as it holds the file's key.
+            // Writing the timelines only to hash them was a twentieth of a one-change build.
+            let key = entries[id].0.unwrap_or_else(|| key_of(&data()));
             let output = PathBuf::from(format!("postmortems/{}/index.json", d.slug));
-            keyed(output, data.key(d.key), reuse, emit, || to_json(&data))
+            keyed(output, key, reuse, emit, || to_json(&data()).into_bytes())
         })
         .collect::<Result<Vec<_>, E>>()
         .map(KeyedFiles::from_iter)
 }
 
-impl PostmortemData<'_> {
-    /// What the file is made from, hashed: the document's data, and its timeline, which is
-    /// made from the document's file alone, so the file's key (`document_key`, see
-    /// [`crate::document::Document::key`]) stands for it where there is one. Writing the
-    /// timelines only to hash them was a twentieth of a one-change build.
-    fn key(&self, document_key: Option<u64>) -> u64 {
-        match document_key {
-            Some(made_from) => key_of(&(&self.document, made_from)),
-            None => key_of(self),
-        }
-    }
+/// What a document's entry is made from, hashed: its file, for which the file's key
+/// (`made_from`, see [`crate::document::Document::key`]) stands, and what the entry takes
+/// from elsewhere: the site's address, the status its summary shows, its incident's
+/// metrics (in the site's time zone) and the documents it links to. `None` for a document
+/// without a key.
+fn entry_key(data: &DocumentData, made_from: Option<u64>) -> Option<u64> {
+    let came_true: Option<Vec<&Vec<&str>>> = data
+        .risks
+        .as_ref()
+        .map(|risks| risks.iter().map(|risk| &risk.came_true).collect());
+    Some(key_of(&(
+        made_from?,
+        &data.url,
+        &data.status,
+        data.metrics,
+        (&data.related, &data.suggested, &data.realized, came_true),
+    )))
 }
 
-fn to_json(value: &impl Serialize) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_else(|e| {
-        // Serializing plain structs with string keys cannot fail; say so if it ever does.
-        format!("{{\"error\": \"{e}\"}}").into_bytes()
+/// `/archive.json`, with each document's entry in its list.
+fn archive_json(views: &Views, entries: &[(Option<u64>, Cow<str>)]) -> Vec<u8> {
+    let archive = views.archive;
+    let frame = to_json(&ArchiveData {
+        schema: SCHEMA,
+        version: VERSION,
+        site: SiteData {
+            title: &archive.config.title,
+            base_url: archive.config.base_url.trim_end_matches('/'),
+            edition: views.site().edition,
+        },
+        documents: Vec::new(),
+        metrics: MetricsData {
+            archive: &archive.metrics.archive,
+            services: &archive.metrics.services,
+            tags: &archive.metrics.tags,
+            severities: &archive.metrics.severities,
+        },
     });
-    bytes.push(b'\n');
-    bytes
+    // The first `"documents": []` is the empty list: no string in JSON holds a quote that
+    // is not escaped.
+    let empty = "\n  \"documents\": []";
+    let Some(at) = frame.find(empty) else {
+        return frame.into_bytes();
+    };
+    let (head, tail) = frame.split_at(at + empty.len() - 1);
+    let length = entries
+        .iter()
+        .map(|(_, entry)| entry.len() + 2)
+        .sum::<usize>();
+    let mut json = String::with_capacity(frame.len() + length + 3);
+    json.push_str(head);
+    for (i, (_, entry)) in entries.iter().enumerate() {
+        json.push_str(if i == 0 { "\n" } else { ",\n" });
+        json.push_str(entry);
+    }
+    if !entries.is_empty() {
+        json.push_str("\n  ");
+    }
+    json.push_str(tail);
+    json.into_bytes()
+}
+
+/// A document's JSON, as [`to_json`] makes it, as the list of `archive.json` holds it: two
+/// levels deeper, and without its last newline. A newline in pretty JSON is never in a
+/// string.
+fn listed(json: &str) -> String {
+    let lines = json.strip_suffix('\n').unwrap_or(json);
+    let mut listed = String::with_capacity(lines.len() + lines.len() / 4);
+    for (i, line) in lines.split('\n').enumerate() {
+        if i > 0 {
+            listed.push('\n');
+        }
+        listed.push_str("    ");
+        listed.push_str(line);
+    }
+    listed
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    let mut json = serde_json::to_string_pretty(value).unwrap_or_else(|e| {
+        // Serializing plain structs with string keys cannot fail; say so if it ever does.
+        format!("{{\"error\": \"{e}\"}}")
+    });
+    json.push('\n');
+    json
 }
 
 fn document<'a>(views: &Views<'a>, id: DocId) -> DocumentData<'a> {

@@ -227,15 +227,31 @@ pub enum Stop<E> {
     Emit(E),
 }
 
+/// The files a build keeps what it made from each document in, for the next build of the
+/// same edition (see [`Kept`]).
+pub struct KeptFiles {
+    pub postings: Kept,
+    pub entries: Kept,
+}
+
+impl KeptFiles {
+    pub fn of(root: &Path, edition: crate::config::Edition) -> Self {
+        KeptFiles {
+            postings: Kept::postings(root, edition),
+            entries: Kept::entries(root, edition),
+        }
+    }
+}
+
 /// Renders every page, asset and data file of the site, handing each to `emit` as soon as it
 /// is made, so that a build writes pages as they render instead of holding the whole site in
-/// memory. A page that `reuse` keeps is not rendered, nor emitted; the search postings are
-/// made from those `postings` kept, and kept there (see [`render_files`]).
+/// memory. A page that `reuse` keeps is not rendered, nor emitted; what is made from each
+/// document is taken from `kept`, and kept there (see [`render_files`]).
 pub fn render_each<E: Send>(
     archive: &Archive,
     theme: &Theme,
     reuse: &Reuse<'_>,
-    postings: Option<&Kept>,
+    kept: Option<&KeptFiles>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
     let views = Views::new(archive);
@@ -263,17 +279,10 @@ pub fn render_each<E: Send>(
         .map(|(path, output, key)| (path, (output, key)))
         .unzip();
     let files = AtomicUsize::new(0);
-    let keyed = render_files(
-        &views,
-        theme,
-        &page_paths,
-        reuse,
-        postings,
-        &|path, bytes| {
-            files.fetch_add(1, Ordering::Relaxed);
-            emit(path, bytes)
-        },
-    )
+    let keyed = render_files(&views, theme, &page_paths, reuse, kept, &|path, bytes| {
+        files.fetch_add(1, Ordering::Relaxed);
+        emit(path, bytes)
+    })
     .map_err(Stop::Emit)?;
     page_keys.extend(keyed.keys);
     Ok(Rendered {
@@ -366,14 +375,15 @@ pub fn render_pages(
 /// in [`render`].
 ///
 /// Feeds, postmortems' JSON and search files are kept like pages when `reuse` says their key is the recorded
-/// one; their keys are returned, for the next build's [`Reuse`]. The search postings are
-/// made from those `postings` kept, when given, and kept there for the next build.
+/// one; their keys are returned, for the next build's [`Reuse`]. The search postings and
+/// the entries of `archive.json` are made from those `kept`, when given, and kept there for
+/// the next build.
 pub fn render_files<E: Send>(
     views: &Views,
     theme: &Theme,
     page_paths: &[String],
     reuse: &Reuse<'_>,
-    postings: Option<&Kept>,
+    kept: Option<&KeptFiles>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {
@@ -386,8 +396,12 @@ pub fn render_files<E: Send>(
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     // `archive.json` is written on one thread: the search files are made beside it.
     let (data, search) = rayon::join(
-        || timed("files: data", || data::all(views, reuse, emit)),
         || {
+            let entries = kept.map(|kept| &kept.entries);
+            timed("files: data", || data::all(views, reuse, entries, emit))
+        },
+        || {
+            let postings = kept.map(|kept| &kept.postings);
             timed("files: search", || {
                 search::files(views.archive, views, reuse, postings, emit)
             })
