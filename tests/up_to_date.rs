@@ -518,3 +518,34 @@ fn small_edits_to_a_large_archive_leave_the_kept_postings_and_words_as_they_were
         );
     }
 }
+
+#[test]
+fn an_action_item_closed_leaves_its_services_page_and_the_open_actions_as_after_a_first_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    let public = root.join("public");
+    build(root, &[]);
+    let source = "content/postmortems/2024-06-12-identity-oom-kills.md";
+    let text = std::fs::read_to_string(root.join(source)).unwrap();
+    let title = "Set requests and limits from measured p99 usage for every migrated service";
+    let page = |path: &str| String::from_utf8(files_under(&public)[path].clone()).unwrap();
+    assert!(page("services/identity/index.html").contains(title));
+    assert!(page("actions/index.html").contains(title));
+
+    // The item's status is in no summary: only the file's key says it changed.
+    let open = text.find(title).unwrap();
+    let status = open + text[open..].find("status = \"open\"").unwrap();
+    let closed = format!(
+        "{}status = \"done\"{}",
+        &text[..status],
+        &text[status + 15..]
+    );
+    write(root, source, &closed);
+    build(root, &[]);
+    assert!(!page("services/identity/index.html").contains(title));
+    assert!(!page("actions/index.html").contains(title));
+    assert!(
+        files_under(&public) == fresh_site(root),
+        "the site differs from a first build"
+    );
+}

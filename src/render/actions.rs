@@ -353,24 +353,27 @@ pub fn page<'v>(views: &'v Views, closed_page: bool, page: usize) -> Page<'v> {
 }
 
 /// What the rows of `items` are made from, hashed: each item's place in its postmortem,
-/// the postmortem's summary, and the item itself, for which the postmortem's key stands
-/// where it has one (see [`crate::document::Document::key`]). The day, which marks items
-/// overdue, is in the page's view. Writing every row as JSON only to hash it was a tenth of
-/// a one-change build of 1,000 postmortems.
+/// and the postmortem (see [`documents_key`]). The day, which marks items overdue, is in
+/// the page's view. Writing every row as JSON only to hash it was a tenth of a one-change
+/// build of 1,000 postmortems.
 fn rows_key<'a>(views: &Views, items: impl Iterator<Item = &'a Item>) -> u64 {
     let mut parts = Vec::new();
     for &item in items {
-        let d = &views.archive.documents[item.doc];
-        let made_from = d
-            .key
-            .unwrap_or_else(|| super::key_of(action(views.archive, item)));
-        for part in [
-            views.summary(item.doc).digest(),
-            made_from,
-            item.index as u64,
-        ] {
-            parts.extend_from_slice(&part.to_le_bytes());
-        }
+        parts.extend_from_slice(&item.index.to_le_bytes());
+        parts.extend_from_slice(&documents_key(views, &[item.doc]).to_le_bytes());
+    }
+    xxhash_rust::xxh3::xxh3_64(&parts)
+}
+
+/// The documents `ids`, in order, hashed: each one's summary and file (see
+/// [`super::file_key`]), which is all a row of its action items, a point of a chart or a
+/// figure made from it reads besides the site's settings.
+pub fn documents_key(views: &Views, ids: &[DocId]) -> u64 {
+    let mut parts = Vec::with_capacity(ids.len() * 16);
+    for &id in ids {
+        let d = &views.archive.documents[id];
+        parts.extend_from_slice(&views.summary(id).digest().to_le_bytes());
+        parts.extend_from_slice(&super::file_key(d).to_le_bytes());
     }
     xxhash_rust::xxh3::xxh3_64(&parts)
 }

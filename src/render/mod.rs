@@ -169,6 +169,12 @@ fn key_of(value: &impl Serialize) -> u64 {
     })
 }
 
+/// A hash standing for everything a document's file says: its key where it has one (see
+/// [`crate::document::Document::key`]), else its front matter, written as JSON.
+pub fn file_key(d: &crate::document::Document) -> u64 {
+    d.key.unwrap_or_else(|| key_of(&d.meta))
+}
+
 /// HTML a view carries whole (a body, a timeline as written): the page's context gets the
 /// text, and the page's key only the text's hash. Bodies are most of a postmortem view's
 /// bytes, and escaping them into JSON only to hash them was nearly half of the key's cost.

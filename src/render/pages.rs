@@ -614,11 +614,29 @@ fn service<'v>(views: &'v Views, id: &str, page: usize) -> Page<'v> {
     let path = format!("/services/{}/", path_segment(id));
     let view = ListingView {
         service: Some(service_view(views, id, listing)),
-        insights: (page == 0).then(|| super::stats::service_insights(views, id)),
+        insights: None,
         feed_url: Some(views.url(&format!("{path}feed.xml"))),
         ..listing_page(views, &path, listing, page)
     };
-    Page::new(page_path(&path, page), "service.html", view)
+    if page > 0 {
+        return Page::new(page_path(&path, page), "service.html", view);
+    }
+    // The first page's insights are made only when it renders; the key hashes what they
+    // are made from: the service's postmortems, the day (which marks items overdue), and
+    // the days the charts of every service span.
+    let made_from = super::hash_parts([
+        &super::actions::documents_key(views, &listing.postmortems).to_le_bytes()[..],
+        super::views::today().to_string().as_bytes(),
+        format!("{:?}", views.incident_span()).as_bytes(),
+    ]);
+    let id = id.to_string();
+    Page::deferred(
+        page_path(&path, page),
+        "service.html",
+        view,
+        made_from,
+        move |view| view.insights = Some(super::stats::service_insights(views, &id)),
+    )
 }
 
 #[derive(Serialize)]
