@@ -24,14 +24,14 @@ pub struct SiteView<'a> {
 }
 
 /// A link with the name it is shown with.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct NamedLink {
     pub id: String,
     pub name: String,
     pub url: String,
 }
 
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct SeverityView {
     pub id: String,
     pub label: String,
@@ -49,8 +49,14 @@ pub struct DocSummary {
 
 impl DocSummary {
     pub fn new(fields: SummaryFields) -> Self {
-        let digest = xxhash_rust::xxh3::xxh3_64(&serde_json::to_vec(&fields).unwrap_or_default());
-        DocSummary { fields, digest }
+        use std::hash::{Hash, Hasher};
+        // Hashed field by field: writing them as JSON first was a third of making a summary.
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        fields.hash(&mut hasher);
+        DocSummary {
+            fields,
+            digest: hasher.finish(),
+        }
     }
 
     /// A hash of every field.
@@ -79,7 +85,7 @@ impl Serialize for DocSummary {
 }
 
 /// What a document's summary shows.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Clone, Hash)]
 pub struct SummaryFields {
     pub kind: Kind,
     pub slug: String,
