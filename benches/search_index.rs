@@ -28,7 +28,7 @@ fn main() {
     };
     let root = PathBuf::from(root);
     let out = std::env::temp_dir().join("hindsight-search-bench");
-    let (archive, _, _) = hindsight::build::load_and_link(
+    let (archive, _) = hindsight::build::load_and_link(
         &LoadOptions {
             root: root.clone(),
             edition: None,

@@ -24,7 +24,7 @@ fn main() {
         render_html: false,
     };
     let start = Instant::now();
-    let (archive, _, _) = match load_and_link(&options, LinkOptions::default()) {
+    let (archive, _) = match load_and_link(&options, LinkOptions::default()) {
         Ok(linked) => linked,
         Err(e) => {
             eprintln!("{e}");

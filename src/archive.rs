@@ -29,9 +29,9 @@ pub struct LinkOptions {
     /// Link only as far as what linking reports: `check` shows no pages, so the timelines,
     /// metrics and suggestions that pages show are left out.
     pub reports_only: bool,
-    /// Take what the last build of the edition kept, and keep this one's (see
-    /// [`crate::cache::Kept`]): `build` does; `serve` links too often to write it, and
-    /// `check` has no document keys. [`crate::build::load_and_link`] reads it.
+    /// Take what the last build of the edition kept for checks and suggestions, and keep
+    /// this one's (see [`crate::cache::Kept`]): `build` does; `serve` links too often to
+    /// write it, and `check` has no document keys.
     pub kept: bool,
 }
 
@@ -105,11 +105,7 @@ impl Archive {
 }
 
 /// Links loaded documents into an archive, reporting every reference that does not resolve.
-pub fn link(
-    loaded: Loaded,
-    options: LinkOptions,
-    words: Option<&crate::cache::Kept>,
-) -> (Archive, Vec<Diagnostic>) {
+pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) {
     let mut diagnostics = validate_references(&loaded);
     let offset = parse_offset(&loaded.config.timezone).unwrap_or_else(|| {
         diagnostics.push(
@@ -124,6 +120,7 @@ pub fn link(
     });
 
     let edition = loaded.edition;
+    let root = loaded.root.clone();
     let (mut documents, excluded): (Vec<Document>, Vec<Document>) = loaded
         .documents
         .into_iter()
@@ -176,8 +173,11 @@ pub fn link(
     });
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
+        let kept = options
+            .kept
+            .then(|| crate::cache::Kept::words(&root, archive.edition));
         archive.suggested = timed("link: suggestions", || {
-            crate::related::suggest(&archive, words)
+            crate::related::suggest(&archive, kept.as_ref())
         });
     }
     (archive, diagnostics)

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::archive::{self, Archive, LinkOptions};
-use crate::cache::KeptFiles;
+use crate::cache::Kept;
 use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
@@ -105,44 +105,30 @@ fn resident_mb() -> Option<u64> {
 pub fn load_and_link(
     load_options: &LoadOptions,
     link_options: LinkOptions,
-) -> Result<(Archive, Vec<Diagnostic>, Option<KeptFiles>), String> {
+) -> Result<(Archive, Vec<Diagnostic>), String> {
     let loaded = timed("load", || load::load(load_options))?;
     let mut diagnostics = loaded.diagnostics.clone();
     let kept = link_options
         .kept
-        .then(|| read_ahead(&loaded.root, loaded.edition));
+        .then(|| Kept::clean(&loaded.root, loaded.edition));
     diagnostics.extend(timed("check", || {
-        check::check(&loaded, chrono::Utc::now(), kept.as_ref().map(|k| &k.clean))
+        check::check(&loaded, chrono::Utc::now(), kept.as_ref())
     }));
-    let words = kept.as_ref().map(|kept| &kept.words);
-    let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options, words));
+    let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);
     Diagnostic::sort(&mut diagnostics);
-    Ok((archive, diagnostics, kept))
+    Ok((archive, diagnostics))
 }
-
-/// What the last build of `edition` kept, the larger files already being read on threads
-/// of their own while the build goes on (see [`crate::cache::Kept::read_ahead`]).
-fn read_ahead(root: &std::path::Path, edition: Edition) -> KeptFiles {
-    let kept = KeptFiles::of(root, edition);
-    crate::related::read_ahead(&kept.words);
-    render::read_ahead(&kept);
-    kept
-}
-
-/// What [`prepare`] makes: the linked archive, its theme, the warnings, and the files of
-/// what the last build kept.
-type Prepared = (Archive, Theme, Vec<Diagnostic>, Option<KeptFiles>);
 
 /// Loads, checks and links the archive and loads its theme: everything before rendering.
-fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
+fn prepare(options: &BuildOptions) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
     let load_options = LoadOptions {
         root: options.root.clone(),
         edition: options.edition,
         base_url: options.base_url.clone(),
         render_html: true,
     };
-    let (archive, diagnostics, kept) = load_and_link(
+    let (archive, diagnostics) = load_and_link(
         &load_options,
         LinkOptions {
             drafts: options.drafts,
@@ -158,12 +144,12 @@ fn prepare(options: &BuildOptions) -> Result<Prepared, BuildError> {
         theme::load(&options.root, archive.config.theme.as_deref())
     })
     .map_err(|d| BuildError::Invalid(vec![d]))?;
-    Ok((archive, theme, diagnostics, kept))
+    Ok((archive, theme, diagnostics))
 }
 
 /// Builds the site in memory, without writing it.
 pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
-    let (archive, theme, diagnostics, _) = prepare(options)?;
+    let (archive, theme, diagnostics) = prepare(options)?;
     let site = timed("render", || render::render(&archive, &theme))
         .map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((site, archive, diagnostics))
@@ -192,10 +178,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             unchanged: true,
         });
     }
-    // Begun first: the previous site is listed beside the load. A failed build drops it,
-    // and with it the staging folder.
+    let (archive, theme, warnings) = prepare(options)?;
     let staging = write::Staging::begin(&out).map_err(fatal)?;
-    let (archive, theme, warnings, kept_files) = prepare(options)?;
     // Pages whose key is the one the last build recorded for the file, with the same program
     // and templates, are kept as they are. Without a fingerprint nothing is recorded, and
     // every page renders.
@@ -207,14 +191,11 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         kept.get(path)
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
+    let kept_files = render::KeptFiles::of(&options.root, archive.edition);
     let rendered = timed("render+write", || {
-        render::render_each(
-            &archive,
-            &theme,
-            &keep,
-            kept_files.as_ref(),
-            |path, bytes| staging.put(path, bytes),
-        )
+        render::render_each(&archive, &theme, &keep, Some(&kept_files), |path, bytes| {
+            staging.put(path, bytes)
+        })
     })
     .map_err(|stop| match stop {
         render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),

@@ -491,31 +491,6 @@ pub struct Kept {
     name: String,
     /// Bumped whenever what the file holds, or how it is made, changes.
     format: &'static str,
-    /// The file being read on a thread of its own (see [`Kept::read_ahead`]).
-    ahead: Mutex<Option<Reading>>,
-}
-
-/// A kept file being read, into whatever type [`Kept::read_ahead`] was asked for.
-type Reading = std::thread::JoinHandle<Option<Box<dyn std::any::Any + Send>>>;
-
-/// The files a build keeps what it made from each document in, for the next build of the
-/// same edition.
-pub struct KeptFiles {
-    pub clean: Kept,
-    pub words: Kept,
-    pub postings: Kept,
-    pub entries: Kept,
-}
-
-impl KeptFiles {
-    pub fn of(root: &Path, edition: Edition) -> Self {
-        KeptFiles {
-            clean: Kept::clean(root, edition),
-            words: Kept::words(root, edition),
-            postings: Kept::postings(root, edition),
-            entries: Kept::entries(root, edition),
-        }
-    }
 }
 
 impl Kept {
@@ -548,37 +523,12 @@ impl Kept {
             root: root.to_path_buf(),
             name: format!("{what}-{edition}.bin"),
             format,
-            ahead: Mutex::default(),
         }
     }
 
-    /// What the last build kept, when it is whole; read by [`Kept::read_ahead`] if it
-    /// was started.
-    pub fn read<T: serde::de::DeserializeOwned + 'static>(&self) -> Option<T> {
-        let ahead = self.ahead.lock().map(|mut ahead| ahead.take());
-        match ahead.ok().flatten() {
-            Some(reading) => reading
-                .join()
-                .ok()
-                .flatten()
-                .and_then(|value| value.downcast::<T>().ok())
-                .map(|value| *value),
-            None => read_checked(&self.root.join(CACHE_DIR).join(&self.name), self.format),
-        }
-    }
-
-    /// Starts reading what the last build kept, as a `T`, on a thread of its own, for
-    /// [`Kept::read`] to take: the build goes on meanwhile. The files of 10,000
-    /// postmortems take 30 to 45 ms each to decode, on one core, where the load and the
-    /// link leave the other idle part of the time.
-    pub fn read_ahead<T: serde::de::DeserializeOwned + Send + 'static>(&self) {
-        let (file, format) = (self.root.join(CACHE_DIR).join(&self.name), self.format);
-        let reading = std::thread::spawn(move || {
-            read_checked::<T>(&file, format).map(|value| Box::new(value) as Box<_>)
-        });
-        if let Ok(mut ahead) = self.ahead.lock() {
-            *ahead = Some(reading);
-        }
+    /// What the last build kept, when it is whole.
+    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        read_checked(&self.root.join(CACHE_DIR).join(&self.name), self.format)
     }
 
     /// Whether a kept file is worth writing again, when this build's `documents` were not
@@ -856,26 +806,6 @@ See [x](../premortems/x.md).
         bytes[middle] ^= 0x20;
         std::fs::write(&file, &bytes).unwrap();
         assert!(open_bodies(root.path()).take(key).is_none());
-    }
-
-    #[test]
-    fn a_kept_file_read_ahead_is_what_reading_it_gives() {
-        let root = tempfile::tempdir().unwrap();
-        let kept = || Kept::words(root.path(), Edition::Internal);
-        let words: Vec<(u64, Vec<(u64, u32)>)> = vec![(7, vec![(1, 2), (3, 4)])];
-        kept().save(&words);
-        let ahead = kept();
-        ahead.read_ahead::<Vec<(u64, Vec<(u64, u32)>)>>();
-        assert_eq!(
-            ahead.read::<Vec<(u64, Vec<(u64, u32)>)>>(),
-            Some(words.clone())
-        );
-        // Taken once: a second read reads the file.
-        assert_eq!(ahead.read::<Vec<(u64, Vec<(u64, u32)>)>>(), Some(words));
-
-        let other = Kept::postings(root.path(), Edition::Internal);
-        other.read_ahead::<Vec<u64>>();
-        assert_eq!(other.read::<Vec<u64>>(), None, "nothing kept");
     }
 
     #[test]

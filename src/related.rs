@@ -443,11 +443,6 @@ fn hash_of(kind: u8, value: &str) -> u64 {
     fnv(fnv(0, &[kind]), value.as_bytes())
 }
 
-/// Starts reading what `kept` holds (see [`Kept::read_ahead`]).
-pub fn read_ahead(kept: &Kept) {
-    kept.read_ahead::<KeptWords>();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,7 @@ fn check_archive(root: &Path) -> Vec<Diagnostic> {
         base_url: None,
         render_html: false,
     };
-    let (_, diagnostics, _) = load_and_link(
+    let (_, diagnostics) = load_and_link(
         &options,
         LinkOptions {
             drafts: true,

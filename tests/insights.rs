@@ -26,7 +26,7 @@ fn link(dir: &Path) -> Archive {
         base_url: None,
         render_html: true,
     };
-    let (archive, diagnostics, _) = load_and_link(&options, LinkOptions::default()).unwrap();
+    let (archive, diagnostics) = load_and_link(&options, LinkOptions::default()).unwrap();
     assert!(
         diagnostics.iter().all(|d| !d.is_error()),
         "{diagnostics:#?}"

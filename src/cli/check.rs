@@ -47,7 +47,7 @@ pub fn run(args: Args) -> i32 {
             ..LinkOptions::default()
         },
     ) {
-        Ok((_, diagnostics, _)) => diagnostics,
+        Ok((_, diagnostics)) => diagnostics,
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_CANNOT_RUN;

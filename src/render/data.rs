@@ -330,8 +330,3 @@ fn document<'a>(views: &Views<'a>, id: DocId) -> DocumentData<'a> {
         }),
     }
 }
-
-/// Starts reading what `kept` holds (see [`Kept::read_ahead`]).
-pub fn read_ahead(kept: &Kept) {
-    kept.read_ahead::<KeptEntries>();
-}

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::archive::Archive;
 use crate::build::timed;
-use crate::cache::KeptFiles;
+use crate::cache::Kept;
 use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
 use views::Views;
@@ -233,11 +233,20 @@ pub enum Stop<E> {
     Emit(E),
 }
 
-/// Starts reading what the last build kept of the files made beside the pages (see
-/// [`crate::cache::Kept::read_ahead`]).
-pub fn read_ahead(kept: &KeptFiles) {
-    search::read_ahead(&kept.postings);
-    data::read_ahead(&kept.entries);
+/// The files a build keeps what it made from each document in, for the next build of the
+/// same edition (see [`Kept`]).
+pub struct KeptFiles {
+    pub postings: Kept,
+    pub entries: Kept,
+}
+
+impl KeptFiles {
+    pub fn of(root: &Path, edition: crate::config::Edition) -> Self {
+        KeptFiles {
+            postings: Kept::postings(root, edition),
+            entries: Kept::entries(root, edition),
+        }
+    }
 }
 
 /// Renders every page, asset and data file of the site, handing each to `emit` as soon as it

@@ -669,11 +669,6 @@ fn year_of(d: &Document) -> i32 {
     }
 }
 
-/// Starts reading what `kept` holds (see [`Kept::read_ahead`]).
-pub fn read_ahead(kept: &Kept) {
-    kept.read_ahead::<Postings>();
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -638,7 +638,6 @@ impl Preview {
                 skip_suggestions: previous.is_some(),
                 ..LinkOptions::default()
             },
-            None,
         );
         if let Some(good) = previous {
             archive.suggested = carried_suggestions(&archive, &good.suggested);
