@@ -162,15 +162,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     if options.reports_only {
         return (archive, diagnostics);
     }
-    // What the archive learns across documents, once the indexes are in place. A document
-    // keeps its timeline while it is not loaded again (serve links the same documents often).
-    timed("link: timelines", || {
-        archive
-            .documents
-            .par_iter_mut()
-            .filter(|d| d.timeline.is_none())
-            .for_each(|d| d.timeline = crate::timeline::of(d))
-    });
+    // What the archive learns across documents, once the indexes are in place.
     archive.metrics = crate::metrics::compute(&archive);
     if !options.skip_suggestions {
         let kept = options

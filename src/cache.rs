@@ -478,8 +478,12 @@ fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Op
     if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
         return None;
     }
-    let (written_as, value) = postcard::from_bytes::<(String, T)>(payload).ok()?;
-    (written_as == format).then_some(value)
+    // The format first, so that a file of another format is not decoded at all.
+    let (written_as, value) = postcard::take_from_bytes::<String>(payload).ok()?;
+    if written_as != format {
+        return None;
+    }
+    postcard::from_bytes::<T>(value).ok()
 }
 
 /// What a build made from every document, kept in one file of the cache for the next build
@@ -489,8 +493,11 @@ fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Op
 pub struct Kept {
     root: PathBuf,
     name: String,
-    /// Bumped whenever what the file holds, or how it is made, changes.
-    format: &'static str,
+    /// Bumped whenever what the file holds, or how it is made, changes; with the program
+    /// that wrote the file, since a document's key holds the program, and no entry another
+    /// program made can match. Such a file is not even decoded: at 100,000 postmortems, the
+    /// first build by a new program held hundreds of megabytes of them for nothing.
+    format: String,
 }
 
 impl Kept {
@@ -519,16 +526,17 @@ impl Kept {
             Edition::Internal => "internal",
             Edition::Public => "public",
         };
+        let program = crate::uptodate::program().unwrap_or_default();
         Kept {
             root: root.to_path_buf(),
             name: format!("{what}-{edition}.bin"),
-            format,
+            format: format!("{format} {program:016x}"),
         }
     }
 
     /// What the last build kept, when it is whole.
     pub fn read<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        read_checked(&self.root.join(CACHE_DIR).join(&self.name), self.format)
+        read_checked(&self.root.join(CACHE_DIR).join(&self.name), &self.format)
     }
 
     /// Whether a kept file is worth writing again, when this build's `documents` were not
@@ -543,7 +551,7 @@ impl Kept {
 
     /// Keeps `value` for the next build. Failures are ignored.
     pub fn save(&self, value: &impl serde::Serialize) {
-        write_checked(&self.root, &self.name, self.format, value);
+        write_checked(&self.root, &self.name, &self.format, value);
     }
 }
 

@@ -470,7 +470,7 @@ fn parse_with(
             path: path.to_path_buf(),
             meta,
             body,
-            timeline: None,
+            timeline: Default::default(),
             key: None,
         },
         front_matter,

@@ -6,7 +6,6 @@
 //! Everything comes from the archive of the edition being built: references are the linked
 //! ones (never the slugs as written, which could name a document the edition leaves out).
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -131,36 +130,41 @@ pub fn all<E: Send>(
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let last: FxHashMap<u64, String> = kept
+    let mut last: FxHashMap<u64, String> = kept
         .and_then(|kept| timed("files: data: read kept", || kept.read::<KeptEntries>()))
         .map(|last| last.into_iter().collect())
         .unwrap_or_default();
-    let entries: Vec<(Option<u64>, Cow<str>)> = (0..archive.documents.len())
+    let data: Vec<(DocumentData, Option<u64>)> = (0..archive.documents.len())
         .into_par_iter()
         .map(|id| {
             let data = document(views, id);
             let key = entry_key(&data, archive.documents[id].key);
-            match key.and_then(|key| last.get(&key)) {
-                Some(entry) => (key, Cow::Borrowed(entry.as_str())),
-                None => (key, Cow::Owned(listed(&to_json(&data)))),
-            }
+            (data, key)
         })
         .collect();
-    emit(Path::new("archive.json"), &archive_json(views, &entries))?;
+    // Kept entries are taken out of what was read, and the rest dropped before the file is
+    // made: at 100,000 postmortems each is a quarter of a gigabyte.
+    let taken: Vec<Option<String>> = data.iter().map(|(_, key)| last.remove(&(*key)?)).collect();
+    let taken_count = taken.iter().flatten().count();
+    let unused = last.len();
+    drop(last);
+    let (keys, entries): (Vec<Option<u64>>, Vec<String>) = data
+        .into_par_iter()
+        .zip(taken)
+        .map(|((data, key), taken)| (key, taken.unwrap_or_else(|| listed(&to_json(&data)))))
+        .unzip();
     if let Some(kept) = kept {
-        let taken = entries
-            .iter()
-            .filter(|(_, entry)| matches!(entry, Cow::Borrowed(_)))
-            .count();
-        let (missed, unused) = (entries.len() - taken, last.len().saturating_sub(taken));
+        let missed = entries.len() - taken_count;
         if Kept::is_worth_writing(missed, unused, entries.len()) {
-            let keyed: Vec<(u64, &str)> = entries
+            let keyed: Vec<(u64, &str)> = keys
                 .iter()
-                .filter_map(|(key, entry)| Some(((*key)?, entry.as_ref())))
+                .zip(&entries)
+                .filter_map(|(key, entry)| Some(((*key)?, entry.as_str())))
                 .collect();
             timed("files: data: keep", || kept.save(&keyed));
         }
     }
+    emit(Path::new("archive.json"), &archive_json(views, entries))?;
     archive
         .postmortems
         .par_iter()
@@ -170,14 +174,14 @@ pub fn all<E: Send>(
                 schema: SCHEMA,
                 version: VERSION,
                 document: document(views, id),
-                timeline: d.timeline.as_ref().map(|t| TimelineData {
+                timeline: d.timeline().map(|t| TimelineData {
                     structured: t.is_structured(),
                     timeline: t,
                 }),
             };
             // The entry's key stands for the file's timeline too, as it holds the file's key.
             // Writing the timelines only to hash them was a twentieth of a one-change build.
-            let key = entries[id].0.unwrap_or_else(|| key_of(&data()));
+            let key = keys[id].unwrap_or_else(|| key_of(&data()));
             let output = PathBuf::from(format!("postmortems/{}/index.json", d.slug));
             keyed(output, key, reuse, emit, || to_json(&data()).into_bytes())
         })
@@ -204,8 +208,9 @@ fn entry_key(data: &DocumentData, made_from: Option<u64>) -> Option<u64> {
     )))
 }
 
-/// `/archive.json`, with each document's entry in its list.
-fn archive_json(views: &Views, entries: &[(Option<u64>, Cow<str>)]) -> Vec<u8> {
+/// `/archive.json`, with each document's entry in its list. Each entry is dropped as it
+/// is copied in, so that the entries and the file are not held whole at once.
+fn archive_json(views: &Views, entries: Vec<String>) -> Vec<u8> {
     let archive = views.archive;
     let frame = to_json(&ArchiveData {
         schema: SCHEMA,
@@ -230,17 +235,15 @@ fn archive_json(views: &Views, entries: &[(Option<u64>, Cow<str>)]) -> Vec<u8> {
         return frame.into_bytes();
     };
     let (head, tail) = frame.split_at(at + empty.len() - 1);
-    let length = entries
-        .iter()
-        .map(|(_, entry)| entry.len() + 2)
-        .sum::<usize>();
+    let length = entries.iter().map(|entry| entry.len() + 2).sum::<usize>();
     let mut json = String::with_capacity(frame.len() + length + 3);
     json.push_str(head);
-    for (i, (_, entry)) in entries.iter().enumerate() {
+    let listed = !entries.is_empty();
+    for (i, entry) in entries.into_iter().enumerate() {
         json.push_str(if i == 0 { "\n" } else { ",\n" });
-        json.push_str(entry);
+        json.push_str(&entry);
     }
-    if !entries.is_empty() {
+    if listed {
         json.push_str("\n  ");
     }
     json.push_str(tail);

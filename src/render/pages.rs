@@ -380,7 +380,7 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
     let html = d.body.html.get();
     let section = d.body.timeline.as_ref();
     let visual = section
-        .zip(d.timeline.as_ref())
+        .zip(d.timeline())
         .and_then(|(section, timeline)| super::timeline::structured(section, timeline, incident));
     // The written blocks the visual timeline takes the place of.
     let blocks = match (&visual, section) {

@@ -550,8 +550,7 @@ impl Preview {
         let mut kinds = Vec::with_capacity(swaps.len());
         for (path, id) in swaps {
             let cached = self.files.get_mut(&path)?;
-            let mut document = cached.result.as_mut().ok()?.document.take()?;
-            document.timeline = crate::timeline::of(&document);
+            let document = cached.result.as_mut().ok()?.document.take()?;
             archive.documents[id] = document;
             kinds.push(document_page(archive, id));
         }
