@@ -12,8 +12,8 @@
 //!   load a third of a build after a one-file edit.
 //! - **What was made from every document** ([`Kept`]): the search postings, the words
 //!   suggestions weigh, the entries of `archive.json`, and which documents the check rules
-//!   found clean, each taken over
-//!   for the documents whose key (the one above) is unchanged.
+//!   found clean, each taken over for the documents whose key (the one above) is
+//!   unchanged.
 //!
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
 //! the archive for long (see [`HighlightCache::save`]).
@@ -171,10 +171,9 @@ const BODY_SHARDS: usize = 256;
 /// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
 /// bytes, so that a damaged file is noticed and ignored rather than trusted. A build holds
 /// only each file's index; a body's packed HTML and text stay in the file until something
-/// shows them (see [`crate::packed`]). A body's HTML
-/// reaches pages without being sanitized again: what keeps a cache made elsewhere from
-/// ever being used is the identity of the file on this disk in its key (see
-/// [`BodyCache::key`]).
+/// shows them (see [`crate::packed`]). A body's HTML reaches pages without being sanitized
+/// again: what keeps a cache made elsewhere from ever being used is the identity of the
+/// file on this disk in its key (see [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
     shards: Vec<Mutex<HashMap<u64, Analysed>>>,
