@@ -505,7 +505,7 @@ impl Kept {
         Kept::file(root, "search", edition, "hindsight-search-postings-1")
     }
 
-    /// Each document's entry in `archive.json` ([`crate::render::data`]).
+    /// Each document's entry in `archive.json`.
     pub fn entries(root: &Path, edition: Edition) -> Self {
         Kept::file(root, "entries", edition, "hindsight-archive-entries-1")
     }
