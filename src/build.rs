@@ -188,7 +188,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         .map(|(_, sources)| sources.environment());
     let kept = environment.map_or_else(Default::default, |e| last.into_pages(&out, e));
     let keep = |path: &std::path::Path, key: u64| {
-        kept.get(path)
+        kept.get(path.as_os_str())
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
     let kept_files = render::KeptFiles::of(&options.root, archive.edition);

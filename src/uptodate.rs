@@ -23,6 +23,7 @@
 //! its stamp as it was.
 
 use std::collections::HashMap;
+use std::ffi::{OsStr, OsString};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -79,7 +80,7 @@ impl Sources {
         self.program.hash(&mut hasher);
         for source in &self.files {
             if !source.path.starts_with("content") {
-                source.path.hash(&mut hasher);
+                source.path.as_os_str().hash(&mut hasher);
                 source.digest.hash(&mut hasher);
             }
         }
@@ -178,7 +179,7 @@ impl Fingerprint {
         let mut sources = source_digests(&options.root, last_sources)?;
         sources.program = program;
         for source in &sources.files {
-            source.path.hash(&mut hasher);
+            source.path.as_os_str().hash(&mut hasher);
             source.digest.hash(&mut hasher);
         }
         Some((Fingerprint(hasher.finish()), sources))
@@ -226,13 +227,17 @@ impl Fingerprint {
         warnings: &[Diagnostic],
     ) {
         let environment = sources.environment();
-        let page_keys: HashMap<PathBuf, u64> = page_keys.into_iter().collect();
+        // Paths by their bytes: hashing a `Path` parses it into components each time.
+        let page_keys: HashMap<OsString, u64> = page_keys
+            .into_iter()
+            .map(|(path, key)| (path.into_os_string(), key))
+            .collect();
         // Latest first, so that a file written twice is as the last write left it.
         let mut outputs: Vec<Output> = written
             .into_iter()
             .rev()
             .map(|file| Output {
-                key: page_keys.get(&file.path).copied(),
+                key: page_keys.get(file.path.as_os_str()).copied(),
                 path: file.path,
                 len: file.len,
                 modified: timestamp(file.modified),
@@ -264,14 +269,15 @@ pub struct LastBuild(Option<Record>);
 impl LastBuild {
     /// The pages the last build left in `out`, by output file, when they were rendered in
     /// this `environment` (see [`Sources::environment`]); none otherwise.
-    pub fn into_pages(self, out: &Path, environment: u64) -> HashMap<PathBuf, Output> {
+    /// The map is keyed by the paths' bytes (see [`Fingerprint::record`]).
+    pub fn into_pages(self, out: &Path, environment: u64) -> HashMap<OsString, Output> {
         self.0
             .filter(|record| record.out == out && record.environment == environment)
             .map(|record| record.outputs)
             .unwrap_or_default()
             .into_iter()
             .filter(|output| output.key.is_some())
-            .map(|output| (output.path.clone(), output))
+            .map(|output| (output.path.clone().into_os_string(), output))
             .collect()
     }
 
@@ -313,9 +319,10 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
             }
         }
     }
-    // Sorted once, not by the walk (see `load::content_files`).
-    paths.sort_unstable();
-    let known: HashMap<&Path, &Source> = last
+    // Sorted once, not by the walk, and by bytes (see [`path_order`]): the order only
+    // decides the fingerprint.
+    paths.sort_unstable_by(|a, b| path_order(a, b));
+    let known: HashMap<&OsStr, &Source> = last
         .files
         .iter()
         .filter(|source| {
@@ -323,7 +330,7 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
                 .stamp
                 .is_some_and(|stamp| stamp.changed.0 < last.taken - RACY_SECONDS)
         })
-        .map(|source| (source.path.as_path(), source))
+        .map(|source| (source.path.as_os_str(), source))
         .collect();
     let files = paths
         .into_par_iter()
@@ -331,7 +338,7 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
             let full = root.join(&path);
             let meta = std::fs::symlink_metadata(&full);
             let stamp = meta.as_ref().ok().and_then(stamp);
-            if let Some(source) = known.get(path.as_path())
+            if let Some(source) = known.get(path.as_os_str())
                 && stamp.is_some()
                 && source.stamp == stamp
             {

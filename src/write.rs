@@ -442,12 +442,14 @@ impl Staging {
 
     /// What [`Staging::commit_update`] is about to do.
     fn journal(&self, previous: Vec<PathBuf>, written: &[Written]) -> Result<Journal, WriteError> {
-        let kept: HashSet<&Path> = written.iter().map(|file| file.path.as_path()).collect();
+        // By the paths' bytes: hashing a `Path` parses it into components each time.
+        let kept: HashSet<&std::ffi::OsStr> =
+            written.iter().map(|file| file.path.as_os_str()).collect();
         Ok(Journal {
             format: JOURNAL_FORMAT.to_string(),
             removed: previous
                 .into_iter()
-                .filter(|path| !kept.contains(path.as_path()))
+                .filter(|path| !kept.contains(path.as_os_str()))
                 .collect(),
             moved: files_under(&self.dir)?,
         })
