@@ -182,6 +182,17 @@ fn a_skipped_build_reports_the_warnings_of_the_build_it_stands_for() {
 
 /// The site a first build of `root`, as it now is, writes: built from a copy, so that the
 /// build under test keeps its own record.
+/// Whether the search index of the site in `public` has `word` among its terms.
+fn is_indexed(public: &Path, word: &str) -> bool {
+    files_under(&public.join("search/terms"))
+        .into_values()
+        .any(|shard| {
+            String::from_utf8(shard)
+                .unwrap()
+                .contains(&format!("\"{word}\":["))
+        })
+}
+
 fn fresh_site(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     fresh_site_with(root, &[])
 }
@@ -330,15 +341,7 @@ fn postmortems_added_removed_and_edited_over_a_build_are_found_and_linked_as_aft
     let archive = example_archive();
     let root = archive.path();
     let public = root.join("public");
-    let indexed = |word: &str| {
-        files_under(&public.join("search/terms"))
-            .into_values()
-            .any(|shard| {
-                String::from_utf8(shard)
-                    .unwrap()
-                    .contains(&format!("\"{word}\":["))
-            })
-    };
+    let indexed = |word: &str| is_indexed(&public, word);
     build(root, &[]);
     // A word of the postmortem removed below, and of no other document.
     assert!(indexed("changelog"));
@@ -494,15 +497,7 @@ fn small_edits_to_a_large_archive_leave_the_kept_postings_and_words_as_they_were
         })
     };
     let first = written();
-    let indexed = |word: &str| {
-        files_under(&public.join("search/terms"))
-            .into_values()
-            .any(|shard| {
-                String::from_utf8(shard)
-                    .unwrap()
-                    .contains(&format!("\"{word}\":["))
-            })
-    };
+    let indexed = |word: &str| is_indexed(&public, word);
 
     for (copy, word) in [(7, "zanzibarite"), (90, "quokkaload")] {
         std::thread::sleep(std::time::Duration::from_millis(20));

@@ -360,7 +360,7 @@ fn rows_key<'a>(views: &Views, items: impl Iterator<Item = &'a Item>) -> u64 {
     let mut parts = Vec::new();
     for &item in items {
         parts.extend_from_slice(&item.index.to_le_bytes());
-        parts.extend_from_slice(&documents_key(views, &[item.doc]).to_le_bytes());
+        push_document(&mut parts, views, item.doc);
     }
     xxhash_rust::xxh3::xxh3_64(&parts)
 }
@@ -371,9 +371,14 @@ fn rows_key<'a>(views: &Views, items: impl Iterator<Item = &'a Item>) -> u64 {
 pub fn documents_key(views: &Views, ids: &[DocId]) -> u64 {
     let mut parts = Vec::with_capacity(ids.len() * 16);
     for &id in ids {
-        let d = &views.archive.documents[id];
-        parts.extend_from_slice(&views.summary(id).digest().to_le_bytes());
-        parts.extend_from_slice(&super::file_key(d).to_le_bytes());
+        push_document(&mut parts, views, id);
     }
     xxhash_rust::xxh3::xxh3_64(&parts)
+}
+
+/// Adds what [`documents_key`] hashes of document `id` to `parts`.
+fn push_document(parts: &mut Vec<u8>, views: &Views, id: DocId) {
+    let d = &views.archive.documents[id];
+    parts.extend_from_slice(&views.summary(id).digest().to_le_bytes());
+    parts.extend_from_slice(&super::file_key(d).to_le_bytes());
 }
