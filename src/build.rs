@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::load::{self, LoadOptions};
 use crate::render::{self, Site};
 use crate::theme::{self, Theme};
-use crate::uptodate::{Fingerprint, LastBuild};
+use crate::uptodate::{Fingerprint, LastBuild, Sources};
 use crate::{check, write};
 
 /// What `hindsight build` was asked for.
@@ -106,7 +106,17 @@ pub fn load_and_link(
     load_options: &LoadOptions,
     link_options: LinkOptions,
 ) -> Result<(Archive, Vec<Diagnostic>), String> {
-    let loaded = timed("load", || load::load(load_options))?;
+    load_and_link_from(load_options, None, link_options)
+}
+
+/// [`load_and_link`], with the source files as a build's fingerprint found them (see
+/// [`load::load_from`]).
+fn load_and_link_from(
+    load_options: &LoadOptions,
+    sources: Option<&Sources>,
+    link_options: LinkOptions,
+) -> Result<(Archive, Vec<Diagnostic>), String> {
+    let loaded = timed("load", || load::load_from(load_options, sources))?;
     let mut diagnostics = loaded.diagnostics.clone();
     let kept = link_options
         .kept
@@ -121,15 +131,19 @@ pub fn load_and_link(
 }
 
 /// Loads, checks and links the archive and loads its theme: everything before rendering.
-fn prepare(options: &BuildOptions) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
+fn prepare(
+    options: &BuildOptions,
+    sources: Option<&Sources>,
+) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
     let load_options = LoadOptions {
         root: options.root.clone(),
         edition: options.edition,
         base_url: options.base_url.clone(),
         render_html: true,
     };
-    let (archive, diagnostics) = load_and_link(
+    let (archive, diagnostics) = load_and_link_from(
         &load_options,
+        sources,
         LinkOptions {
             drafts: options.drafts,
             kept: true,
@@ -149,7 +163,7 @@ fn prepare(options: &BuildOptions) -> Result<(Archive, Theme, Vec<Diagnostic>), 
 
 /// Builds the site in memory, without writing it.
 pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
-    let (archive, theme, diagnostics) = prepare(options)?;
+    let (archive, theme, diagnostics) = prepare(options, None)?;
     let site = timed("render", || render::render(&archive, &theme))
         .map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((site, archive, diagnostics))
@@ -178,7 +192,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             unchanged: true,
         });
     }
-    let (archive, theme, warnings) = prepare(options)?;
+    let sources = fingerprint.as_ref().map(|(_, sources)| sources);
+    let (archive, theme, warnings) = prepare(options, sources)?;
     let staging = write::Staging::begin(&out).map_err(fatal)?;
     // Pages whose key is the one the last build recorded for the file, with the same program
     // and templates, are kept as they are. Without a fingerprint nothing is recorded, and

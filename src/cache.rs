@@ -153,7 +153,7 @@ pub fn write_entry(
 }
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-5";
+const BODY_FORMAT: &str = "hindsight-body-cache-6";
 
 /// A document's front matter and analysed body, as the body cache keeps them.
 type Analysed = (Meta, Body);
@@ -229,35 +229,48 @@ impl BodyCache {
         })
     }
 
-    /// What a body is made from, hashed: the whole file (diagnostics count lines from its
-    /// start), its path (relative links resolve from it), the settings that change its HTML,
-    /// and the program. A body rendered without some targets' links (in the public edition)
-    /// has no key, and is never cached.
+    /// What a body is made from, hashed: the whole file, by the XXH3 `digest` of its bytes
+    /// (diagnostics count lines from its start), its path (relative links resolve from it),
+    /// the settings that change its HTML, and the program. A body rendered without some
+    /// targets' links (in the public edition) has no key, and is never cached.
     ///
-    /// The key also holds the identity of the very file read (`file`'s device, inode and
-    /// change time, to the nanosecond), which no one can know before the file is written
-    /// on this disk: a cache committed to the repository, or handed over in a pull request,
-    /// never matches, so it cannot put HTML into the site. Elsewhere than Unix there is no
-    /// such identity, and no body is cached.
+    /// The digest is the one [`crate::uptodate`] records: a file whose stamp is unchanged
+    /// since need not even be read to find its body (see [`crate::uptodate::Sources::unread`]).
+    ///
+    /// The key also holds the `identity` of the very file read (its device, inode and
+    /// change time, to the nanosecond: [`identity`]), which no one can know before the
+    /// file is written on this disk: a cache committed to the repository, or handed over in
+    /// a pull request, never matches, so it cannot put HTML into the site. Elsewhere than
+    /// Unix there is no such identity, and no body is cached.
     pub fn key(
         &self,
-        source: &str,
+        digest: u64,
+        identity: &[u8; 32],
         context: &crate::markdown::Context,
-        file: &std::fs::Metadata,
     ) -> Option<u64> {
         if !context.render_html || context.withheld_targets.is_some() {
             return None;
         }
-        let identity = file_identity(file)?;
         Some(hash_parts([
             BODY_FORMAT.as_bytes(),
             &self.program.to_le_bytes(),
-            &identity,
+            identity,
             context.path.as_os_str().as_encoded_bytes(),
             context.base_path.as_bytes(),
             &[context.edition as u8, u8::from(context.unsafe_html)],
-            source.as_bytes(),
+            &digest.to_le_bytes(),
         ]))
+    }
+
+    /// [`BodyCache::key`] for the bytes `source`, read from the file whose metadata is `file`.
+    pub fn key_of_read(
+        &self,
+        source: &str,
+        file: &std::fs::Metadata,
+        context: &crate::markdown::Context,
+    ) -> Option<u64> {
+        let digest = crate::uptodate::digest(source.as_bytes());
+        self.key(digest, &file_identity(file)?, context)
     }
 
     /// The front matter and body an earlier build made from what `key` hashes, if kept.
@@ -333,24 +346,29 @@ pub fn hash_parts<'p>(parts: impl IntoIterator<Item = &'p [u8]>) -> u64 {
 #[cfg(unix)]
 fn file_identity(file: &std::fs::Metadata) -> Option<[u8; 32]> {
     use std::os::unix::fs::MetadataExt;
-    let mut identity = [0; 32];
-    for (i, value) in [
+    Some(identity(
         file.dev(),
         file.ino(),
-        file.ctime() as u64,
-        file.ctime_nsec() as u64,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        identity[i * 8..i * 8 + 8].copy_from_slice(&value.to_le_bytes());
-    }
-    Some(identity)
+        (file.ctime(), file.ctime_nsec()),
+    ))
 }
 
 #[cfg(not(unix))]
 fn file_identity(_file: &std::fs::Metadata) -> Option<[u8; 32]> {
     None
+}
+
+/// A file's identity (see [`BodyCache::key`]) from its device, inode and change time
+/// (seconds and nanoseconds), as a stamp of [`crate::uptodate`] holds them.
+pub fn identity(device: u64, inode: u64, changed: (i64, i64)) -> [u8; 32] {
+    let mut identity = [0; 32];
+    for (i, value) in [device, inode, changed.0 as u64, changed.1 as u64]
+        .into_iter()
+        .enumerate()
+    {
+        identity[i * 8..i * 8 + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    identity
 }
 
 fn shard_of(key: u64) -> usize {
@@ -659,7 +677,7 @@ mod tests {
         let context = crate::markdown::Context::for_tests(path);
         let cache = open_bodies(root);
         let file = written(root, "a.md", source);
-        let key = cache.key(source, &context, &file).unwrap();
+        let key = cache.key_of_read(source, &file, &context).unwrap();
         let kind = crate::document::Kind::Postmortem;
         let loaded = crate::load::parse_document(path, kind, source, &context).unwrap();
         let (meta, body) = (loaded.document.meta, loaded.document.body);
@@ -740,7 +758,7 @@ See [x](../premortems/x.md).
         let base = crate::markdown::Context::for_tests(path);
         let file = written(root.path(), "a.md", BODY);
         let key = |source: &str, context: &crate::markdown::Context| {
-            cache.key(source, context, &file).unwrap()
+            cache.key_of_read(source, &file, context).unwrap()
         };
         let other_path = Path::new("content/postmortems/b.md");
         let same = key(BODY, &base);
@@ -778,7 +796,11 @@ See [x](../premortems/x.md).
             withheld_targets: Some(&withheld),
             ..crate::markdown::Context::for_tests(path)
         };
-        assert_eq!(cache.key(BODY, &public_links, &file), None, "never cached");
+        assert_eq!(
+            cache.key_of_read(BODY, &file, &public_links),
+            None,
+            "never cached"
+        );
     }
 
     #[test]
@@ -790,15 +812,15 @@ See [x](../premortems/x.md).
         let copy = written(root.path(), "copy.md", BODY);
         // What a cache made elsewhere, say committed with the archive, would be keyed by.
         assert_ne!(
-            cache.key(BODY, &context, &file),
-            cache.key(BODY, &context, &copy)
+            cache.key_of_read(BODY, &file, &context),
+            cache.key_of_read(BODY, &copy, &context)
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(root.path().join("a.md"), BODY).unwrap();
         let rewritten = std::fs::metadata(root.path().join("a.md")).unwrap();
         assert_ne!(
-            cache.key(BODY, &context, &file),
-            cache.key(BODY, &context, &rewritten),
+            cache.key_of_read(BODY, &file, &context),
+            cache.key_of_read(BODY, &rewritten, &context),
             "the same bytes written again are another file's"
         );
     }

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -18,6 +19,7 @@ use crate::config::{CONFIG_FILE, Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
 use crate::markdown;
+use crate::uptodate::Sources;
 
 /// What the load phase is asked to do.
 #[derive(Debug, Clone)]
@@ -49,24 +51,78 @@ pub struct LoadedDocument {
 }
 
 /// The front matter of a file and where it sits in the file.
+///
+/// Shared: `serve` hands every document's front matter to each linking, and copying 10,000
+/// of them was a sixth of the time of a front-matter edit. A document whose file the build
+/// did not read (its analysis was kept, see [`load_from`]) reads it only when
+/// something asks, which is when a diagnostic points into it.
 #[derive(Debug, Clone)]
-pub struct FrontMatter {
-    /// Shared: `serve` hands every document's front matter to each linking, and copying
-    /// 10,000 of them was a sixth of the time of a front-matter edit.
-    pub text: std::sync::Arc<str>,
-    /// Byte offset of `text` in the file.
-    pub offset: usize,
+pub struct FrontMatter(std::sync::Arc<LazyFrontMatter>);
+
+#[derive(Debug)]
+struct LazyFrontMatter {
+    /// The file to read the front matter from, when it was not read with the document.
+    file: Option<PathBuf>,
+    /// The text, and its byte offset in the file.
+    read: OnceLock<(String, usize)>,
 }
 
 /// A key path into front matter: `["incident", "started"]` or `["actions", "2", "kind"]`.
 pub type KeyPath<'a> = &'a [&'a str];
 
 impl FrontMatter {
+    /// Front matter read with its file, at byte `offset` in it.
+    fn read(text: &str, offset: usize) -> Self {
+        FrontMatter(std::sync::Arc::new(LazyFrontMatter {
+            file: None,
+            read: OnceLock::from((text.to_string(), offset)),
+        }))
+    }
+
+    /// The front matter of `file`, read from it on first use; empty when the file can no
+    /// longer be read or split.
+    fn unread(file: PathBuf) -> Self {
+        FrontMatter(std::sync::Arc::new(LazyFrontMatter {
+            file: Some(file),
+            read: OnceLock::new(),
+        }))
+    }
+
+    fn get(&self) -> &(String, usize) {
+        self.0.read.get_or_init(|| {
+            let source = self
+                .0
+                .file
+                .as_ref()
+                .and_then(|file| std::fs::read(file).ok())
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                .unwrap_or_default();
+            split_front_matter(&source).map_or_else(
+                |_| Default::default(),
+                |split| {
+                    (
+                        source[split.front_matter.clone()].to_string(),
+                        split.front_matter.start,
+                    )
+                },
+            )
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.get().0
+    }
+
+    /// Byte offset of the text in the file.
+    pub fn offset(&self) -> usize {
+        self.get().1
+    }
+
     /// The byte range in the file of the value at `path`, or of the opening `+++` line when
     /// the key is absent.
     pub fn span_of(&self, path: KeyPath) -> Range<usize> {
         let fallback = 0..3;
-        let Ok(table) = DeTable::parse(&self.text) else {
+        let Ok(table) = DeTable::parse(self.text()) else {
             return fallback;
         };
         let mut span = None;
@@ -84,7 +140,8 @@ impl FrontMatter {
             span = Some(next.span());
             current = Some(next.get_ref());
         }
-        span.map_or(fallback, |s| s.start + self.offset..s.end + self.offset)
+        let offset = self.offset();
+        span.map_or(fallback, |s| s.start + offset..s.end + offset)
     }
 }
 
@@ -93,6 +150,12 @@ impl FrontMatter {
 /// Returns `Err` only when the archive cannot be read at all (the root is missing); every
 /// problem with a file is a diagnostic in [`Loaded`].
 pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
+    load_from(options, None)
+}
+
+/// [`load`], with the source files as a build's fingerprint found them: the files it did
+/// not read, whose bodies are kept, are not read either.
+pub fn load_from(options: &LoadOptions, sources: Option<&Sources>) -> Result<Loaded, String> {
     let root = &options.root;
     if !root.is_dir() {
         return Err(format!("{} is not a directory", root.display()));
@@ -100,33 +163,44 @@ pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
     let mut diagnostics = Vec::new();
     let (config, edition) = load_settings(options, &mut diagnostics);
     let files = content_files(root, &mut diagnostics);
-    // Both caches are read at once: the highlighted code is one file, the bodies 256.
-    let (highlights, bodies) = crate::build::timed("load: open caches", || {
-        rayon::join(
-            || options.render_html.then(|| HighlightCache::open(root)),
-            || {
-                options
-                    .render_html
-                    .then(|| BodyCache::open(root, &config, edition))
-                    .flatten()
-            },
-        )
+    let bodies = crate::build::timed("load: open body cache", || {
+        options
+            .render_html
+            .then(|| BodyCache::open(root, &config, edition))
+            .flatten()
     });
+    let without_highlights = FileContext {
+        root,
+        config: &config,
+        edition,
+        render_html: options.render_html,
+        highlights: None,
+        bodies: bodies.as_ref(),
+        withheld_targets: None,
+    };
+    // First the documents whose files are as the last build read them, and whose bodies it
+    // kept: they are not read at all.
+    let unread: Vec<Option<LoadedDocument>> = files
+        .par_iter()
+        .map(|(_, path)| unread_document(&without_highlights, path, sources?))
+        .collect();
+    // Reading the highlighted code costs about what analysing a hundredth of the documents
+    // does: a build that analyses fewer highlights their code afresh.
+    let to_analyse = unread.iter().filter(|d| d.is_none()).count();
+    let highlights = (options.render_html && to_analyse * 64 > files.len())
+        .then(|| crate::build::timed("load: open highlight cache", || HighlightCache::open(root)));
     let load_one = |kind: Kind, path: &Path, withheld_targets: Option<&HashSet<PathBuf>>| {
         let context = FileContext {
-            root,
-            config: &config,
-            edition,
-            render_html: options.render_html,
             highlights: highlights.as_ref(),
-            bodies: bodies.as_ref(),
             withheld_targets,
+            ..without_highlights
         };
         load_file(&context, path, kind)
     };
     let results: Vec<Result<LoadedDocument, Diagnostic>> = files
         .par_iter()
-        .map(|(kind, path)| load_one(*kind, path, None))
+        .zip(unread)
+        .map(|((kind, path), unread)| unread.map_or_else(|| load_one(*kind, path, None), Ok))
         .collect();
     let mut documents = Vec::with_capacity(results.len());
     for result in results {
@@ -220,6 +294,22 @@ pub struct FileContext<'a> {
     pub withheld_targets: Option<&'a HashSet<PathBuf>>,
 }
 
+impl FileContext<'_> {
+    /// `made` with what analysing the body of the file at `path` takes.
+    fn markdown<T>(&self, path: &Path, made: impl FnOnce(&markdown::Context) -> T) -> T {
+        let base_path = self.config.base_path();
+        made(&markdown::Context {
+            path,
+            base_path: &base_path,
+            edition: self.edition,
+            unsafe_html: self.config.markdown.unsafe_html,
+            render_html: self.render_html,
+            highlights: self.highlights,
+            withheld_targets: self.withheld_targets,
+        })
+    }
+}
+
 /// Loads one content file: what [`load`] does for each file, and what `serve` repeats for
 /// each file that changed.
 pub fn load_file(
@@ -227,24 +317,40 @@ pub fn load_file(
     path: &Path,
     kind: Kind,
 ) -> Result<LoadedDocument, Diagnostic> {
-    let base_path = context.config.base_path();
-    let markdown_context = markdown::Context {
-        path,
-        base_path: &base_path,
-        edition: context.edition,
-        unsafe_html: context.config.markdown.unsafe_html,
-        render_html: context.render_html,
-        highlights: context.highlights,
-        withheld_targets: context.withheld_targets,
-    };
-    load_document(
-        context.root,
-        path,
-        kind,
-        context.config,
-        &markdown_context,
-        context.bodies,
-    )
+    context.markdown(path, |markdown| {
+        load_document(
+            context.root,
+            path,
+            kind,
+            context.config,
+            markdown,
+            context.bodies,
+        )
+    })
+}
+
+/// The document of the file at `path` as an earlier build analysed it, without reading the
+/// file: when the fingerprint did not read it either, its stamp being the one recorded
+/// (see [`Sources::unread`]), and its body is kept.
+fn unread_document(
+    context: &FileContext,
+    path: &Path,
+    sources: &Sources,
+) -> Option<LoadedDocument> {
+    let bodies = context.bodies?;
+    let unread = sources
+        .unread(path)
+        .filter(|unread| unread.len <= context.config.max_document_bytes)?;
+    let key = context.markdown(path, |markdown| {
+        bodies.key(unread.digest, &unread.identity, markdown)
+    })?;
+    let (meta, body) = bodies.take(key)?;
+    let mut document = document(path, meta, body);
+    document.key = Some(key);
+    Some(LoadedDocument {
+        document,
+        front_matter: FrontMatter::unread(context.root.join(path)),
+    })
 }
 
 /// Reads `hindsight.toml`; a missing file means every default.
@@ -386,7 +492,8 @@ pub fn load_document(
         )
         .with_hint("save the file as UTF-8")
     })?;
-    let key = bodies.and_then(|bodies| Some((bodies, bodies.key(&source, context, &file)?)));
+    let key =
+        bodies.and_then(|bodies| Some((bodies, bodies.key_of_read(&source, &file, context)?)));
     let Some((bodies, key)) = key else {
         return parse_document(path, kind, &source, context);
     };
@@ -455,26 +562,31 @@ fn parse_with(
     let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
         Diagnostic::at(code, path, source, span, message).with_hint(hint)
     })?;
-    let front_matter = FrontMatter {
-        text: source[split.front_matter.clone()].into(),
-        offset: split.front_matter.start,
-    };
+    let front_matter = FrontMatter::read(
+        &source[split.front_matter.clone()],
+        split.front_matter.start,
+    );
     let (meta, body) = made(&front_matter, split.body)?;
+    Ok(LoadedDocument {
+        document: document(path, meta, body),
+        front_matter,
+    })
+}
+
+/// The document of the file at `path`, with its front matter and body.
+fn document(path: &Path, meta: Meta, body: markdown::Body) -> Document {
     let slug = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(LoadedDocument {
-        document: Document {
-            slug,
-            path: path.to_path_buf(),
-            meta,
-            body,
-            timeline: Default::default(),
-            key: None,
-        },
-        front_matter,
-    })
+    Document {
+        slug,
+        path: path.to_path_buf(),
+        meta,
+        body,
+        timeline: Default::default(),
+        key: None,
+    }
 }
 
 /// Deserializes a document's front matter.
@@ -486,13 +598,14 @@ fn parse_meta(
 ) -> Result<Meta, Diagnostic> {
     let located = |error: toml::de::Error, keys: &[&str]| {
         let span = error.span().unwrap_or(0..0);
-        let span = span.start + front_matter.offset..span.end + front_matter.offset;
+        let offset = front_matter.offset();
+        let span = span.start + offset..span.end + offset;
         let (code, message, hint) = classify_toml_error(error.message(), keys);
         let mut diagnostic = Diagnostic::at(code, path, source, span, message);
         diagnostic.hint = hint;
         diagnostic
     };
-    let table = DeTable::parse(&front_matter.text).map_err(|e| located(e, &[]))?;
+    let table = DeTable::parse(front_matter.text()).map_err(|e| located(e, &[]))?;
     let deserializer = toml::de::Deserializer::from(table);
     Ok(match kind {
         Kind::Postmortem => Meta::Postmortem(Box::new(

@@ -86,6 +86,23 @@ impl Sources {
         }
         hasher.finish()
     }
+
+    /// What the record says of a source file (a path relative to the archive) whose stamp
+    /// this build found as recorded, so that it did not read it: the loader need not read it
+    /// either when what it makes of the file is kept (see [`crate::cache::BodyCache`]).
+    pub fn unread(&self, path: &Path) -> Option<Unread> {
+        let at = self
+            .files
+            .binary_search_by(|source| path_order(&source.path, path))
+            .ok()?;
+        let source = &self.files[at];
+        let stamp = source.stamp.filter(|_| source.unread)?;
+        Some(Unread {
+            digest: source.digest,
+            len: stamp.len,
+            identity: crate::cache::identity(stamp.device, stamp.inode, stamp.changed),
+        })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -93,6 +110,19 @@ struct Source {
     path: PathBuf,
     stamp: Option<Stamp>,
     digest: u64,
+    /// Whether this build took the digest from the record, the stamp being the one recorded,
+    /// instead of reading the file.
+    #[serde(skip)]
+    unread: bool,
+}
+
+/// A source file this build did not read, its stamp being the one recorded: what the record
+/// says of its bytes, and what its stamp says of the file (see [`Sources::unread`]).
+pub struct Unread {
+    pub digest: u64,
+    pub len: u64,
+    /// The file's device, inode and change time (see [`crate::cache::identity`]).
+    pub identity: [u8; 32],
 }
 
 /// What changes when a file's content may have: length, modification and change times
@@ -346,17 +376,17 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
                     path,
                     stamp,
                     digest: source.digest,
+                    unread: true,
                 });
             }
-            // XXH3 rather than SipHash: sources are a gigabyte at 100,000 postmortems. A
-            // link's target is hashed with another seed than a file's bytes, so that a file
+            // A link's target is hashed with another seed than a file's bytes, so that a file
             // replaced by a link to a path spelled as its text still changes the digest.
             let digest = match meta {
                 Ok(meta) if meta.file_type().is_symlink() => {
                     let target = std::fs::read_link(&full).ok()?;
                     xxhash_rust::xxh3::xxh3_64_with_seed(target.as_os_str().as_encoded_bytes(), 1)
                 }
-                Ok(_) => xxhash_rust::xxh3::xxh3_64(&std::fs::read(&full).ok()?),
+                Ok(_) => digest(&std::fs::read(&full).ok()?),
                 // A missing hindsight.toml is a state like any other.
                 Err(_) => 0,
             };
@@ -364,6 +394,7 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
                 path,
                 stamp,
                 digest,
+                unread: false,
             })
         })
         .collect::<Option<Vec<Source>>>()?;
@@ -372,6 +403,12 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
         program: 0,
         files,
     })
+}
+
+/// The digest of a source file's bytes. XXH3 rather than SipHash: sources are a gigabyte at
+/// 100,000 postmortems.
+pub fn digest(bytes: &[u8]) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 #[cfg(unix)]
@@ -479,6 +516,7 @@ mod tests {
                 path: file.path.clone(),
                 stamp: file.stamp,
                 digest,
+                unread: false,
             }],
         };
         (dir, sources)

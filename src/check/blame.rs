@@ -57,7 +57,7 @@ impl Phrases {
         let mut occurrences = Vec::new();
         for key in ["title", "summary"] {
             let span = found.front_matter.span_of(&[key]);
-            if span.start < found.front_matter.offset {
+            if span.start < found.front_matter.offset() {
                 continue; // the key is absent
             }
             let source = found.source();
@@ -216,7 +216,7 @@ fn is_inline_end(tag: TagEnd) -> bool {
 /// The byte offset in the file where the body starts: after the line closing the front matter.
 fn body_start(found: &Found) -> usize {
     let source = found.source();
-    let closing = (found.front_matter.offset + found.front_matter.text.len()).min(source.len());
+    let closing = (found.front_matter.offset() + found.front_matter.text().len()).min(source.len());
     let Some(rest) = source.get(closing..) else {
         return source.len();
     };

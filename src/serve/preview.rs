@@ -471,7 +471,7 @@ impl Preview {
                         result: Ok(before), ..
                     }),
                     Ok(after),
-                ) => before.front_matter.text == after.front_matter.text,
+                ) => before.front_matter.text() == after.front_matter.text(),
                 _ => false,
             };
             if !same_front_matter {
