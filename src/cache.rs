@@ -490,17 +490,39 @@ impl<W: Write> Write for Hashed<W> {
 
 /// What a file written by [`write_checked`] holds, when it is whole and of `format`.
 fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Option<T> {
-    let bytes = std::fs::read(file).ok()?;
-    let (payload, checksum) = bytes.split_last_chunk::<8>()?;
-    if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
-        return None;
+    Payload::read(file, format)?.decode()
+}
+
+/// The bytes of a value in a file written by [`write_checked`], checked: values that borrow
+/// their text or numbers from them are decoded without copying them (see
+/// [`Kept::read_in_place`]).
+pub struct Payload {
+    bytes: Vec<u8>,
+    /// Where the value starts, after the format.
+    start: usize,
+}
+
+impl Payload {
+    /// The value in `file`, when it is whole and of `format`.
+    fn read(file: &Path, format: &str) -> Option<Payload> {
+        let mut bytes = std::fs::read(file).ok()?;
+        let (payload, checksum) = bytes.split_last_chunk::<8>()?;
+        if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
+            return None;
+        }
+        // The format first, so that a file of another format is not decoded at all.
+        let (written_as, value) = postcard::take_from_bytes::<&str>(payload).ok()?;
+        if written_as != format {
+            return None;
+        }
+        let start = payload.len() - value.len();
+        bytes.truncate(bytes.len() - 8);
+        Some(Payload { bytes, start })
     }
-    // The format first, so that a file of another format is not decoded at all.
-    let (written_as, value) = postcard::take_from_bytes::<String>(payload).ok()?;
-    if written_as != format {
-        return None;
+
+    pub fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> Option<T> {
+        postcard::from_bytes(&self.bytes[self.start..]).ok()
     }
-    postcard::from_bytes::<T>(value).ok()
 }
 
 /// What a build made from every document, kept in one file of the cache for the next build
@@ -530,7 +552,7 @@ impl Kept {
 
     /// The words of each postmortem that suggestions weigh (see [`crate::related`]).
     pub fn words(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "words", edition, "hindsight-words-1")
+        Kept::file(root, "words", edition, "hindsight-words-2")
     }
 
     /// Which documents were clean when last checked (see [`crate::check::check`]).
@@ -553,7 +575,14 @@ impl Kept {
 
     /// What the last build kept, when it is whole.
     pub fn read<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        read_checked(&self.root.join(CACHE_DIR).join(&self.name), &self.format)
+        self.read_in_place()?.decode()
+    }
+
+    /// What the last build kept, when it is whole, for values that borrow from it: the
+    /// words or entries of 10,000 postmortems are tens of megabytes, and copying each out of
+    /// the file took longer than reading it.
+    pub fn read_in_place(&self) -> Option<Payload> {
+        Payload::read(&self.root.join(CACHE_DIR).join(&self.name), &self.format)
     }
 
     /// Whether a kept file is worth writing again, when this build's `documents` were not

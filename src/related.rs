@@ -6,6 +6,7 @@
 //! posting list contributes at most [`NEIGHBOURS`] postmortems, the ones nearest in time to
 //! the one at hand. Work is then about N × features × NEIGHBOURS, linear in N.
 
+use std::borrow::Cow;
 use std::collections::HashMap as StdHashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::archive::{Archive, DocId};
-use crate::cache::Kept;
+use crate::cache::{Kept, Payload};
 use crate::document::Document;
 
 /// How many suggestions a postmortem gets at most.
@@ -73,13 +74,30 @@ fn fnv(state: u64, bytes: &[u8]) -> u64 {
     hash
 }
 
-/// A postmortem's words (see [`for_each_word`]), each with how often it occurs, sorted.
-type Words = Vec<(u64, u32)>;
+/// A postmortem's words (see [`for_each_word`]), each with how often it occurs, sorted by
+/// word: 12 bytes each, the word's hash and its count, little-endian (see [`counts`]). So the
+/// cache keeps them, and the words of an unchanged postmortem are used where its file was
+/// read into, instead of copied out of it.
+type Words<'a> = Cow<'a, [u8]>;
 
-/// The words of a build's postmortems by document key ([`Document::key`]), which the cache
-/// keeps (see [`crate::cache::Kept`]): the next build reads the words only of the
-/// postmortems whose key changed. Reading words was two thirds of the suggestions.
-type KeptWords = Vec<(u64, Words)>;
+const WORD_BYTES: usize = 12;
+
+/// Each word of `words`, with how often it occurs.
+fn counts(words: &[u8]) -> impl Iterator<Item = (u64, u32)> + '_ {
+    words.chunks_exact(WORD_BYTES).map(|word| {
+        let (hash, count) = word.split_at(8);
+        (
+            u64::from_le_bytes(hash.try_into().expect("eight bytes")),
+            u32::from_le_bytes(count.try_into().expect("four bytes")),
+        )
+    })
+}
+
+/// The words of one of a build's postmortems, by its document key ([`Document::key`]), as
+/// the cache keeps them (see [`crate::cache::Kept`]): the next build reads the words only of
+/// the postmortems whose key changed. Reading words was two thirds of the suggestions.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptWords<'a>(u64, &'a [u8]);
 
 /// The suggestions of every document (empty for premortems), best first. The words of the
 /// postmortems are taken from what `kept` holds, when given, and kept there.
@@ -91,14 +109,16 @@ pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
         return suggested;
     }
     let documents = &archive.documents;
-    let (words, worth_keeping) = words_of(archive, kept);
+    let read = || crate::build::timed("link: suggestions: read kept", || kept?.read_in_place());
+    let last = read();
+    let (words, worth_keeping) = words_of(archive, last.as_ref().and_then(Payload::decode));
 
     // Pass 1: in how many postmortems each word occurs.
     let word_frequency: HashMap<u64, u32> = words
         .par_iter()
         .fold(HashMap::default, |mut df: HashMap<u64, u32>, words| {
-            for (word, _) in words {
-                *df.entry(*word).or_default() += 1;
+            for (word, _) in counts(words) {
+                *df.entry(word).or_default() += 1;
             }
             df
         })
@@ -113,10 +133,10 @@ pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
         .collect();
     let keep = || {
         if let Some(kept) = kept.filter(|_| worth_keeping) {
-            let keyed: Vec<(u64, &Words)> = postmortems
+            let keyed: Vec<KeptWords> = postmortems
                 .iter()
                 .zip(&words)
-                .filter_map(|(&id, words)| Some((documents[id].key?, words)))
+                .filter_map(|(&id, words)| Some(KeptWords(documents[id].key?, words)))
                 .collect();
             crate::build::timed("link: suggestions: keep", || kept.save(&keyed));
         }
@@ -212,16 +232,19 @@ fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, 
     big
 }
 
-/// The words of every postmortem, in the order of [`Archive::postmortems`]: those `kept`
-/// holds for its key, the others read from its text. And whether `kept` is worth writing
-/// again (see [`Kept::is_worth_writing`]).
-fn words_of(archive: &Archive, kept: Option<&Kept>) -> (Vec<Words>, bool) {
+/// The words of every postmortem, in the order of [`Archive::postmortems`]: those the last
+/// build kept for its key, the others read from its text. And whether the kept words are
+/// worth writing again (see [`Kept::is_worth_writing`]).
+fn words_of<'a>(archive: &Archive, last: Option<Vec<KeptWords<'a>>>) -> (Vec<Words<'a>>, bool) {
     let documents = &archive.documents;
-    let read = || crate::build::timed("link: suggestions: read kept", || kept?.read());
-    let mut last: FxHashMap<u64, Words> = read()
-        .map(|last: KeptWords| last.into_iter().collect())
+    let mut last: FxHashMap<u64, &[u8]> = last
+        .map(|last| {
+            last.into_iter()
+                .map(|KeptWords(key, words)| (key, words))
+                .collect()
+        })
         .unwrap_or_default();
-    let taken: Vec<Option<Words>> = archive
+    let taken: Vec<Option<&[u8]>> = archive
         .postmortems
         .iter()
         .map(|&id| last.remove(&documents[id].key?))
@@ -232,17 +255,24 @@ fn words_of(archive: &Archive, kept: Option<&Kept>) -> (Vec<Words>, bool) {
     let words = taken
         .into_par_iter()
         .zip(&archive.postmortems)
-        .map(|(words, &id)| words.unwrap_or_else(|| count_words(&documents[id])))
+        .map(|(words, &id)| {
+            words.map_or_else(|| Cow::Owned(count_words(&documents[id])), Cow::Borrowed)
+        })
         .collect();
     (words, worth_keeping)
 }
 
-/// A postmortem's words, each with how often it occurs.
-fn count_words(d: &Document) -> Words {
+/// A postmortem's words, each with how often it occurs (see [`Words`]).
+fn count_words(d: &Document) -> Vec<u8> {
     let mut counts: HashMap<u64, u32> = HashMap::default();
     for_each_word(d, |word| *counts.entry(word).or_default() += 1);
-    let mut words: Words = counts.into_iter().collect();
-    words.sort_unstable();
+    let mut counted: Vec<(u64, u32)> = counts.into_iter().collect();
+    counted.sort_unstable();
+    let mut words = Vec::with_capacity(counted.len() * WORD_BYTES);
+    for (word, count) in counted {
+        words.extend_from_slice(&word.to_le_bytes());
+        words.extend_from_slice(&count.to_le_bytes());
+    }
     words
 }
 
@@ -250,7 +280,7 @@ fn count_words(d: &Document) -> Words {
 fn features_of(
     archive: &Archive,
     d: &Document,
-    words: &Words,
+    words: &[u8],
     word_frequency: &HashMap<u64, u32>,
     idf: impl Fn(u32) -> f64,
 ) -> Vec<(Feature, f64)> {
@@ -274,9 +304,8 @@ fn features_of(
     // Words in one postmortem only can match nothing; words in over a tenth of them are
     // the archive's vocabulary, not this incident's.
     let common_limit = (count / 10).max(2) as u32;
-    let mut terms: Vec<(u64, f64)> = words
-        .iter()
-        .filter_map(|&(word, tf)| {
+    let mut terms: Vec<(u64, f64)> = counts(words)
+        .filter_map(|(word, tf)| {
             let df = *word_frequency.get(&word)?;
             (df >= 2 && df <= common_limit).then(|| (word, f64::from(tf).sqrt() * idf(df)))
         })

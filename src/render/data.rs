@@ -6,6 +6,7 @@
 //! Everything comes from the archive of the edition being built: references are the linked
 //! ones (never the slugs as written, which could name a document the edition leaves out).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,7 @@ use super::views::{Views, kebab};
 use super::{Emit, KeyedFiles, Reuse, key_of, keyed};
 use crate::archive::DocId;
 use crate::build::timed;
-use crate::cache::Kept;
+use crate::cache::{Kept, Payload};
 use crate::document::{ActionItem, Incident, Kind, Risk};
 use crate::metrics::{GroupMetrics, IncidentMetrics};
 use crate::timeline::Timeline;
@@ -116,8 +117,9 @@ struct TimelineData<'a> {
 /// Each document's entry in `archive.json` (as [`listed`] makes it), by the key of what it
 /// is made from ([`entry_key`]): what the cache keeps (see [`Kept`]), so that the next
 /// build serializes only the entries whose key changed. Serializing every entry was the
-/// longest part of the files made beside the pages.
-type KeptEntries = Vec<(u64, String)>;
+/// longest part of the files made beside the pages. The entries are used where the kept
+/// file was read into, not copied out of it.
+type KeptEntries<'a> = Vec<(u64, &'a str)>;
 
 /// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. A
 /// postmortem's file is made like a page: kept when `reuse` says its key is the recorded one.
@@ -130,8 +132,10 @@ pub fn all<E: Send>(
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let mut last: FxHashMap<u64, String> = kept
-        .and_then(|kept| timed("files: data: read kept", || kept.read::<KeptEntries>()))
+    let last = kept.and_then(|kept| timed("files: data: read kept", || kept.read_in_place()));
+    let mut last: FxHashMap<u64, &str> = last
+        .as_ref()
+        .and_then(Payload::decode::<KeptEntries>)
         .map(|last| last.into_iter().collect())
         .unwrap_or_default();
     let data: Vec<(DocumentData, Option<u64>)> = (0..archive.documents.len())
@@ -142,16 +146,17 @@ pub fn all<E: Send>(
             (data, key)
         })
         .collect();
-    // Kept entries are taken out of what was read, and the rest dropped before the file is
-    // made: at 100,000 postmortems each is a quarter of a gigabyte.
-    let taken: Vec<Option<String>> = data.iter().map(|(_, key)| last.remove(&(*key)?)).collect();
+    let taken: Vec<Option<&str>> = data.iter().map(|(_, key)| last.remove(&(*key)?)).collect();
     let taken_count = taken.iter().flatten().count();
     let unused = last.len();
     drop(last);
-    let (keys, entries): (Vec<Option<u64>>, Vec<String>) = data
+    let (keys, entries): (Vec<Option<u64>>, Vec<Cow<str>>) = data
         .into_par_iter()
         .zip(taken)
-        .map(|((data, key), taken)| (key, taken.unwrap_or_else(|| listed(&to_json(&data)))))
+        .map(|((data, key), taken)| {
+            let entry = taken.map_or_else(|| Cow::Owned(listed(&to_json(&data))), Cow::Borrowed);
+            (key, entry)
+        })
         .unzip();
     if let Some(kept) = kept {
         let missed = entries.len() - taken_count;
@@ -159,7 +164,7 @@ pub fn all<E: Send>(
             let keyed: Vec<(u64, &str)> = keys
                 .iter()
                 .zip(&entries)
-                .filter_map(|(key, entry)| Some(((*key)?, entry.as_str())))
+                .filter_map(|(key, entry)| Some(((*key)?, entry.as_ref())))
                 .collect();
             timed("files: data: keep", || kept.save(&keyed));
         }
@@ -208,9 +213,10 @@ fn entry_key(data: &DocumentData, made_from: Option<u64>) -> Option<u64> {
     )))
 }
 
-/// `/archive.json`, with each document's entry in its list. Each entry is dropped as it
-/// is copied in, so that the entries and the file are not held whole at once.
-fn archive_json(views: &Views, entries: Vec<String>) -> Vec<u8> {
+/// `/archive.json`, with each document's entry in its list. Each entry made by this build
+/// is dropped as it is copied in, so that the entries and the file are not held whole at
+/// once.
+fn archive_json(views: &Views, entries: Vec<Cow<str>>) -> Vec<u8> {
     let archive = views.archive;
     let frame = to_json(&ArchiveData {
         schema: SCHEMA,
