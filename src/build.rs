@@ -194,7 +194,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     }
     let sources = fingerprint.as_ref().map(|(_, sources)| sources);
     let (archive, theme, warnings) = prepare(options, sources)?;
-    let staging = write::Staging::begin(&out).map_err(fatal)?;
+    let staging = write::Staging::begin(&out, last.left(&out)).map_err(fatal)?;
     // Pages whose key is the one the last build recorded for the file, with the same program
     // and templates, are kept as they are. Without a fingerprint nothing is recorded, and
     // every page renders.

@@ -34,10 +34,10 @@ use serde::{Deserialize, Serialize};
 use crate::build::BuildOptions;
 use crate::cache::CACHE_DIR;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::write::Written;
+use crate::write::{Folders, Left, Written};
 
 /// Bumped whenever the record's meaning changes.
-const FORMAT: &str = "hindsight-last-build-5";
+const FORMAT: &str = "hindsight-last-build-6";
 
 /// The folders of an archive that a build reads, besides `hindsight.toml`.
 const SOURCE_DIRS: &[&str] = &["content", "templates", "static", "themes"];
@@ -58,6 +58,8 @@ struct Record {
     documents: usize,
     warnings: Vec<Warning>,
     sources: Sources,
+    /// Every folder of the output, with its modification time (see [`crate::write::Left`]).
+    folders: Folders,
 }
 
 /// Every source file's digest as the fingerprint read it, with the file's stamp then.
@@ -244,12 +246,12 @@ impl Fingerprint {
     /// Records a successful build into `out`. Failures are ignored: the next build merely
     /// runs in full.
     ///
-    /// `written` is every file of the output as the build left it.
+    /// `written` is every file of the output as the build left it, `folders` its folders.
     #[allow(clippy::too_many_arguments)]
     pub fn record(
         self,
         sources: Sources,
-        written: Vec<Written>,
+        (written, folders): (Vec<Written>, Folders),
         page_keys: Vec<(PathBuf, u64)>,
         root: &Path,
         out: &Path,
@@ -284,6 +286,7 @@ impl Fingerprint {
             documents,
             warnings: warnings.iter().map(Warning::from).collect(),
             sources,
+            folders,
         };
         crate::cache::write_entry(root, RECORD, |file| {
             postcard::to_io(&record, file)
@@ -309,6 +312,19 @@ impl LastBuild {
             .filter(|output| output.key.is_some())
             .map(|output| (output.path.clone().into_os_string(), output))
             .collect()
+    }
+
+    /// What the last build left in `out`, when it wrote there (see [`Left`]).
+    pub fn left(&self, out: &Path) -> Option<crate::write::Left> {
+        let record = self.0.as_ref().filter(|record| record.out == out)?;
+        Some(Left {
+            files: record
+                .outputs
+                .iter()
+                .map(|output| output.path.clone())
+                .collect(),
+            folders: record.folders.clone(),
+        })
     }
 
     pub fn read(root: &Path) -> Self {

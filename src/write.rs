@@ -16,8 +16,11 @@
 //! Only paths that stay inside the output are written, and only a directory that is not the
 //! archive (or a parent of it) is ever replaced.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
+
+use rayon::prelude::*;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -182,7 +185,7 @@ const JOURNAL_FORMAT: &str = "hindsight-journal-1";
 
 /// An update of the site in place, written before any of it is done: the files to move in
 /// from the staging directory and those to delete, relative to the output.
-#[derive(Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct Journal {
     format: String,
     removed: Vec<PathBuf>,
@@ -289,9 +292,169 @@ impl Written {
     }
 }
 
+/// What the last build left in the output, as it recorded it, so that an update lists only
+/// the folders changed since (see [`Staging::begin`]).
+pub struct Left {
+    /// Every file, relative to the output.
+    pub files: Vec<PathBuf>,
+    pub folders: Folders,
+}
+
+/// Every folder of a site, relative to the output (which is the empty path), with its
+/// modification time (seconds and nanoseconds since 1970) as [`folder_time`] takes it.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct Folders {
+    times: Vec<(PathBuf, Option<(u64, u32)>)>,
+    /// When the times were taken, in seconds since 1970.
+    taken: u64,
+}
+
+/// A folder modified this close to the taking of its time is listed whatever its time: an
+/// entry added in the same clock tick leaves the time as it was.
+const RACY_SECONDS: u64 = 2;
+
+impl Left {
+    /// The files of the output as they are now. A folder whose modification time is the
+    /// recorded one holds the entries it held then (adding, removing or renaming an entry
+    /// changes it), so only the other folders are listed: listing 10,000 folders was a tenth
+    /// of the time of a build that changed one file.
+    fn list(self, out: &Path) -> Result<Listing, WriteError> {
+        let Folders { times, taken } = self.folders;
+        // Paths by their bytes: hashing a `Path` parses it into components each time.
+        let unchanged: HashMap<OsString, (u64, u32)> = times
+            .iter()
+            .filter_map(|(folder, time)| {
+                let time = time.filter(|time| time.0 + RACY_SECONDS < taken)?;
+                let same = modified(&out.join(folder)) == Some(time);
+                same.then(|| (folder.clone().into_os_string(), time))
+            })
+            .collect();
+        let recorded: HashSet<&OsStr> =
+            times.iter().map(|(folder, _)| folder.as_os_str()).collect();
+        let mut listing = Listing::default();
+        for (folder, _) in &times {
+            if !unchanged.contains_key(folder.as_os_str()) {
+                list_folder(out, folder, &recorded, &mut listing)?;
+            }
+        }
+        let in_unchanged_folder = |file: &PathBuf| {
+            file.parent()
+                .is_some_and(|folder| unchanged.contains_key(folder.as_os_str()))
+        };
+        listing
+            .files
+            .extend(self.files.into_iter().filter(in_unchanged_folder));
+        listing.unchanged = unchanged;
+        Ok(listing)
+    }
+}
+
+/// The folders of the site made of the files `written`, with their times: those `reuse`
+/// gives, the others taken now.
+fn folder_times(
+    out: &Path,
+    written: &[Written],
+    reuse: impl Fn(&OsStr) -> Option<(u64, u32)> + Sync,
+) -> Folders {
+    let taken = std::time::SystemTime::now()
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let mut folders: Vec<&Path> = written
+        .iter()
+        .flat_map(|file| file.path.ancestors().skip(1))
+        .collect();
+    folders.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+    folders.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
+    let mut subfolders: HashMap<&OsStr, usize> = HashMap::new();
+    for folder in &folders {
+        if let Some(parent) = folder.parent() {
+            *subfolders.entry(parent.as_os_str()).or_default() += 1;
+        }
+    }
+    let times = folders
+        .into_par_iter()
+        .map(|folder| {
+            let time = reuse(folder.as_os_str()).or_else(|| {
+                let count = subfolders.get(folder.as_os_str()).copied().unwrap_or(0);
+                folder_time(&out.join(folder), count)
+            });
+            (folder.to_path_buf(), time)
+        })
+        .collect();
+    Folders { times, taken }
+}
+
+/// The files of one folder of the output, and every file under those of its folders that
+/// `recorded` does not hold; nothing when the folder is gone.
+fn list_folder(
+    out: &Path,
+    folder: &Path,
+    recorded: &HashSet<&OsStr>,
+    listing: &mut Listing,
+) -> Result<(), WriteError> {
+    let dir = out.join(folder);
+    let cannot = |e: std::io::Error| WriteError(format!("cannot list {}: {e}", dir.display()));
+    let entries = match std::fs::read_dir(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        entries => entries.map_err(cannot)?,
+    };
+    for entry in entries {
+        let entry = entry.map_err(cannot)?;
+        let path = folder.join(entry.file_name());
+        let kind = entry.file_type().map_err(cannot)?;
+        if !kind.is_dir() {
+            listing.links |= kind.is_symlink();
+            listing.files.push(path);
+        } else if !recorded.contains(path.as_os_str()) {
+            let under = list(&out.join(&path))?;
+            listing.links |= under.links;
+            listing
+                .files
+                .extend(under.files.into_iter().map(|file| path.join(file)));
+        }
+    }
+    Ok(())
+}
+
+/// A folder's modification time (seconds and nanoseconds since 1970).
+fn modified(folder: &Path) -> Option<(u64, u32)> {
+    std::fs::symlink_metadata(folder)
+        .ok()
+        .and_then(|meta| folder_modified(&meta))
+}
+
+fn folder_modified(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
+    let since = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .ok()?;
+    meta.is_dir()
+        .then(|| (since.as_secs(), since.subsec_nanos()))
+}
+
+/// A folder's modification time as [`Left`] records it, when the folder holds no folders
+/// but its `subfolders` the site has (a folder's link count is two and one per folder in
+/// it); `None` otherwise, and the folder is listed on every update, so that a folder put
+/// into it by hand and filled later is still found. Elsewhere than Unix, `None`.
+#[cfg(unix)]
+pub fn folder_time(folder: &Path, subfolders: usize) -> Option<(u64, u32)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = std::fs::symlink_metadata(folder).ok()?;
+    (meta.nlink() == 2 + subfolders as u64)
+        .then(|| folder_modified(&meta))
+        .flatten()
+}
+
+#[cfg(not(unix))]
+pub fn folder_time(_folder: &Path, _subfolders: usize) -> Option<(u64, u32)> {
+    None
+}
+
 impl Staging {
-    /// Prepares an empty directory beside `out` for the new site.
-    pub fn begin(out: &Path) -> Result<Staging, WriteError> {
+    /// Prepares an empty directory beside `out` for the new site. `left` is what the last
+    /// build recorded of the site there, if anything.
+    pub fn begin(out: &Path, left: Option<Left>) -> Result<Staging, WriteError> {
         recover(out)?;
         let Beside {
             staging,
@@ -311,7 +474,10 @@ impl Staging {
             // An empty folder has nothing to update: the new site is renamed in whole.
             previous_files: is_a_site(out).then(|| {
                 let out = out.to_path_buf();
-                std::thread::spawn(move || list(&out))
+                std::thread::spawn(move || match left {
+                    Some(left) => left.list(&out),
+                    None => list(&out),
+                })
             }),
             finished: false,
             made: Mutex::default(),
@@ -389,7 +555,8 @@ impl Staging {
     }
 
     /// Puts the new site in place of the old one; every file it holds, in no particular order.
-    pub fn finish(mut self) -> Result<Vec<Written>, WriteError> {
+    /// Its folders are returned with their times, for the next build (see [`Left`]).
+    pub fn finish(mut self) -> Result<(Vec<Written>, Folders), WriteError> {
         self.finished = true;
         let written = std::mem::take(
             self.written
@@ -401,29 +568,51 @@ impl Staging {
                 .join()
                 .unwrap_or_else(|_| Err(WriteError("listing the previous site failed".into())))
                 .and_then(|previous| self.commit_update(previous, &written)),
-            None => swap(&self.dir, &self.out, &self.previous),
+            None => swap(&self.dir, &self.out, &self.previous).map(|()| None),
         };
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
-        result.map(|()| written)
+        let (unchanged, journal) = result?.unwrap_or_default();
+        // A folder the journal moved a file into, or removed one from, has changed.
+        let touched: HashSet<&OsStr> = journal
+            .removed
+            .iter()
+            .chain(&journal.moved)
+            .flat_map(|path| path.ancestors().skip(1).map(Path::as_os_str))
+            .collect();
+        let reuse = |folder: &OsStr| {
+            unchanged
+                .get(folder)
+                .copied()
+                .filter(|_| !touched.contains(folder))
+        };
+        let folders = folder_times(&self.out, &written, reuse);
+        Ok((written, folders))
     }
 
     /// Updates the previous site, whose files are `previous`, in place under a journal: the
     /// files staged move in, the files of the previous site that this one does not have are
-    /// deleted.
+    /// deleted. The folders the listing found unchanged, with the journal applied; `None`
+    /// when the site was replaced whole.
     ///
     /// A site with symbolic links in it (no build writes one) is not updated through them:
     /// the files this site keeps from it are copied into the staging folder, which then
     /// replaces it whole, links and all.
-    fn commit_update(&self, previous: Listing, written: &[Written]) -> Result<(), WriteError> {
+    #[allow(clippy::type_complexity)]
+    fn commit_update(
+        &self,
+        previous: Listing,
+        written: &[Written],
+    ) -> Result<Option<(HashMap<OsString, (u64, u32)>, Journal)>, WriteError> {
         if previous.links {
             self.copy_kept(written)?;
-            return swap(&self.dir, &self.out, &self.previous);
+            return swap(&self.dir, &self.out, &self.previous).map(|()| None);
         }
         let journal = self.journal(previous.files, written)?;
         journal.write(&self.journal)?;
-        journal.apply(&self.out, &self.dir, &self.journal)
+        journal.apply(&self.out, &self.dir, &self.journal)?;
+        Ok(Some((previous.unchanged, journal)))
     }
 
     /// Copies into the staging folder the files of the site left as they were in the output.
@@ -443,7 +632,7 @@ impl Staging {
     /// What [`Staging::commit_update`] is about to do.
     fn journal(&self, previous: Vec<PathBuf>, written: &[Written]) -> Result<Journal, WriteError> {
         // By the paths' bytes: hashing a `Path` parses it into components each time.
-        let kept: HashSet<&std::ffi::OsStr> =
+        let kept: HashSet<&OsStr> =
             written.iter().map(|file| file.path.as_os_str()).collect();
         Ok(Journal {
             format: JOURNAL_FORMAT.to_string(),
@@ -461,17 +650,17 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
     list(dir).map(|listing| listing.files)
 }
 
-/// The files of a folder, and whether any of them is a symbolic link.
+/// The files of a folder, and whether any of them is a symbolic link; and the folders found
+/// as the last build left them, with their times (see [`Left::list`]).
+#[derive(Default)]
 struct Listing {
     files: Vec<PathBuf>,
     links: bool,
+    unchanged: HashMap<OsString, (u64, u32)>,
 }
 
 fn list(dir: &Path) -> Result<Listing, WriteError> {
-    let mut listing = Listing {
-        files: Vec::new(),
-        links: false,
-    };
+    let mut listing = Listing::default();
     for entry in walkdir::WalkDir::new(dir) {
         let entry = entry.map_err(|e| WriteError(format!("cannot list {}: {e}", dir.display())))?;
         if !entry.file_type().is_dir() {
@@ -589,7 +778,7 @@ mod tests {
                 ("b/index.html", "b"),
             ],
         );
-        let staging = Staging::begin(out).unwrap();
+        let staging = Staging::begin(out, None).unwrap();
         staging.put(Path::new("index.html"), b"home 2").unwrap();
         staging.put(Path::new("a/index.html"), b"a").unwrap();
         staging.put(Path::new("c/index.html"), b"c").unwrap();
@@ -613,7 +802,7 @@ mod tests {
         };
         #[cfg(unix)]
         let kept_inode = inode("a/index.html");
-        let written = staging.finish().unwrap();
+        let (written, _) = staging.finish().unwrap();
 
         assert_eq!(contents(&out), expected);
         assert!(!out.join("b").exists(), "the emptied folder stays");
@@ -659,7 +848,7 @@ mod tests {
         plant(&out, &[("index.html", "home")]);
         plant(&elsewhere, &[("index.html", "a")]);
         std::os::unix::fs::symlink(&elsewhere, out.join("a")).unwrap();
-        let staging = Staging::begin(&out).unwrap();
+        let staging = Staging::begin(&out, None).unwrap();
         // The same bytes as the file behind the link: left where it is, then copied.
         staging.put(Path::new("a/index.html"), b"a").unwrap();
         staging.put(Path::new("b/index.html"), b"b").unwrap();

@@ -579,3 +579,33 @@ fn a_finding_in_a_file_not_read_again_is_reported_at_its_line_on_every_build() {
     assert!(!skipped(&second), "{second}");
     assert_eq!(warning(&second), Some(at));
 }
+
+#[test]
+fn files_put_into_any_folder_of_the_output_are_removed_by_the_next_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    // A build lists the folders changed since the last one recorded their times, and those
+    // changed in the two seconds before that: the folders here are older, so only their
+    // times can tell. The second build records the times of what the first made.
+    let settle = || std::thread::sleep(std::time::Duration::from_secs(3));
+    build(root, &[]);
+    settle();
+    let edited = "content/postmortems/2024-06-12-identity-oom-kills.md";
+    let text = std::fs::read_to_string(root.join(edited)).unwrap();
+    write(root, edited, &format!("{text}\nOne more line.\n"));
+    build(root, &[]);
+    let folder = out.join("postmortems/2022-04-19-checkout-launch-saturation");
+    std::fs::write(folder.join("stray.html"), "not ours").unwrap();
+    std::fs::create_dir(out.join("tags/empty")).unwrap();
+    settle();
+    assert!(!skipped(&build(root, &[])));
+    assert!(!folder.join("stray.html").exists());
+    assert!(folder.join("index.html").is_file());
+    // A folder made by hand and left empty holds no file of the site; one put into it later
+    // is found all the same.
+    std::fs::write(out.join("tags/empty/stray.html"), "not ours").unwrap();
+    assert!(!skipped(&build(root, &[])));
+    assert!(!out.join("tags/empty/stray.html").exists());
+    assert!(files_under(&out) == fresh_site(root));
+}
