@@ -167,7 +167,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
     if !options.skip_suggestions {
         let kept = options
             .kept
-            .then(|| crate::cache::Kept::words(&root, archive.edition));
+            .then(|| crate::related::KeptFiles::of(&root, archive.edition));
         archive.suggested = timed("link: suggestions", || {
             crate::related::suggest(&archive, kept.as_ref())
         });

@@ -555,6 +555,12 @@ impl Kept {
         Kept::file(root, "words", edition, "hindsight-words-2")
     }
 
+    /// What the last suggestions were made from, and what they were (see
+    /// [`crate::related::suggest`]).
+    pub fn suggestions(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "suggestions", edition, "hindsight-suggestions-1")
+    }
+
     /// Which documents were clean when last checked (see [`crate::check::check`]).
     pub fn clean(root: &Path, edition: Edition) -> Self {
         Kept::file(root, "clean", edition, "hindsight-clean-1")

@@ -99,19 +99,140 @@ fn counts(words: &[u8]) -> impl Iterator<Item = (u64, u32)> + '_ {
 #[derive(serde::Serialize, serde::Deserialize)]
 struct KeptWords<'a>(u64, &'a [u8]);
 
-/// The suggestions of every document (empty for premortems), best first. The words of the
-/// postmortems are taken from what `kept` holds, when given, and kept there.
-pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
+/// What a build keeps for the next one's suggestions (see [`suggest`]).
+pub struct KeptFiles {
+    /// Each postmortem's words.
+    words: Kept,
+    /// What the suggestions were made from, and what they were ([`KeptSuggestions`]).
+    suggestions: Kept,
+}
+
+impl KeptFiles {
+    pub fn of(root: &std::path::Path, edition: crate::config::Edition) -> Self {
+        KeptFiles {
+            words: Kept::words(root, edition),
+            suggestions: Kept::suggestions(root, edition),
+        }
+    }
+}
+
+/// The last build's suggestions, with what they were made from: a build whose edits leave
+/// every postmortem's words, services, tags and related incidents as they were (an edit past
+/// the opening text the words are read from, say) takes them as they are. Ranking every
+/// postmortem again was a fifth of a one-change build.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptSuggestions<'a> {
+    /// Everything the suggestions are made from, hashed (see [`inputs_key`]).
+    inputs: u64,
+    /// Each postmortem's document key ([`Document::key`]), with the digest of its words.
+    digests: Vec<(u64, u64)>,
+    /// The suggestions of every document.
+    suggested: Cow<'a, [Vec<DocId>]>,
+}
+
+/// The suggestions of every document (empty for premortems), best first. What the last
+/// build made them from is taken from `kept`, when given, and this build's kept there.
+pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
+    let postmortems = &archive.postmortems;
+    let documents = &archive.documents;
+    if postmortems.len() < 2 {
+        return vec![Vec::new(); documents.len()];
+    }
+    let read = || kept?.suggestions.read::<KeptSuggestions>();
+    let last = crate::build::timed("link: suggestions: read kept", read);
+    let last_digests: FxHashMap<u64, u64> = last
+        .as_ref()
+        .map(|last| last.digests.iter().copied().collect())
+        .unwrap_or_default();
+    let kept_digest = |id: DocId| last_digests.get(&documents[id].key?).copied();
+    // The words of the postmortems whose digest is not kept are counted, to be digested.
+    let counted: Vec<Option<Vec<u8>>> = postmortems
+        .par_iter()
+        .map(|&id| {
+            kept_digest(id)
+                .is_none()
+                .then(|| count_words(&documents[id]))
+        })
+        .collect();
+    let digests: Vec<u64> = postmortems
+        .iter()
+        .zip(&counted)
+        .map(|(&id, counted)| match counted {
+            Some(words) => crate::uptodate::digest(words),
+            None => kept_digest(id).expect("a postmortem whose words are not counted has a digest"),
+        })
+        .collect();
+    let inputs = inputs_key(archive, &digests);
+    let keyed_digests: Vec<(u64, u64)> = postmortems
+        .iter()
+        .zip(&digests)
+        .filter_map(|(&id, &digest)| Some((documents[id].key?, digest)))
+        .collect();
+    let changed = keyed_digests.len() != last_digests.len()
+        || keyed_digests
+            .iter()
+            .any(|(key, digest)| last_digests.get(key) != Some(digest));
+    let suggested = match last.filter(|last| last.inputs == inputs) {
+        Some(last) if !changed => return last.suggested.into_owned(),
+        Some(last) => last.suggested.into_owned(),
+        None => ranked(archive, kept.map(|kept| &kept.words), counted),
+    };
+    if let Some(kept) = kept {
+        crate::build::timed("link: suggestions: keep", || {
+            kept.suggestions.save(&KeptSuggestions {
+                inputs,
+                digests: keyed_digests,
+                suggested: Cow::Borrowed(&suggested),
+            });
+        });
+    }
+    suggested
+}
+
+/// Everything the suggestions are made from, hashed: the postmortems in the archive's order,
+/// each with its id among the documents, the `digests` of its words, its services and
+/// tags (whose counts weigh them), and the postmortems it names as related (never
+/// suggested).
+fn inputs_key(archive: &Archive, digests: &[u64]) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut add = |bytes: &[u8]| {
+        hasher.update(&bytes.len().to_le_bytes());
+        hasher.update(bytes);
+    };
+    add(&archive.documents.len().to_le_bytes());
+    for (&id, digest) in archive.postmortems.iter().zip(digests) {
+        let common = archive.documents[id].common();
+        let related = &archive.related[id];
+        for number in [id as u64, *digest]
+            .into_iter()
+            .chain([common.services.len(), common.tags.len(), related.len()].map(|n| n as u64))
+        {
+            add(&number.to_le_bytes());
+        }
+        for name in common.services.iter().chain(common.tags) {
+            add(name.as_bytes());
+        }
+        for related in related {
+            add(&related.to_le_bytes());
+        }
+    }
+    hasher.digest()
+}
+
+/// The suggestions of every document, ranked from the postmortems' words: those `counted`
+/// holds, the others taken from `kept` or counted now.
+fn ranked(
+    archive: &Archive,
+    kept: Option<&Kept>,
+    counted: Vec<Option<Vec<u8>>>,
+) -> Vec<Vec<DocId>> {
     let postmortems = &archive.postmortems;
     let count = postmortems.len();
-    let mut suggested = vec![Vec::new(); archive.documents.len()];
-    if count < 2 {
-        return suggested;
-    }
     let documents = &archive.documents;
-    let read = || crate::build::timed("link: suggestions: read kept", || kept?.read_in_place());
+    let read = || crate::build::timed("link: suggestions: read words", || kept?.read_in_place());
     let last = read();
-    let (words, worth_keeping) = words_of(archive, last.as_ref().and_then(Payload::decode));
+    let (words, worth_keeping) =
+        words_of(archive, last.as_ref().and_then(Payload::decode), counted);
 
     // Pass 1: in how many postmortems each word occurs.
     let word_frequency: HashMap<u64, u32> = words
@@ -138,11 +259,12 @@ pub fn suggest(archive: &Archive, kept: Option<&Kept>) -> Vec<Vec<DocId>> {
                 .zip(&words)
                 .filter_map(|(&id, words)| Some(KeptWords(documents[id].key?, words)))
                 .collect();
-            crate::build::timed("link: suggestions: keep", || kept.save(&keyed));
+            crate::build::timed("link: suggestions: keep words", || kept.save(&keyed));
         }
     };
     let (ranked, ()) = rayon::join(|| rank(archive, &features), keep);
     drop(words);
+    let mut suggested = vec![Vec::new(); documents.len()];
     for (rank, ids) in ranked.into_iter().enumerate() {
         suggested[postmortems[rank]] = ids;
     }
@@ -232,10 +354,14 @@ fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, 
     big
 }
 
-/// The words of every postmortem, in the order of [`Archive::postmortems`]: those the last
-/// build kept for its key, the others read from its text. And whether the kept words are
-/// worth writing again (see [`Kept::is_worth_writing`]).
-fn words_of<'a>(archive: &Archive, last: Option<Vec<KeptWords<'a>>>) -> (Vec<Words<'a>>, bool) {
+/// The words of every postmortem, in the order of [`Archive::postmortems`]: those
+/// `counted` holds, those the last build kept for its key, and the others read from its text.
+/// And whether the kept words are worth writing again (see [`Kept::is_worth_writing`]).
+fn words_of<'a>(
+    archive: &Archive,
+    last: Option<Vec<KeptWords<'a>>>,
+    counted: Vec<Option<Vec<u8>>>,
+) -> (Vec<Words<'a>>, bool) {
     let documents = &archive.documents;
     let mut last: FxHashMap<u64, &[u8]> = last
         .map(|last| {
@@ -254,9 +380,12 @@ fn words_of<'a>(archive: &Archive, last: Option<Vec<KeptWords<'a>>>) -> (Vec<Wor
     drop(last);
     let words = taken
         .into_par_iter()
+        .zip(counted)
         .zip(&archive.postmortems)
-        .map(|(words, &id)| {
-            words.map_or_else(|| Cow::Owned(count_words(&documents[id])), Cow::Borrowed)
+        .map(|((taken, counted), &id)| match (counted, taken) {
+            (Some(counted), _) => Cow::Owned(counted),
+            (None, Some(taken)) => Cow::Borrowed(taken),
+            (None, None) => Cow::Owned(count_words(&documents[id])),
         })
         .collect();
     (words, worth_keeping)

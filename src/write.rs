@@ -632,8 +632,7 @@ impl Staging {
     /// What [`Staging::commit_update`] is about to do.
     fn journal(&self, previous: Vec<PathBuf>, written: &[Written]) -> Result<Journal, WriteError> {
         // By the paths' bytes: hashing a `Path` parses it into components each time.
-        let kept: HashSet<&OsStr> =
-            written.iter().map(|file| file.path.as_os_str()).collect();
+        let kept: HashSet<&OsStr> = written.iter().map(|file| file.path.as_os_str()).collect();
         Ok(Journal {
             format: JOURNAL_FORMAT.to_string(),
             removed: previous

@@ -609,3 +609,45 @@ fn files_put_into_any_folder_of_the_output_are_removed_by_the_next_build() {
     assert!(!out.join("tags/empty/stray.html").exists());
     assert!(files_under(&out) == fresh_site(root));
 }
+
+#[test]
+fn suggestions_follow_edits_of_services_tags_and_related_incidents_as_a_first_build() {
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    build(root, &[]);
+    let suggested = |slug: &str| {
+        let file = out.join(format!("postmortems/{slug}/index.json"));
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+        json["suggested"].to_string()
+    };
+    // An edit to the front matter only, the words suggestions weigh staying as they were,
+    // built over the last build: the site is as a first build makes it. The suggestions of
+    // the edited postmortem then.
+    let edited = |slug: &str, from: &str, to: &str| {
+        let path = format!("content/postmortems/{slug}.md");
+        let text = std::fs::read_to_string(root.join(&path)).unwrap();
+        assert!(text.contains(from), "{path}");
+        write(root, &path, &text.replacen(from, to, 1));
+        build(root, &[]);
+        assert!(files_under(&out) == fresh_site(root));
+        suggested(slug)
+    };
+    let lonely = "2023-10-02-reporting-duplicate-orders";
+    let stuck = "2024-03-05-deployer-stuck-rollouts";
+    assert_eq!(suggested(lonely), "[]");
+    // Another service, then another tag, as many as before.
+    let reporting = "services = [\"reporting\"]";
+    let deployer = "services = [\"deployer\"]";
+    assert!(edited(lonely, reporting, deployer).contains(stuck));
+    assert_eq!(edited(lonely, deployer, reporting), "[]");
+    let tags = "tags = [\"etl\", \"data-quality\"]";
+    assert!(edited(lonely, tags, "tags = [\"etl\", \"deploys\"]").contains(stuck));
+    // A suggested incident named as related is suggested no more.
+    let leaked = "2023-08-30-leaked-deploy-token";
+    assert!(suggested(stuck).contains(leaked));
+    let public = "visibility = \"public\"\n";
+    let related = format!("{public}related = [\"{leaked}\"]\n");
+    assert!(!edited(stuck, public, &related).contains(leaked));
+}
