@@ -550,6 +550,11 @@ impl Kept {
         Kept::file(root, "entries", edition, "hindsight-archive-entries-1")
     }
 
+    /// The digest of each document's entry in `archive.json`.
+    pub fn entry_digests(root: &Path, edition: Edition) -> Self {
+        Kept::file(root, "entry-digests", edition, "hindsight-entry-digests-1")
+    }
+
     /// The words of each postmortem that suggestions weigh (see [`crate::related`]).
     pub fn words(root: &Path, edition: Edition) -> Self {
         Kept::file(root, "words", edition, "hindsight-words-2")

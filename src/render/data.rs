@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::feeds::absolute;
 use super::views::{Views, kebab};
-use super::{Emit, KeyedFiles, Reuse, key_of, keyed};
+use super::{Emit, KeptFiles, KeyedFiles, Reuse, key_of, keyed};
 use crate::archive::DocId;
 use crate::build::timed;
 use crate::cache::{Kept, Payload};
@@ -121,55 +121,69 @@ struct TimelineData<'a> {
 /// file was read into, not copied out of it.
 type KeptEntries<'a> = Vec<(u64, &'a str)>;
 
-/// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. A
-/// postmortem's file is made like a page: kept when `reuse` says its key is the recorded one.
-/// The entries of `archive.json` are taken from those `kept` holds, when given, and kept
-/// there.
+/// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. Each is
+/// made like a page: kept when `reuse` says its key is the recorded one. The entries of
+/// `archive.json` are taken from those `kept` holds, when given, and kept there.
 pub fn all<E: Send>(
     views: &Views,
     reuse: &Reuse<'_>,
-    kept: Option<&Kept>,
+    kept: Option<&KeptFiles>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let last = kept.and_then(|kept| timed("files: data: read kept", || kept.read_in_place()));
-    let mut last: FxHashMap<u64, &str> = last
-        .as_ref()
-        .and_then(Payload::decode::<KeptEntries>)
-        .map(|last| last.into_iter().collect())
+    let read = || kept?.entry_digests.read::<Vec<(u64, u64)>>();
+    let last_digests: FxHashMap<u64, u64> = timed("files: data: read kept", read)
+        .map(|digests| digests.into_iter().collect())
         .unwrap_or_default();
-    let data: Vec<(DocumentData, Option<u64>)> = (0..archive.documents.len())
+    // Each document's data and entry key, and its entry when its digest is not kept.
+    let entries: Vec<(DocumentData, Option<u64>, Option<String>)> = (0..archive.documents.len())
         .into_par_iter()
         .map(|id| {
             let data = document(views, id);
             let key = entry_key(&data, archive.documents[id].key);
-            (data, key)
+            let kept_digest = key.and_then(|key| last_digests.get(&key));
+            let made = kept_digest.is_none().then(|| listed(&to_json(&data)));
+            (data, key, made)
         })
         .collect();
-    let taken: Vec<Option<&str>> = data.iter().map(|(_, key)| last.remove(&(*key)?)).collect();
-    let taken_count = taken.iter().flatten().count();
-    let unused = last.len();
-    drop(last);
-    let (keys, entries): (Vec<Option<u64>>, Vec<Cow<str>>) = data
-        .into_par_iter()
-        .zip(taken)
-        .map(|((data, key), taken)| {
-            let entry = taken.map_or_else(|| Cow::Owned(listed(&to_json(&data))), Cow::Borrowed);
-            (key, entry)
+    let digests: Vec<u64> = entries
+        .iter()
+        .map(|(_, key, made)| match made {
+            Some(entry) => crate::uptodate::digest(entry.as_bytes()),
+            None => last_digests[&key.expect("a kept digest has a key")],
         })
-        .unzip();
+        .collect();
+    let frame = frame(views);
+    // `archive.json` is keyed by its frame and its entries' digests: after an edit that
+    // changes no entry (most of a postmortem is not in it), the file is kept as it is.
+    let mut file_key = xxhash_rust::xxh3::Xxh3::new();
+    file_key.update(frame.as_bytes());
+    for digest in &digests {
+        file_key.update(&digest.to_le_bytes());
+    }
+    let keys: Vec<Option<u64>> = entries.iter().map(|(_, key, _)| *key).collect();
     if let Some(kept) = kept {
-        let missed = entries.len() - taken_count;
-        if Kept::is_worth_writing(missed, unused, entries.len()) {
-            let keyed: Vec<(u64, &str)> = keys
+        let keyed: Vec<(u64, u64)> = keys
+            .iter()
+            .zip(&digests)
+            .filter_map(|(key, digest)| Some(((*key)?, *digest)))
+            .collect();
+        let changed = keyed.len() != last_digests.len()
+            || keyed
                 .iter()
-                .zip(&entries)
-                .filter_map(|(key, entry)| Some(((*key)?, entry.as_ref())))
-                .collect();
-            timed("files: data: keep", || kept.save(&keyed));
+                .any(|(key, digest)| last_digests.get(key) != Some(digest));
+        if changed {
+            timed("files: data: keep", || kept.entry_digests.save(&keyed));
         }
     }
-    emit(Path::new("archive.json"), &archive_json(views, entries))?;
+    let archive_file = keyed(
+        PathBuf::from("archive.json"),
+        file_key.digest(),
+        reuse,
+        emit,
+        || archive_json(&frame, entries, kept.map(|kept| &kept.entries)),
+    )?;
+    let mut files = KeyedFiles::from_iter([archive_file]);
     archive
         .postmortems
         .par_iter()
@@ -191,7 +205,10 @@ pub fn all<E: Send>(
             keyed(output, key, reuse, emit, || to_json(&data()).into_bytes())
         })
         .collect::<Result<Vec<_>, E>>()
-        .map(KeyedFiles::from_iter)
+        .map(|each| {
+            files.extend(KeyedFiles::from_iter(each));
+            files
+        })
 }
 
 /// What a document's entry is made from, hashed: its file, for which the file's key
@@ -213,12 +230,10 @@ fn entry_key(data: &DocumentData, made_from: Option<u64>) -> Option<u64> {
     )))
 }
 
-/// `/archive.json`, with each document's entry in its list. Each entry made by this build
-/// is dropped as it is copied in, so that the entries and the file are not held whole at
-/// once.
-fn archive_json(views: &Views, entries: Vec<Cow<str>>) -> Vec<u8> {
+/// `/archive.json` without its documents: the list is empty.
+fn frame(views: &Views) -> String {
     let archive = views.archive;
-    let frame = to_json(&ArchiveData {
+    to_json(&ArchiveData {
         schema: SCHEMA,
         version: VERSION,
         site: SiteData {
@@ -233,23 +248,64 @@ fn archive_json(views: &Views, entries: Vec<Cow<str>>) -> Vec<u8> {
             tags: &archive.metrics.tags,
             severities: &archive.metrics.severities,
         },
-    });
+    })
+}
+
+/// `/archive.json`: the `frame` with each document's entry in its list, as made by this
+/// build or taken from those `kept` holds (see [`KeptEntries`]), which are kept again when
+/// worth it. An entry neither made nor kept is made now. Each entry made is dropped as it
+/// is copied in, so that the entries and the file are not held whole at once.
+fn archive_json(
+    frame: &str,
+    entries: Vec<(DocumentData, Option<u64>, Option<String>)>,
+    kept: Option<&Kept>,
+) -> Vec<u8> {
+    let last = kept.and_then(|kept| timed("files: data: read entries", || kept.read_in_place()));
+    let mut last: FxHashMap<u64, &str> = last
+        .as_ref()
+        .and_then(Payload::decode::<KeptEntries>)
+        .map(|last| last.into_iter().collect())
+        .unwrap_or_default();
+    let listed: Vec<(Option<u64>, Cow<str>, bool)> = entries
+        .into_iter()
+        .map(|(data, key, made)| {
+            let taken = key.and_then(|key| last.remove(&key));
+            match (made, taken) {
+                (Some(made), _) => (key, Cow::Owned(made), false),
+                (None, Some(taken)) => (key, Cow::Borrowed(taken), true),
+                (None, None) => (key, Cow::Owned(listed(&to_json(&data))), false),
+            }
+        })
+        .collect();
+    if let Some(kept) = kept {
+        let taken = listed.iter().filter(|(_, _, taken)| *taken).count();
+        if Kept::is_worth_writing(listed.len() - taken, last.len(), listed.len()) {
+            let keyed: Vec<(u64, &str)> = listed
+                .iter()
+                .filter_map(|(key, entry, _)| Some(((*key)?, entry.as_ref())))
+                .collect();
+            timed("files: data: keep entries", || kept.save(&keyed));
+        }
+    }
     // The first `"documents": []` is the empty list: no string in JSON holds a quote that
     // is not escaped.
     let empty = "\n  \"documents\": []";
     let Some(at) = frame.find(empty) else {
-        return frame.into_bytes();
+        return frame.as_bytes().to_vec();
     };
     let (head, tail) = frame.split_at(at + empty.len() - 1);
-    let length = entries.iter().map(|entry| entry.len() + 2).sum::<usize>();
+    let length = listed
+        .iter()
+        .map(|(_, entry, _)| entry.len() + 2)
+        .sum::<usize>();
     let mut json = String::with_capacity(frame.len() + length + 3);
     json.push_str(head);
-    let listed = !entries.is_empty();
-    for (i, entry) in entries.into_iter().enumerate() {
+    let any = !listed.is_empty();
+    for (i, (_, entry, _)) in listed.into_iter().enumerate() {
         json.push_str(if i == 0 { "\n" } else { ",\n" });
         json.push_str(&entry);
     }
-    if listed {
+    if any {
         json.push_str("\n  ");
     }
     json.push_str(tail);

@@ -238,6 +238,7 @@ pub enum Stop<E> {
 pub struct KeptFiles {
     pub postings: Kept,
     pub entries: Kept,
+    pub entry_digests: Kept,
 }
 
 impl KeptFiles {
@@ -245,6 +246,7 @@ impl KeptFiles {
         KeptFiles {
             postings: Kept::postings(root, edition),
             entries: Kept::entries(root, edition),
+            entry_digests: Kept::entry_digests(root, edition),
         }
     }
 }
@@ -402,10 +404,7 @@ pub fn render_files<E: Send>(
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     // `archive.json` is written on one thread: the search files are made beside it.
     let (data, search) = rayon::join(
-        || {
-            let entries = kept.map(|kept| &kept.entries);
-            timed("files: data", || data::all(views, reuse, entries, emit))
-        },
+        || timed("files: data", || data::all(views, reuse, kept, emit)),
         || {
             let postings = kept.map(|kept| &kept.postings);
             timed("files: search", || {
