@@ -651,3 +651,43 @@ fn suggestions_follow_edits_of_services_tags_and_related_incidents_as_a_first_bu
     let related = format!("{public}related = [\"{leaked}\"]\n");
     assert!(!edited(stuck, public, &related).contains(leaked));
 }
+
+#[test]
+fn archive_json_kept_through_an_edit_that_changes_no_entry_is_whole_after_the_next() {
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    build(root, &[]);
+    let append = |slug: &str, text: &str| {
+        let path = format!("content/postmortems/{slug}.md");
+        let before = std::fs::read_to_string(root.join(&path)).unwrap();
+        write(root, &path, &format!("{before}{text}"));
+        build(root, &[]);
+    };
+    // Blank lines change the file, not its entry: `archive.json` is kept as it was.
+    let modified = || {
+        std::fs::metadata(out.join("archive.json"))
+            .unwrap()
+            .modified()
+            .unwrap()
+    };
+    let before = modified();
+    append("2024-06-12-identity-oom-kills", "\n\n");
+    assert_eq!(modified(), before);
+    assert!(files_under(&out) == fresh_site(root));
+    // Then another postmortem's title: every entry is listed again, the first one's too.
+    let path = "content/postmortems/2022-07-08-search-stale-prices.md";
+    let text = std::fs::read_to_string(root.join(path)).unwrap();
+    write(
+        root,
+        path,
+        &text.replacen("title = \"", "title = \"Retitled: ", 1),
+    );
+    build(root, &[]);
+    assert!(
+        std::fs::read_to_string(out.join("archive.json"))
+            .unwrap()
+            .contains("Retitled: ")
+    );
+    assert!(files_under(&out) == fresh_site(root));
+}

@@ -135,20 +135,20 @@ pub fn all<E: Send>(
     let last_digests: FxHashMap<u64, u64> = timed("files: data: read kept", read)
         .map(|digests| digests.into_iter().collect())
         .unwrap_or_default();
-    // Each document's data and entry key, and its entry when its digest is not kept.
-    let entries: Vec<(DocumentData, Option<u64>, Option<String>)> = (0..archive.documents.len())
+    // Each document's entry key, and its entry when its digest is not kept.
+    let entries: Vec<(Option<u64>, Option<String>)> = (0..archive.documents.len())
         .into_par_iter()
         .map(|id| {
             let data = document(views, id);
             let key = entry_key(&data, archive.documents[id].key);
             let kept_digest = key.and_then(|key| last_digests.get(&key));
             let made = kept_digest.is_none().then(|| listed(&to_json(&data)));
-            (data, key, made)
+            (key, made)
         })
         .collect();
     let digests: Vec<u64> = entries
         .iter()
-        .map(|(_, key, made)| match made {
+        .map(|(key, made)| match made {
             Some(entry) => crate::uptodate::digest(entry.as_bytes()),
             None => last_digests[&key.expect("a kept digest has a key")],
         })
@@ -161,7 +161,7 @@ pub fn all<E: Send>(
     for digest in &digests {
         file_key.update(&digest.to_le_bytes());
     }
-    let keys: Vec<Option<u64>> = entries.iter().map(|(_, key, _)| *key).collect();
+    let keys: Vec<Option<u64>> = entries.iter().map(|(key, _)| *key).collect();
     if let Some(kept) = kept {
         let keyed: Vec<(u64, u64)> = keys
             .iter()
@@ -181,7 +181,7 @@ pub fn all<E: Send>(
         file_key.digest(),
         reuse,
         emit,
-        || archive_json(&frame, entries, kept.map(|kept| &kept.entries)),
+        || archive_json(views, &frame, entries, kept.map(|kept| &kept.entries)),
     )?;
     let mut files = KeyedFiles::from_iter([archive_file]);
     archive
@@ -256,8 +256,9 @@ fn frame(views: &Views) -> String {
 /// worth it. An entry neither made nor kept is made now. Each entry made is dropped as it
 /// is copied in, so that the entries and the file are not held whole at once.
 fn archive_json(
+    views: &Views,
     frame: &str,
-    entries: Vec<(DocumentData, Option<u64>, Option<String>)>,
+    entries: Vec<(Option<u64>, Option<String>)>,
     kept: Option<&Kept>,
 ) -> Vec<u8> {
     let last = kept.and_then(|kept| timed("files: data: read entries", || kept.read_in_place()));
@@ -268,12 +269,17 @@ fn archive_json(
         .unwrap_or_default();
     let listed: Vec<(Option<u64>, Cow<str>, bool)> = entries
         .into_iter()
-        .map(|(data, key, made)| {
+        .enumerate()
+        .map(|(id, (key, made))| {
             let taken = key.and_then(|key| last.remove(&key));
             match (made, taken) {
                 (Some(made), _) => (key, Cow::Owned(made), false),
                 (None, Some(taken)) => (key, Cow::Borrowed(taken), true),
-                (None, None) => (key, Cow::Owned(listed(&to_json(&data))), false),
+                (None, None) => (
+                    key,
+                    Cow::Owned(listed(&to_json(&document(views, id)))),
+                    false,
+                ),
             }
         })
         .collect();
