@@ -385,7 +385,8 @@ fn folder_times(
 }
 
 /// The files of one folder of the output, and every file under those of its folders that
-/// `recorded` does not hold; nothing when the folder is gone.
+/// `recorded` does not hold; nothing when the folder is gone, or is a folder no more (its
+/// parent, changed with it, lists what took its place).
 fn list_folder(
     out: &Path,
     folder: &Path,
@@ -393,11 +394,11 @@ fn list_folder(
     listing: &mut Listing,
 ) -> Result<(), WriteError> {
     let dir = out.join(folder);
+    if !std::fs::symlink_metadata(&dir).is_ok_and(|meta| meta.is_dir()) {
+        return Ok(());
+    }
     let cannot = |e: std::io::Error| WriteError(format!("cannot list {}: {e}", dir.display()));
-    let entries = match std::fs::read_dir(&dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        entries => entries.map_err(cannot)?,
-    };
+    let entries = std::fs::read_dir(&dir).map_err(cannot)?;
     for entry in entries {
         let entry = entry.map_err(cannot)?;
         let path = folder.join(entry.file_name());

@@ -608,6 +608,26 @@ fn files_put_into_any_folder_of_the_output_are_removed_by_the_next_build() {
     assert!(!skipped(&build(root, &[])));
     assert!(!out.join("tags/empty/stray.html").exists());
     assert!(files_under(&out) == fresh_site(root));
+    // A folder of the site replaced by a file, and another by a link to a folder elsewhere,
+    // whose files stay as they are.
+    std::fs::remove_dir_all(&folder).unwrap();
+    std::fs::write(&folder, "not a folder").unwrap();
+    #[cfg(unix)]
+    let elsewhere = {
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::write(elsewhere.path().join("index.html"), "theirs").unwrap();
+        let tag = out.join("tags/etl");
+        std::fs::remove_dir_all(&tag).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), &tag).unwrap();
+        elsewhere
+    };
+    assert!(!skipped(&build(root, &[])));
+    assert!(files_under(&out) == fresh_site(root));
+    #[cfg(unix)]
+    assert_eq!(
+        std::fs::read_to_string(elsewhere.path().join("index.html")).unwrap(),
+        "theirs"
+    );
 }
 
 #[test]
