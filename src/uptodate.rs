@@ -37,7 +37,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::write::{Folders, Left, Written};
 
 /// Bumped whenever the record's meaning changes.
-const FORMAT: &str = "hindsight-last-build-6";
+const FORMAT: &str = "hindsight-last-build-7";
 
 /// The folders of an archive that a build reads, besides `hindsight.toml`.
 const SOURCE_DIRS: &[&str] = &["content", "templates", "static", "themes"];

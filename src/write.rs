@@ -305,13 +305,29 @@ pub struct Left {
 #[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Folders {
     times: Vec<(PathBuf, Option<(u64, u32)>)>,
-    /// When the times were taken, in seconds since 1970.
-    taken: u64,
+    /// When the times were taken, in nanoseconds since 1970.
+    taken: u128,
 }
 
-/// A folder modified this close to the taking of its time is listed whatever its time: an
-/// entry added in the same clock tick leaves the time as it was.
-const RACY_SECONDS: u64 = 2;
+/// Whether a folder's `time`, read at `taken`, shows every change made to the folder since:
+/// unless the folder changed in the same tick of the file system's clock as the time was
+/// read, after which an entry added leaves the time as it was. A file system that keeps
+/// whole seconds (no nanoseconds) may tick every two seconds (FAT); the others tick every
+/// few milliseconds, and the margin here is a tenth of a second. After a cold build the
+/// folders made in its last seconds are then trusted by the next update, which lists only
+/// the few that changed.
+fn is_settled(time: (u64, u32), taken: u128) -> bool {
+    let margin: u128 = if time.1 == 0 {
+        2_000_000_000
+    } else {
+        100_000_000
+    };
+    nanoseconds(time) + margin < taken
+}
+
+fn nanoseconds((seconds, nanoseconds): (u64, u32)) -> u128 {
+    u128::from(seconds) * 1_000_000_000 + u128::from(nanoseconds)
+}
 
 impl Left {
     /// The files of the output as they are now. A folder whose modification time is the
@@ -324,7 +340,7 @@ impl Left {
         let unchanged: HashMap<OsString, (u64, u32)> = times
             .iter()
             .filter_map(|(folder, time)| {
-                let time = time.filter(|time| time.0 + RACY_SECONDS < taken)?;
+                let time = time.filter(|&time| is_settled(time, taken))?;
                 let same = modified(&out.join(folder)) == Some(time);
                 same.then(|| (folder.clone().into_os_string(), time))
             })
@@ -358,7 +374,7 @@ fn folder_times(
 ) -> Folders {
     let taken = std::time::SystemTime::now()
         .duration_since(std::time::SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs());
+        .map_or(0, |since| since.as_nanos());
     let mut folders: Vec<&Path> = written
         .iter()
         .flat_map(|file| file.path.ancestors().skip(1))
