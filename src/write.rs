@@ -322,10 +322,10 @@ fn is_settled(time: (u64, u32), taken: u128) -> bool {
     } else {
         100_000_000
     };
-    nanoseconds(time) + margin < taken
+    nanoseconds_of(time) + margin < taken
 }
 
-fn nanoseconds((seconds, nanoseconds): (u64, u32)) -> u128 {
+fn nanoseconds_of((seconds, nanoseconds): (u64, u32)) -> u128 {
     u128::from(seconds) * 1_000_000_000 + u128::from(nanoseconds)
 }
 
@@ -921,6 +921,17 @@ mod tests {
             std::fs::read_to_string(outside.join("keep.txt")).unwrap(),
             "kept"
         );
+    }
+
+    #[test]
+    fn a_folder_time_is_trusted_once_past_the_ticks_of_its_file_systems_clock() {
+        let at = |seconds: u64, nanoseconds: u32| nanoseconds_of((seconds, nanoseconds));
+        // Nanoseconds: a clock of milliseconds.
+        assert!(!is_settled((100, 5), at(100, 50_000_000)));
+        assert!(is_settled((100, 5), at(100, 200_000_000)));
+        // Whole seconds: a clock that may tick every two seconds.
+        assert!(!is_settled((100, 0), at(101, 900_000_000)));
+        assert!(is_settled((100, 0), at(102, 100_000_000)));
     }
 
     #[test]
