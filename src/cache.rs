@@ -606,6 +606,15 @@ impl Kept {
         (missed + unused) * 64 > documents
     }
 
+    /// Whether the `digests` of this build's documents (by document or entry key) differ
+    /// from the `last` ones a kept file held, so that the file is worth writing again.
+    pub fn digests_differ(digests: &[(u64, u64)], last: &rustc_hash::FxHashMap<u64, u64>) -> bool {
+        digests.len() != last.len()
+            || digests
+                .iter()
+                .any(|(key, digest)| last.get(key) != Some(digest))
+    }
+
     /// Keeps `value` for the next build. Failures are ignored.
     pub fn save(&self, value: &impl serde::Serialize) {
         write_checked(&self.root, &self.name, &self.format, value);

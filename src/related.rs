@@ -168,10 +168,7 @@ pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
         .zip(&digests)
         .filter_map(|(&id, &digest)| Some((documents[id].key?, digest)))
         .collect();
-    let changed = keyed_digests.len() != last_digests.len()
-        || keyed_digests
-            .iter()
-            .any(|(key, digest)| last_digests.get(key) != Some(digest));
+    let changed = Kept::digests_differ(&keyed_digests, &last_digests);
     let suggested = match last.filter(|last| last.inputs == inputs) {
         Some(last) if !changed => return last.suggested.into_owned(),
         Some(last) => last.suggested.into_owned(),

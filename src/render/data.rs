@@ -168,11 +168,7 @@ pub fn all<E: Send>(
             .zip(&digests)
             .filter_map(|(key, digest)| Some(((*key)?, *digest)))
             .collect();
-        let changed = keyed.len() != last_digests.len()
-            || keyed
-                .iter()
-                .any(|(key, digest)| last_digests.get(key) != Some(digest));
-        if changed {
+        if Kept::digests_differ(&keyed, &last_digests) {
             timed("files: data: keep", || kept.entry_digests.save(&keyed));
         }
     }
