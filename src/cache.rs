@@ -11,9 +11,10 @@
 //!   the file's identity on this disk. Analysing bodies was nine tenths of the load, and the
 //!   load a third of a build after a one-file edit.
 //! - **What was made from every document** ([`Kept`]): the search postings, the words
-//!   suggestions weigh, the entries of `archive.json`, and which documents the check rules
-//!   found clean, each taken over for the documents whose key (the one above) is
-//!   unchanged.
+//!   suggestions weigh and the digest of each one's words, the entries of `archive.json`
+//!   and their digests, and which documents the check rules found clean, each taken over
+//!   for the documents whose key (the one above) is unchanged; and the suggestions, with
+//!   a hash of what they were made from.
 //!
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
 //! the archive for long (see [`HighlightCache::save`]).
@@ -493,7 +494,7 @@ fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Op
     Payload::read(file, format)?.decode()
 }
 
-/// The bytes of a value in a file written by [`write_checked`], checked: values that borrow
+/// The bytes of a value in a file written by `write_checked`, checked: values that borrow
 /// their text or numbers from them are decoded without copying them (see
 /// [`Kept::read_in_place`]).
 pub struct Payload {

@@ -4,7 +4,8 @@
 //! `templates/`, `static/`, `themes/`), on the options it was given, on the program itself
 //! and on the day it runs (overdue action items, "this week in incident history"). A
 //! successful build records a fingerprint of all of these in `.hindsight-cache/`, with the
-//! list of the files it wrote (path, length and modification time). The next build computes
+//! list of the files it wrote (path, length and modification time) and of its folders
+//! (with their times, see [`crate::write::Left`]). The next build computes
 //! the fingerprint again: when it matches and the output directory still holds exactly those
 //! files, untouched, the site on disk is already what the build would write, and it stops
 //! there, reporting the warnings recorded with it.
