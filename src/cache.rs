@@ -543,7 +543,7 @@ pub struct Kept {
 impl Kept {
     /// The search postings ([`crate::render::search::Postings`]).
     pub fn postings(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "search", edition, "hindsight-search-postings-1")
+        Kept::file(root, "search", edition, "hindsight-search-postings-2")
     }
 
     /// Each document's entry in `archive.json`.

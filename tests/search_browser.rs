@@ -111,6 +111,16 @@ fn typing_a_word_prefix_shows_the_postmortem_with_it_in_the_title_first() {
         "the index",
         "return document.getElementById('search-status').textContent.includes('All');",
     );
+    // Before a word is typed, every document is listed newest first, as archive.json has them.
+    let listed = result_titles(&browser);
+    let archive = browser.script(
+        "return fetch('/archive.json').then(r => r.json()).then(a => a.documents.map(d => d.title));",
+    );
+    assert_eq!(
+        listed,
+        strings(&archive)[..listed.len()],
+        "the first page of all documents"
+    );
     browser.type_into(&input, "Idempot");
     browser.wait_for(
         "the query in the URL",

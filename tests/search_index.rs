@@ -127,11 +127,12 @@ fn the_index_lists_every_document_with_its_facets_and_a_result_record() {
     // Accents are folded in the index, so "creme" finds the title; the posting says where:
     // document 0 (gap 0), in the title (1) and the summary (2).
     let shards = index["shards"].as_array().expect("shard keys");
-    let c = shards
-        .iter()
-        .position(|k| k == "c")
-        .expect("a shard for words starting with c");
-    let shard = std::fs::read_to_string(out.join(format!("search/terms/{c}.json"))).expect("shard");
+    assert!(
+        shards.iter().any(|k| k == "c"),
+        "a shard for words starting with c"
+    );
+    // A shard's file is named by its key's bytes in hex: "c" is 0x63.
+    let shard = std::fs::read_to_string(out.join("search/terms/63.json")).expect("shard");
     assert!(shard.contains("\"creme\":[3]"), "{shard}");
 
     let record: serde_json::Value = serde_json::from_str(
@@ -140,4 +141,94 @@ fn the_index_lists_every_document_with_its_facets_and_a_result_record() {
     .expect("valid JSON");
     assert_eq!(record["title"], "Crème brûlée outage");
     assert_eq!(record["url"], "/postmortems/one/");
+}
+
+/// Every file under `dir`, by its path relative to `dir`.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .flatten()
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let name = entry.path().strip_prefix(dir).expect("under dir");
+            let bytes = std::fs::read(entry.path()).expect("a readable file");
+            (name.to_string_lossy().into_owned(), bytes)
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_postmortem_leaves_the_search_files_of_the_others_as_they_were() {
+    // What a pull request adding a postmortem changes under search/ is what a deploy uploads
+    // again: the index, the new record, and the shards of the new document's terms.
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let root = archive.path();
+    write(root, "hindsight.toml", "title = \"Test\"\n");
+    for (slug, title) in [
+        ("a", "Cache stampede"),
+        ("b", "Expired certificate"),
+        ("c", "Yellow alerts ignored"),
+    ] {
+        let body = format!("{title}: the body.");
+        write(
+            root,
+            &format!("content/postmortems/{slug}.md"),
+            &postmortem(title, "public", &body),
+        );
+    }
+    let before = files(&build_edition(root, Edition::Internal).join("search"));
+
+    let (title, body) = ("Kafka quorum lost", "Brokers lost quorum.");
+    let newest = postmortem(title, "public", body).replace("2024-03-01", "2024-05-01");
+    write(root, "content/postmortems/d.md", &newest);
+    let after = files(&build_edition(root, Edition::Internal).join("search"));
+
+    let new_terms =
+        hindsight::render::search::terms(&format!("{title} Summary of {title}. edge dns {body}"));
+    let index: serde_json::Value =
+        serde_json::from_slice(&after["index.json"]).expect("valid JSON");
+    let shard_of = |name: &str| -> Option<String> {
+        let hex = name.strip_prefix("terms/")?.strip_suffix(".json")?;
+        if hex.len() % 2 != 0 {
+            return None;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        String::from_utf8(bytes).ok()
+    };
+    let mut changed = Vec::new();
+    for (name, bytes) in &before {
+        if after.get(name) == Some(bytes) || name == "index.json" {
+            continue;
+        }
+        // Only a shard a new term falls into may change (the one with the longest key that
+        // is a prefix of the term).
+        let key = shard_of(name).unwrap_or_else(|| panic!("{name} changed"));
+        let longest = |term: &str| {
+            index["shards"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|k| k.as_str())
+                .filter(|k| term.starts_with(k))
+                .max_by_key(|k| k.len())
+                .map(str::to_string)
+        };
+        assert!(
+            new_terms.iter().any(|t| longest(t).as_ref() == Some(&key)),
+            "the shard of {key:?} changed, and none of the new terms is in it"
+        );
+        changed.push(key);
+    }
+    assert!(!changed.is_empty(), "the shards of edge, dns and the like");
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert!(added.contains(&&"doc/3.json".to_string()), "{added:?}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&after["doc/3.json"]).expect("valid JSON");
+    assert_eq!(
+        record["title"], title,
+        "the newest document has the last id"
+    );
 }

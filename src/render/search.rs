@@ -8,13 +8,17 @@
 //! Layout, under `search/`:
 //! - `index.json`: what every query needs: the shard keys, and for every document its facet
 //!   values (service, severity, tag, year, kind, open action items) as small integers.
-//! - `terms/N.json`: the terms whose longest shard key is key N, each with its postings.
-//!   A query fetches only the shards its words can be in.
+//! - `terms/KEY.json`: the terms whose longest shard key is KEY (its UTF-8 bytes in hex),
+//!   each with its postings. A query fetches only the shards its words can be in.
 //! - `doc/ID.json`: what a result shows (title, link, date, summary, text for the excerpt),
 //!   fetched only for the results on screen.
 //!
-//! Document ids are positions in [`Archive::documents`], newest first, so a lower id is a
-//! newer document and postings sorted by id are sorted by recency.
+//! Document ids count the documents oldest first, so a higher id is a newer document and
+//! postings sorted by id are sorted by age. A new postmortem, usually the newest, takes the
+//! next id, and every other document keeps its own: its result record, and the shards
+//! that hold none of the new document's terms, are the files the last build wrote. (With
+//! ids newest first, or shards named by their rank, adding one postmortem rewrote every
+//! file under `search/`.)
 //!
 //! [`normalize`] and [`terms`] must do exactly what `normalize` and `terms` do in
 //! `themes/default/static/search.js`: the browser looks up what the build wrote.
@@ -123,12 +127,13 @@ pub fn files<E: Send>(
     let (shard_files, ()) = rayon::join(|| shard_files(archive, views, &made, reuse, emit), keep);
     drop(made);
     let shard_files = shard_files?;
+    let count = archive.documents.len();
     let record_files = archive
         .documents
         .par_iter()
         .enumerate()
-        .map(|(id, d)| {
-            let summary = views.summary(id);
+        .map(|(position, d)| {
+            let summary = views.summary(position);
             // The packed text stands for the text: the same text packs the same way.
             let key = hash_parts([
                 summary.title.as_bytes(),
@@ -137,10 +142,16 @@ pub fn files<E: Send>(
                 summary.summary.as_bytes(),
                 &d.body.text.digest().to_le_bytes(),
             ]);
-            keyed(doc_path(id), key, reuse, emit, || {
-                let text = d.body.text.get();
-                serde_json::to_vec(&doc_record(summary, &text)).unwrap_or_default()
-            })
+            keyed(
+                doc_path(from_far_end(count, position)),
+                key,
+                reuse,
+                emit,
+                || {
+                    let text = d.body.text.get();
+                    serde_json::to_vec(&doc_record(summary, &text)).unwrap_or_default()
+                },
+            )
         })
         .collect::<Result<Vec<_>, E>>()?;
     Ok(shard_files.into_iter().chain(record_files).collect())
@@ -168,13 +179,15 @@ fn shard_files<E: Send>(
     )?;
     shards
         .par_iter()
-        .enumerate()
-        .map(|(n, shard)| {
+        .map(|shard| {
             let postings = &postings[shard.terms.clone()];
-            let output = PathBuf::from(format!("search/terms/{n}.json"));
-            keyed(output, shard_key(postings), reuse, emit, || {
-                shard_json(postings).into_bytes()
-            })
+            keyed(
+                shard_path(shard.key),
+                shard_key(postings),
+                reuse,
+                emit,
+                || shard_json(postings).into_bytes(),
+            )
         })
         .collect()
 }
@@ -194,6 +207,23 @@ fn shard_key(postings: &[TermPostings]) -> u64 {
 /// The output path of a document's result record.
 fn doc_path(id: DocId) -> PathBuf {
     PathBuf::from(format!("search/doc/{id}.json"))
+}
+
+/// The output path of the shard with `key`: named by the key, not by its rank among the
+/// keys, so that a new key leaves the others' files as they were. In hex, since a key can
+/// be any letters, and a file name such as `con.json` is not allowed everywhere.
+fn shard_path(key: &str) -> PathBuf {
+    let mut name = String::with_capacity(key.len() * 2);
+    for byte in key.bytes() {
+        let _ = write!(name, "{byte:02x}");
+    }
+    PathBuf::from(format!("search/terms/{name}.json"))
+}
+
+/// Search ids count the documents from the oldest, positions in [`Archive::documents`] from
+/// the newest: each is the other counted from the far end of the `count` documents.
+fn from_far_end(count: usize, n: usize) -> usize {
+    count - 1 - n
 }
 
 /// One term and the documents it occurs in, ids ascending.
@@ -226,7 +256,7 @@ impl Postings {
     /// unchanged, the others' collected from their texts. And whether `last` is worth
     /// writing again (see [`Kept::is_worth_writing`]).
     fn of(archive: &Archive, last: Option<Postings>) -> (Postings, bool) {
-        let keys: Vec<Option<u64>> = archive.documents.iter().map(|d| d.key).collect();
+        let keys: Vec<Option<u64>> = archive.documents.iter().rev().map(|d| d.key).collect();
         let carried = last.and_then(|last| last.carry_over(&keys));
         let unused = carried.as_ref().map_or(0, |carried| carried.unused);
         let (kept, fresh) = carried.map_or_else(
@@ -337,7 +367,7 @@ fn merge_sorted<T>(
     merged
 }
 
-/// The terms of the documents `ids` (ascending), sorted, with their postings.
+/// The terms of the documents of search `ids` (ascending), sorted, with their postings.
 fn collect(archive: &Archive, ids: &[DocId]) -> Vec<TermPostings> {
     let mut merged: FxHashMap<String, Vec<Posting>> = FxHashMap::default();
     // Batches are collected in parallel a round at a time and merged in id order, which keeps
@@ -351,7 +381,8 @@ fn collect(archive: &Archive, ids: &[DocId]) -> Vec<TermPostings> {
             .map(|ids| {
                 let mut map: FxHashMap<String, Vec<Posting>> = FxHashMap::default();
                 for &id in ids {
-                    let texts = document_texts(&archive.documents[id]);
+                    let position = from_far_end(archive.documents.len(), id);
+                    let texts = document_texts(&archive.documents[position]);
                     for (term, fields) in document_terms(&texts) {
                         let posting = posting(id as u32, fields);
                         match map.get_mut(term) {
@@ -532,9 +563,9 @@ fn doc_record<'a>(summary: &'a DocSummary, text: &'a str) -> DocRecord<'a> {
 #[derive(Serialize)]
 struct IndexFile<'a> {
     version: u32,
-    /// Number of documents; ids are `0..count`, newest first.
+    /// Number of documents; ids are `0..count`, oldest first.
     count: usize,
-    /// Shard keys: shard `n` is `terms/n.json`.
+    /// Shard keys: the shard of key `k` is `terms/` and the hex of `k`'s UTF-8 bytes.
     shards: Vec<&'a str>,
     facets: Vec<Facet>,
 }
@@ -574,6 +605,7 @@ fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
     let many = |index: &HashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
         FacetDocs::Many(
             docs.iter()
+                .rev()
                 .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
                 .collect(),
         )
@@ -594,7 +626,7 @@ fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
         .map(|(i, &y)| (y, i as i32))
         .collect();
 
-    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().map(f).collect());
+    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().rev().map(f).collect());
     vec![
         Facet {
             name: "service",

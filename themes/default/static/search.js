@@ -69,6 +69,13 @@
     });
   };
 
+  // A shard's file is named by its key's UTF-8 bytes in hex, as the build writes it.
+  function shardFile(key) {
+    return Array.from(new TextEncoder().encode(key), function (b) {
+      return (b < 16 ? "0" : "") + b.toString(16);
+    }).join("");
+  }
+
   function fetchJson(url) {
     return fetch(url).then(function (response) {
       if (!response.ok) throw new Error(url + ": " + response.status);
@@ -97,7 +104,7 @@
   Index.prototype.shard = function (n) {
     if (!this.shardCache.has(n)) {
       var self = this;
-      var pending = fetchJson(this.base + "/search/terms/" + n + ".json").catch(function (error) {
+      var pending = fetchJson(this.base + "/search/terms/" + shardFile(this.shards[n]) + ".json").catch(function (error) {
         self.shardCache.delete(n);
         throw error;
       });
@@ -139,12 +146,12 @@
 
   // Documents matching every word, best first: title hits, then summary, then services,
   // tags and action items, then body; newest first among equals. Without words, every
-  // document, newest first.
+  // document, newest first. Ids count the documents oldest first.
   Index.prototype.search = function (words) {
     var self = this;
     if (words.length === 0) {
       var all = [];
-      for (var id = 0; id < this.count; id++) all.push(id);
+      for (var id = this.count - 1; id >= 0; id--) all.push(id);
       return Promise.resolve(all);
     }
     return Promise.all(words.map(function (w) { return self.matchWord(w); })).then(function (matches) {
@@ -162,7 +169,7 @@
         }
         if (every) scored.push([score, id]);
       }
-      scored.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+      scored.sort(function (a, b) { return b[0] - a[0] || b[1] - a[1]; });
       return scored.map(function (s) { return s[1]; });
     });
   };
