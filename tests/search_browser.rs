@@ -319,3 +319,46 @@ The purge <script>alert(2)</script> never finished.
         browser.script("return document.querySelector('#search-results .excerpt').textContent;");
     assert_eq!(summary, "A purge with <b>markup</b> in it.");
 }
+
+#[test]
+fn words_in_other_scripts_are_found_in_their_shards() {
+    // A shard's file is named by its key's UTF-8 bytes in hex, which the page must spell
+    // the way the build does for keys beyond ASCII too.
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("words_in_other_scripts_are_found_in_their_shards") else {
+        return;
+    };
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let dir = archive.path().join("content/postmortems");
+    std::fs::create_dir_all(&dir).expect("a content directory");
+    std::fs::write(
+        archive.path().join("hindsight.toml"),
+        "title = \"Test archive\"\n",
+    )
+    .expect("a config");
+    for (slug, title, day) in [
+        ("moscow", "Сбой кэша в Москве", 2),
+        ("tokyo", "東京 region unreachable", 3),
+        ("athens", "Αθήνα DNS outage", 4),
+    ] {
+        std::fs::write(
+            dir.join(format!("{slug}.md")),
+            format!(
+                "+++\ntitle = \"{title}\"\ndate = 2024-01-0{day}\nsummary = \"What happened.\"\n\
+                 severity = \"sev3\"\nservices = [\"edge\"]\n\n[incident]\n\
+                 started = 2024-01-01T10:00:00Z\n+++\nThe body.\n"
+            ),
+        )
+        .expect("a postmortem");
+    }
+    let site = StaticServer::start(build_site(archive.path()));
+    for (query, title) in [
+        ("КЭШ", "Сбой кэша в Москве"),
+        ("東京", "東京 region unreachable"),
+        ("αθηνα", "Αθήνα DNS outage"),
+    ] {
+        browser.goto(&site.url(&format!("/search/?q={query}")));
+        assert_eq!(result_titles(&browser), [title], "{query}");
+    }
+    screenshot(&browser, "search-other-scripts");
+}
