@@ -38,7 +38,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::write::{Folders, Left, Written};
 
 /// Bumped whenever the record's meaning changes.
-const FORMAT: &str = "hindsight-last-build-7";
+const FORMAT: &str = "hindsight-last-build-8";
 
 /// The folders of an archive that a build reads, besides `hindsight.toml`.
 const SOURCE_DIRS: &[&str] = &["content", "templates", "static", "themes"];
@@ -150,6 +150,8 @@ pub struct Output {
     modified: Option<(u64, u32)>,
     /// For a page, its key (see [`crate::render::Reuse`]).
     key: Option<u64>,
+    /// The digest of its bytes, where the build knew it (see [`crate::write::Recorded`]).
+    digest: Option<u64>,
 }
 
 impl Output {
@@ -274,6 +276,7 @@ impl Fingerprint {
                 path: file.path,
                 len: file.len,
                 modified: timestamp(file.modified),
+                digest: file.digest,
             })
             .collect();
         outputs.sort_by(|a, b| path_order(&a.path, &b.path));
@@ -325,6 +328,18 @@ impl LastBuild {
                 .map(|output| output.path.clone())
                 .collect(),
             folders: record.folders.clone(),
+            recorded: record
+                .outputs
+                .iter()
+                .map(|output| {
+                    let recorded = crate::write::Recorded {
+                        len: output.len,
+                        modified: output.modified,
+                        digest: output.digest,
+                    };
+                    (crate::write::path_key(&output.path), recorded)
+                })
+                .collect(),
         })
     }
 
@@ -466,6 +481,7 @@ fn list_outputs(out: &Path) -> Option<Vec<Output>> {
             len: meta.len(),
             modified: timestamp(meta.modified().ok()),
             key: None,
+            digest: None,
         });
     }
     // The order `record` keeps them in.

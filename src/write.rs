@@ -21,6 +21,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -271,33 +272,64 @@ pub struct Staging {
     made: Mutex<HashSet<PathBuf>>,
     /// Every file put so far, as it was left.
     written: Mutex<Vec<Written>>,
+    /// The files of the previous site as the last build recorded them, by [`path_key`].
+    recorded: FxHashMap<u64, Recorded>,
 }
 
-/// A file of the new site: its path in the output, length and modification time, so that a
-/// build can record what it wrote without listing the output again (300,000 files at
-/// 100,000 postmortems).
+/// A file of the new site: its path in the output, length, modification time and the
+/// digest of its bytes where the build knows it, so that a build can record what it wrote
+/// without listing the output again (300,000 files at 100,000 postmortems).
 pub struct Written {
     pub path: PathBuf,
     pub len: u64,
     pub modified: Option<std::time::SystemTime>,
+    pub digest: Option<u64>,
 }
 
 impl Written {
-    fn new(path: &Path, meta: &std::fs::Metadata) -> Self {
+    fn new(path: &Path, meta: &std::fs::Metadata, digest: Option<u64>) -> Self {
         Written {
             path: path.to_path_buf(),
             len: meta.len(),
             modified: meta.modified().ok(),
+            digest,
         }
     }
 }
 
 /// What the last build left in the output, as it recorded it, so that an update lists only
-/// the folders changed since (see [`Staging::begin`]).
+/// the folders changed since, and tells a file it would write again unchanged without
+/// reading it (see [`Staging::begin`]).
 pub struct Left {
     /// Every file, relative to the output.
     pub files: Vec<PathBuf>,
     pub folders: Folders,
+    /// Every file's stamp and digest, by [`path_key`].
+    pub recorded: FxHashMap<u64, Recorded>,
+}
+
+/// A file of the output as the last build recorded it.
+#[derive(Clone, Copy)]
+pub struct Recorded {
+    pub len: u64,
+    pub modified: Option<(u64, u32)>,
+    pub digest: Option<u64>,
+}
+
+impl Recorded {
+    /// The recorded digest, when a file with `meta` is still as recorded: the same length
+    /// and modification time.
+    fn digest_of(&self, meta: &std::fs::Metadata) -> Option<u64> {
+        let same = self.modified.is_some()
+            && meta.len() == self.len
+            && modified_time(meta) == self.modified;
+        self.digest.filter(|_| same)
+    }
+}
+
+/// A path of the output, hashed by its bytes, to look up what was recorded of it.
+pub fn path_key(path: &Path) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(path.as_os_str().as_encoded_bytes())
 }
 
 /// Every folder of a site, relative to the output (which is the empty path), with its
@@ -441,13 +473,18 @@ fn modified(folder: &Path) -> Option<(u64, u32)> {
 }
 
 fn folder_modified(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
+    meta.is_dir().then(|| modified_time(meta)).flatten()
+}
+
+/// A file's or folder's modification time (seconds and nanoseconds since 1970), as the
+/// record keeps it.
+fn modified_time(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
     let since = meta
         .modified()
         .ok()?
         .duration_since(std::time::SystemTime::UNIX_EPOCH)
         .ok()?;
-    meta.is_dir()
-        .then(|| (since.as_secs(), since.subsec_nanos()))
+    Some((since.as_secs(), since.subsec_nanos()))
 }
 
 /// A folder's modification time as [`Left`] records it, when the folder holds no folders
@@ -471,7 +508,7 @@ pub fn folder_time(_folder: &Path, _subfolders: usize) -> Option<(u64, u32)> {
 impl Staging {
     /// Prepares an empty directory beside `out` for the new site. `left` is what the last
     /// build recorded of the site there, if anything.
-    pub fn begin(out: &Path, left: Option<Left>) -> Result<Staging, WriteError> {
+    pub fn begin(out: &Path, mut left: Option<Left>) -> Result<Staging, WriteError> {
         recover(out)?;
         let Beside {
             staging,
@@ -483,6 +520,10 @@ impl Staging {
         }
         std::fs::create_dir_all(&staging)
             .map_err(|e| WriteError(format!("cannot create {}: {e}", staging.display())))?;
+        let recorded = left
+            .as_mut()
+            .map(|left| std::mem::take(&mut left.recorded))
+            .unwrap_or_default();
         Ok(Staging {
             out: out.to_path_buf(),
             dir: staging,
@@ -499,6 +540,7 @@ impl Staging {
             finished: false,
             made: Mutex::default(),
             written: Mutex::default(),
+            recorded,
         })
     }
 
@@ -513,10 +555,11 @@ impl Staging {
                 path.display()
             )));
         }
+        let digest = xxhash_rust::xxh3::xxh3_64(bytes);
         if self.previous_files.is_some()
-            && let Some(meta) = unchanged(&self.out.join(path), bytes)
+            && let Some(meta) = self.unchanged(path, bytes, digest)
         {
-            self.wrote(Written::new(path, &meta));
+            self.wrote(Written::new(path, &meta, Some(digest)));
             return Ok(());
         }
         let target = self.dir.join(path);
@@ -528,8 +571,31 @@ impl Staging {
         let mut file = std::fs::File::create(&target).map_err(cannot)?;
         file.write_all(bytes).map_err(cannot)?;
         let meta = file.metadata().map_err(cannot)?;
-        self.wrote(Written::new(path, &meta));
+        self.wrote(Written::new(path, &meta, Some(digest)));
         Ok(())
+    }
+
+    /// The metadata of the output's file at `path` when it holds exactly `bytes`, whose
+    /// digest is `digest`. A file still as the last build recorded it is told by its digest;
+    /// only another is read. When a new program renders every page again, nearly all come
+    /// out the same, and reading each to compare was a tenth of the build.
+    fn unchanged(&self, path: &Path, bytes: &[u8], digest: u64) -> Option<std::fs::Metadata> {
+        let file = self.out.join(path);
+        let meta = std::fs::symlink_metadata(&file).ok()?;
+        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+            return None;
+        }
+        let same = match self.recorded_digest(path, &meta) {
+            Some(recorded) => recorded == digest,
+            None => std::fs::read(&file).is_ok_and(|old| old == bytes),
+        };
+        same.then_some(meta)
+    }
+
+    /// The digest the last build recorded for the output's file at `path`, when the file,
+    /// with `meta`, is still as it was recorded.
+    fn recorded_digest(&self, path: &Path, meta: &std::fs::Metadata) -> Option<u64> {
+        self.recorded.get(&path_key(path))?.digest_of(meta)
     }
 
     /// Keeps a file of the previous site as it is, without writing it, when `is_current` says
@@ -541,7 +607,8 @@ impl Staging {
         }
         match std::fs::symlink_metadata(self.out.join(path)) {
             Ok(meta) if is_current(&meta) => {
-                self.wrote(Written::new(path, &meta));
+                let digest = self.recorded_digest(path, &meta);
+                self.wrote(Written::new(path, &meta, digest));
                 true
             }
             _ => false,
@@ -696,15 +763,6 @@ impl Drop for Staging {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
-}
-
-/// The metadata of `path` when it is a regular file holding exactly `bytes`.
-fn unchanged(path: &Path, bytes: &[u8]) -> Option<std::fs::Metadata> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    let same = meta.is_file()
-        && meta.len() == bytes.len() as u64
-        && std::fs::read(path).is_ok_and(|old| old == bytes);
-    same.then_some(meta)
 }
 
 /// Moves the new site into place: the old one aside, the new one in, the old one deleted.

@@ -711,3 +711,38 @@ fn archive_json_kept_through_an_edit_that_changes_no_entry_is_whole_after_the_ne
     );
     assert!(files_under(&out) == fresh_site(root));
 }
+
+#[test]
+fn a_page_defaced_to_its_own_length_is_made_whole_and_pages_rendered_the_same_are_untouched() {
+    // A build that renders pages again (here: a template added, which every page's key
+    // holds) leaves a page whose bytes come out the same as they are, without rewriting it,
+    // and tells so from the digest it recorded while the file is as recorded. A file
+    // changed since, even to the same length, is compared and written again.
+    let archive = example_archive();
+    let root = archive.path();
+    let out = root.join("public");
+    build(root, &[]);
+    let page = out.join("postmortems/2022-04-19-checkout-launch-saturation/index.html");
+    let original = std::fs::read(&page).unwrap();
+    std::fs::write(&page, vec![b'x'; original.len()]).unwrap();
+    let before = modification_times(&out);
+
+    write(
+        root,
+        "templates/unused.html",
+        "<p>Not used by any page.</p>",
+    );
+    assert!(!skipped(&build(root, &[])));
+    assert_eq!(std::fs::read(&page).unwrap(), original, "the defaced page");
+    let after = modification_times(&out);
+    let rewritten: Vec<&String> = after
+        .iter()
+        .filter(|file| !before.contains(file))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(
+        rewritten,
+        [&page.display().to_string()],
+        "only the defaced page is written again"
+    );
+}
