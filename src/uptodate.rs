@@ -164,9 +164,7 @@ impl Output {
     pub fn is_page(&self, key: u64, meta: &std::fs::Metadata) -> bool {
         self.key == Some(key)
             && meta.is_file()
-            && meta.len() == self.len
-            && timestamp(meta.modified().ok()) == self.modified
-            && self.modified.is_some()
+            && crate::write::is_as_recorded(meta, self.len, self.modified)
     }
 }
 
@@ -275,7 +273,7 @@ impl Fingerprint {
                 key: page_keys.get(file.path.as_os_str()).copied(),
                 path: file.path,
                 len: file.len,
-                modified: timestamp(file.modified),
+                modified: file.modified,
                 digest: file.digest,
             })
             .collect();
@@ -359,7 +357,7 @@ pub fn program() -> Option<u64> {
     let meta = std::fs::metadata(std::env::current_exe().ok()?).ok()?;
     let mut hasher = DefaultHasher::new();
     env!("CARGO_PKG_VERSION").hash(&mut hasher);
-    (meta.len(), timestamp(meta.modified().ok())).hash(&mut hasher);
+    (meta.len(), crate::write::modified_time(&meta)).hash(&mut hasher);
     Some(hasher.finish())
 }
 
@@ -479,7 +477,7 @@ fn list_outputs(out: &Path) -> Option<Vec<Output>> {
         outputs.push(Output {
             path: entry.path().strip_prefix(out).ok()?.to_path_buf(),
             len: meta.len(),
-            modified: timestamp(meta.modified().ok()),
+            modified: crate::write::modified_time(&meta),
             key: None,
             digest: None,
         });
@@ -495,11 +493,6 @@ fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
     a.as_os_str()
         .as_encoded_bytes()
         .cmp(b.as_os_str().as_encoded_bytes())
-}
-
-fn timestamp(time: Option<SystemTime>) -> Option<(u64, u32)> {
-    let since = time?.duration_since(SystemTime::UNIX_EPOCH).ok()?;
-    Some((since.as_secs(), since.subsec_nanos()))
 }
 
 impl From<&Diagnostic> for Warning {

@@ -282,7 +282,7 @@ pub struct Staging {
 pub struct Written {
     pub path: PathBuf,
     pub len: u64,
-    pub modified: Option<std::time::SystemTime>,
+    pub modified: Option<(u64, u32)>,
     pub digest: Option<u64>,
 }
 
@@ -291,7 +291,7 @@ impl Written {
         Written {
             path: path.to_path_buf(),
             len: meta.len(),
-            modified: meta.modified().ok(),
+            modified: modified_time(meta),
             digest,
         }
     }
@@ -320,11 +320,15 @@ impl Recorded {
     /// The recorded digest, when a file with `meta` is still as recorded: the same length
     /// and modification time.
     fn digest_of(&self, meta: &std::fs::Metadata) -> Option<u64> {
-        let same = self.modified.is_some()
-            && meta.len() == self.len
-            && modified_time(meta) == self.modified;
-        self.digest.filter(|_| same)
+        self.digest
+            .filter(|_| is_as_recorded(meta, self.len, self.modified))
     }
+}
+
+/// Whether a file with `meta` is still as it was recorded with `len` and `modified`; never
+/// when no time was recorded.
+pub fn is_as_recorded(meta: &std::fs::Metadata, len: u64, modified: Option<(u64, u32)>) -> bool {
+    modified.is_some() && meta.len() == len && modified_time(meta) == modified
 }
 
 /// A path of the output, hashed by its bytes, to look up what was recorded of it.
@@ -478,7 +482,7 @@ fn folder_modified(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
 
 /// A file's or folder's modification time (seconds and nanoseconds since 1970), as the
 /// record keeps it.
-fn modified_time(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
+pub fn modified_time(meta: &std::fs::Metadata) -> Option<(u64, u32)> {
     let since = meta
         .modified()
         .ok()?

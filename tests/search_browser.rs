@@ -29,6 +29,23 @@ fn build_site(root: &Path) -> &'static Path {
     Box::leak(out.path().join("site").into_boxed_path())
 }
 
+/// An archive of the given postmortems (file name, text) in `content/postmortems/`, built
+/// and served.
+fn serve_archive(postmortems: &[(String, String)]) -> StaticServer {
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let dir = archive.path().join("content/postmortems");
+    std::fs::create_dir_all(&dir).expect("a content directory");
+    std::fs::write(
+        archive.path().join("hindsight.toml"),
+        "title = \"Test archive\"\n",
+    )
+    .expect("a config");
+    for (name, text) in postmortems {
+        std::fs::write(dir.join(name), text).expect("a postmortem");
+    }
+    StaticServer::start(build_site(archive.path()))
+}
+
 /// The example archive, built once and served for every test here.
 fn example_site() -> &'static StaticServer {
     static SITE: OnceLock<StaticServer> = OnceLock::new();
@@ -285,17 +302,7 @@ fn markup_in_a_title_is_shown_as_text_and_never_runs() {
     let Some(browser) = Browser::start("markup_in_a_title_is_shown_as_text_and_never_runs") else {
         return;
     };
-    let archive = tempfile::tempdir().expect("a temporary archive");
-    let dir = archive.path().join("content/postmortems");
-    std::fs::create_dir_all(&dir).expect("a content directory");
-    std::fs::write(
-        archive.path().join("hindsight.toml"),
-        "title = \"Test archive\"\n",
-    )
-    .expect("a config");
-    std::fs::write(
-        dir.join("cache-purge.md"),
-        r#"+++
+    let text = r#"+++
 title = "Cache <img src=x onerror=alert(1)> purge failed"
 date = 2024-01-02
 summary = "A purge with <b>markup</b> in it."
@@ -306,10 +313,8 @@ services = ["edge"]
 started = 2024-01-01T10:00:00Z
 +++
 The purge <script>alert(2)</script> never finished.
-"#,
-    )
-    .expect("a postmortem");
-    let site = StaticServer::start(build_site(archive.path()));
+"#;
+    let site = serve_archive(&[("cache-purge.md".into(), text.into())]);
     browser.goto(&site.url("/search/?q=purge"));
     let titles = result_titles(&browser);
     assert_eq!(titles, ["Cache <img src=x onerror=alert(1)> purge failed"]);
@@ -328,30 +333,22 @@ fn words_in_other_scripts_are_found_in_their_shards() {
     let Some(browser) = Browser::start("words_in_other_scripts_are_found_in_their_shards") else {
         return;
     };
-    let archive = tempfile::tempdir().expect("a temporary archive");
-    let dir = archive.path().join("content/postmortems");
-    std::fs::create_dir_all(&dir).expect("a content directory");
-    std::fs::write(
-        archive.path().join("hindsight.toml"),
-        "title = \"Test archive\"\n",
-    )
-    .expect("a config");
-    for (slug, title, day) in [
+    let postmortems: Vec<(String, String)> = [
         ("moscow", "Сбой кэша в Москве", 2),
         ("tokyo", "東京 region unreachable", 3),
         ("athens", "Αθήνα DNS outage", 4),
-    ] {
-        std::fs::write(
-            dir.join(format!("{slug}.md")),
-            format!(
-                "+++\ntitle = \"{title}\"\ndate = 2024-01-0{day}\nsummary = \"What happened.\"\n\
-                 severity = \"sev3\"\nservices = [\"edge\"]\n\n[incident]\n\
-                 started = 2024-01-01T10:00:00Z\n+++\nThe body.\n"
-            ),
-        )
-        .expect("a postmortem");
-    }
-    let site = StaticServer::start(build_site(archive.path()));
+    ]
+    .into_iter()
+    .map(|(slug, title, day)| {
+        let text = format!(
+            "+++\ntitle = \"{title}\"\ndate = 2024-01-0{day}\nsummary = \"What happened.\"\n\
+             severity = \"sev3\"\nservices = [\"edge\"]\n\n[incident]\n\
+             started = 2024-01-01T10:00:00Z\n+++\nThe body.\n"
+        );
+        (format!("{slug}.md"), text)
+    })
+    .collect();
+    let site = serve_archive(&postmortems);
     for (query, title) in [
         ("КЭШ", "Сбой кэша в Москве"),
         ("東京", "東京 region unreachable"),
