@@ -38,7 +38,9 @@ fn main() {
         Default::default(),
     )
     .unwrap_or_else(|e| panic!("loading {}: {e}", root.display()));
-    let views = Views::new(&archive);
+    let theme = hindsight::theme::load(&root, archive.config.theme.as_deref())
+        .unwrap_or_else(|e| panic!("loading the theme of {}: {}", root.display(), e.message));
+    let views = Views::new(&archive, &theme);
     println!("{} documents", archive.documents.len());
     for round in 1..=3 {
         let cpu = cpu_seconds();

@@ -570,6 +570,36 @@ fn a_relation_added_by_an_edit_is_followed_by_the_next_edit() {
     assert!(!files.contains_key(&PathBuf::from("postmortems/login-latency/index.html")));
 }
 
+/// A listing's rows are made by the theme: a `doc_row` of the archive's own, saved while
+/// serving, is the row of every listing at once, though the documents did not change.
+#[test]
+fn a_doc_row_saved_while_serving_is_the_row_of_every_listing() {
+    let archive = TempArchive::new();
+    let mut preview = preview(&archive, None);
+    preview.rebuild(Changes::everything()).unwrap();
+    let macros = hindsight::theme::default_file("templates/macros.html").unwrap();
+    let start = macros.find("{% macro doc_row(doc) %}").unwrap();
+    let end = macros.find("{% endmacro doc_row %}").unwrap();
+    let own_row = r#"{% macro doc_row(doc) %}<li class="own-row">{{ doc.slug }}</li>"#;
+    built_site::write(
+        &archive.root(),
+        "templates/macros.html",
+        &format!("{}{own_row}{}", &macros[..start], &macros[end..]),
+    );
+    let mut changes = Changes::default();
+    changes.add(&archive.root(), Path::new("templates/macros.html"));
+    let files = rebuilt(&mut preview, changes);
+    let row = r#"<li class="own-row">queue-backlog</li>"#;
+    for page in [
+        "postmortems/index.html",
+        "tags/queues/index.html",
+        "postmortems/queue-consumer-crash/index.html",
+    ] {
+        let html = String::from_utf8_lossy(&files[&PathBuf::from(page)]);
+        assert!(html.contains(row), "{page} lists no own row:\n{html}");
+    }
+}
+
 /// Typing in the body of a postmortem changes its own page only: listings show front matter.
 #[test]
 fn an_edit_of_the_body_alone_re_renders_only_that_page() {

@@ -403,6 +403,39 @@ fn postmortems_are_listed_newest_first_grouped_by_year() {
     assert!(list.find("Slow queries").unwrap() < list.find("Launch day overload").unwrap());
 }
 
+/// A listing shows each document as a row the theme's `doc_row` macro makes once per
+/// document; an archive that overrides the macro sees its own row in every listing.
+#[test]
+fn an_archive_s_own_doc_row_is_the_row_of_every_listing() {
+    let archive = small_archive();
+    let macros = hindsight::theme::default_file("templates/macros.html").unwrap();
+    let start = macros.find("{% macro doc_row(doc) %}").unwrap();
+    let end = macros.find("{% endmacro doc_row %}").unwrap();
+    let own_row =
+        r#"{% macro doc_row(doc) %}<li class="own-row">{{ doc.title }}, {{ doc.date }}</li>"#;
+    built_site::write(
+        archive.path(),
+        "templates/macros.html",
+        &format!("{}{own_row}{}", &macros[..start], &macros[end..]),
+    );
+    let (_out, site) = build_site(archive.path(), None, false);
+    let row = r#"<li class="own-row">Launch day overload, 2021-02-03</li>"#;
+    for path in [
+        "/",
+        "/postmortems/",
+        "/services/api/",
+        "/tags/launch/",
+        "/postmortems/2022-03-01-slow-queries/",
+    ] {
+        let page = site.page(path);
+        assert!(page.contains(row), "{path} lists no own row:\n{page}");
+        assert!(
+            !page.contains("class=\"doc-row\""),
+            "{path} kept the default row"
+        );
+    }
+}
+
 /// The example archive with `paginate_by` set, in a fresh directory.
 fn example_with_pages_of(rows: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

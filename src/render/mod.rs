@@ -262,7 +262,7 @@ pub fn render_each<E: Send>(
     kept: Option<&KeptFiles>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
-    let views = Views::new(archive);
+    let views = Views::new(archive, theme);
     timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
     let site_key = key_of(&views.site());

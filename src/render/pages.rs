@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
 use super::views::{
-    ActionView, DocSummary, NamedLink, SeverityView, TocEntry, Views, format_duration,
+    ActionView, DocSummary, Listed, NamedLink, SeverityView, TocEntry, Views, format_duration,
     path_segment, rating, risk_anchor, toc,
 };
 use super::{Markup, Page};
@@ -100,7 +100,7 @@ struct ServiceCount {
 
 #[derive(Serialize)]
 struct HomeView<'a> {
-    latest: Vec<&'a DocSummary>,
+    latest: Vec<Listed<'a>>,
     severity_counts: Vec<SeverityCount>,
     top_services: Vec<ServiceCount>,
     postmortem_count: usize,
@@ -108,7 +108,7 @@ struct HomeView<'a> {
     service_count: usize,
     tag_count: usize,
     /// Incidents of this ISO week in earlier years.
-    this_week: Vec<&'a DocSummary>,
+    this_week: Vec<Listed<'a>>,
 }
 
 fn home<'v>(views: &'v Views) -> Page<'v> {
@@ -125,7 +125,7 @@ fn home<'v>(views: &'v Views) -> Page<'v> {
     top_services.sort_by(|a, b| b.count.cmp(&a.count).then(a.service.id.cmp(&b.service.id)));
     top_services.truncate(8);
     let view = HomeView {
-        latest: views.summaries(&archive.postmortems[..archive.postmortems.len().min(10)]),
+        latest: views.listed(&archive.postmortems[..archive.postmortems.len().min(10)]),
         severity_counts: severity_counts(views),
         top_services,
         postmortem_count: archive.postmortems.len(),
@@ -167,7 +167,7 @@ struct YearGroup<'a> {
     count: usize,
     /// Whether the year began on an earlier page.
     continued: bool,
-    postmortems: Vec<&'a DocSummary>,
+    postmortems: Vec<Listed<'a>>,
 }
 
 /// A year in the listing's navigation, linked to the page it begins on.
@@ -223,7 +223,7 @@ fn postmortems<'v>(views: &'v Views, page: usize) -> Page<'v> {
                     year,
                     count: ids.len(),
                     continued: !slice.first,
-                    postmortems: views.summaries(&ids[slice.rows]),
+                    postmortems: views.listed(&ids[slice.rows]),
                 }
             })
             .collect(),
@@ -260,9 +260,9 @@ struct PostmortemView<'a> {
     doc: &'a DocSummary,
     actions: Vec<ActionView>,
     realized: Vec<RealizedRisk>,
-    related: Vec<&'a DocSummary>,
+    related: Vec<Listed<'a>>,
     /// Similar postmortems found by scoring, shown as suggestions.
-    suggested: Vec<&'a DocSummary>,
+    suggested: Vec<Listed<'a>>,
     edit_url: Option<String>,
     /// Made only when the page renders (see [`postmortem`]).
     #[serde(flatten)]
@@ -319,8 +319,8 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
                 }
             })
             .collect(),
-        related: views.summaries(&archive.related[id]),
-        suggested: views.summaries(&archive.suggested[id]),
+        related: views.listed(&archive.related[id]),
+        suggested: views.listed(&archive.suggested[id]),
         edit_url: edit_url(views, d),
         own: None,
     };
@@ -455,7 +455,7 @@ struct RiskView<'a> {
     impact: Option<String>,
     mitigation: String,
     owner: Option<String>,
-    came_true: Vec<&'a DocSummary>,
+    came_true: Vec<Listed<'a>>,
 }
 
 #[derive(Serialize)]
@@ -464,7 +464,7 @@ struct PremortemView<'a> {
     authors: Vec<String>,
     risks: Vec<RiskView<'a>>,
     /// Postmortems that named this premortem without naming a risk.
-    came_true: Vec<&'a DocSummary>,
+    came_true: Vec<Listed<'a>>,
     toc: Vec<TocEntry>,
     body: Markup,
     edit_url: Option<String>,
@@ -496,11 +496,11 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
                 came_true: came_true
                     .by_risk
                     .get(i)
-                    .map(|ids| views.summaries(ids))
+                    .map(|ids| views.listed(ids))
                     .unwrap_or_default(),
             })
             .collect(),
-        came_true: views.summaries(&came_true.unspecified),
+        came_true: views.listed(&came_true.unspecified),
         toc: toc(&d.body.headings),
         body: Markup(String::new()),
         edit_url: edit_url(views, d),
@@ -563,9 +563,9 @@ struct ListingView<'a> {
     service: Option<ServiceView<'a>>,
     tag: Option<NamedLink>,
     /// The postmortems of this page.
-    postmortems: Vec<&'a DocSummary>,
+    postmortems: Vec<Listed<'a>>,
     /// On the first page only.
-    premortems: Vec<&'a DocSummary>,
+    premortems: Vec<Listed<'a>>,
     /// Figures, chart and open action items, on the first page of a service.
     insights: Option<super::stats::ServiceInsights>,
     /// The service's Atom feed, on every page of a service.
@@ -598,9 +598,9 @@ fn listing_page<'v>(
     ListingView {
         service: None,
         tag: None,
-        postmortems: views.summaries(&listing.postmortems[rows]),
+        postmortems: views.listed(&listing.postmortems[rows]),
         premortems: match page {
-            0 => views.summaries(&listing.premortems),
+            0 => views.listed(&listing.premortems),
             _ => Vec::new(),
         },
         insights: None,

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Page;
 use super::charts::{self, Bar, Series};
-use super::views::{DocSummary, Views, format_duration};
+use super::views::{Listed, Views, format_duration};
 use crate::archive::DocId;
 use crate::metrics::{Distribution, Measure, Summary};
 
@@ -363,7 +363,7 @@ pub fn service_insights(views: &Views, id: &str) -> ServiceInsights {
 }
 
 /// Postmortems of incidents in the same ISO week as `today`, in earlier years, newest first.
-pub fn this_week_in_history<'a>(views: &'a Views, today: NaiveDate) -> Vec<&'a DocSummary> {
+pub fn this_week_in_history<'a>(views: &'a Views, today: NaiveDate) -> Vec<Listed<'a>> {
     let archive = views.archive;
     let week = today.iso_week();
     let mut ids: Vec<DocId> = archive
@@ -384,5 +384,5 @@ pub fn this_week_in_history<'a>(views: &'a Views, today: NaiveDate) -> Vec<&'a D
         })
         .collect();
     ids.sort_unstable();
-    views.summaries(&ids)
+    views.listed(&ids)
 }

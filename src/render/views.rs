@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::archive::{Archive, DocId};
 use crate::document::{ActionItem, Document, Kind, Rating, Timestamp};
 use crate::markdown::{Heading, escape_url, is_safe_url};
+use crate::theme::Theme;
 
 /// What every page knows about the site.
 #[derive(Serialize)]
@@ -109,11 +110,45 @@ pub struct SummaryFields {
 /// first step after an edit renders one page, which needs a handful of them, not 10,000.
 pub type Summaries = Vec<OnceLock<DocSummary>>;
 
+/// A document in a listing: its summary's fields, and `row`, the HTML the theme lists it
+/// with (see [`Theme::doc_row`]), made the first time a page shows it.
+pub struct Listed<'v> {
+    views: &'v Views<'v>,
+    id: DocId,
+}
+
+impl Serialize for Listed<'_> {
+    /// For a page's key, the summary's digest: the row is made from the summary, by the
+    /// templates the key's environment already holds.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let summary = self.views.summary(self.id);
+        if super::keying() {
+            return summary.serialize(serializer);
+        }
+        #[derive(Serialize)]
+        struct WithRow<'a> {
+            #[serde(flatten)]
+            fields: &'a SummaryFields,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            row: Option<&'a str>,
+        }
+        WithRow {
+            fields: &summary.fields,
+            row: self.views.row(self.id),
+        }
+        .serialize(serializer)
+    }
+}
+
 /// Helpers shared by the page builders.
 pub struct Views<'a> {
     pub archive: &'a Archive,
     pub base: String,
     pub summaries: Summaries,
+    theme: &'a Theme,
+    /// Every document's row, by id, made when a page first lists it; made for this theme, so
+    /// not kept with the summaries.
+    rows: Vec<OnceLock<Option<String>>>,
     /// The action item listings, made for the first of their pages and used by all.
     action_plan: OnceLock<super::actions::ActionPlan>,
     /// The days of the archive's first and last incidents (see [`Views::incident_span`]).
@@ -121,19 +156,21 @@ pub struct Views<'a> {
 }
 
 impl<'a> Views<'a> {
-    pub fn new(archive: &'a Archive) -> Self {
+    pub fn new(archive: &'a Archive, theme: &'a Theme) -> Self {
         let summaries = archive.documents.iter().map(|_| OnceLock::new()).collect();
-        Views::with_summaries(archive, summaries)
+        Views::with_summaries(archive, theme, summaries)
     }
 
     /// Views with the summaries made so far for the same documents' front matter: `serve`
     /// keeps them between the steps of a rebuild, and across rebuilds that change bodies
     /// only.
-    pub fn with_summaries(archive: &'a Archive, summaries: Summaries) -> Self {
+    pub fn with_summaries(archive: &'a Archive, theme: &'a Theme, summaries: Summaries) -> Self {
         Views {
             archive,
             base: archive.config.base_path(),
             summaries,
+            theme,
+            rows: archive.documents.iter().map(|_| OnceLock::new()).collect(),
             action_plan: OnceLock::new(),
             incident_span: OnceLock::new(),
         }
@@ -202,10 +239,17 @@ impl<'a> Views<'a> {
         self.summaries[id].get_or_init(|| self.make_summary(&self.archive.documents[id]))
     }
 
-    /// The summaries of `ids`, borrowed: listings hold thousands of rows, and a copy of each
-    /// was a tenth of rendering them.
-    pub fn summaries(&self, ids: &[DocId]) -> Vec<&DocSummary> {
-        ids.iter().map(|&id| self.summary(id)).collect()
+    /// The documents `ids` as a listing shows them. Nothing is copied: listings hold thousands
+    /// of rows, and a copy of each summary was a tenth of rendering them.
+    pub fn listed(&self, ids: &[DocId]) -> Vec<Listed<'_>> {
+        ids.iter().map(|&id| Listed { views: self, id }).collect()
+    }
+
+    /// The row document `id` is listed with, made by the theme the first time it is asked for.
+    fn row(&self, id: DocId) -> Option<&str> {
+        self.rows[id]
+            .get_or_init(|| self.theme.doc_row(&self.summary(id).fields))
+            .as_deref()
     }
 
     pub fn service_link(&self, id: &str) -> NamedLink {

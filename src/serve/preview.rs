@@ -554,7 +554,7 @@ impl Preview {
             archive.documents[id] = document;
             kinds.push(document_page(archive, id));
         }
-        let views = Views::with_summaries(archive, std::mem::take(&mut linked.summaries));
+        let views = Views::with_summaries(archive, theme, std::mem::take(&mut linked.summaries));
         let rendered = render::render_pages(&views, theme, &kinds);
         linked.summaries = views.summaries;
         // A template that fails on the new body: the full way reports it.
@@ -742,7 +742,7 @@ impl Preview {
             .filter(|&id| self.pending.contains(&archive.documents[id].path))
             .map(|id| document_page(archive, id))
             .collect();
-        let views = Views::new(archive);
+        let views = Views::new(archive, theme);
         let rendered = render::render_pages(&views, theme, &kinds)?;
         let mut files = Files::clone(&good.files);
         let mut pages = HashMap::with_capacity(kinds.len());
@@ -762,7 +762,7 @@ impl Preview {
 
     /// The whole site at once: a first build, or a change of configuration or theme.
     fn render_whole(&self, archive: &Archive, theme: &Theme) -> Result<RenderedSite, Diagnostic> {
-        let views = Views::new(archive);
+        let views = Views::new(archive, theme);
         views.make_all_summaries();
         let (mut good, mut files, rendered) = self.render_changed(archive, &views, theme, None)?;
         if let Ok(generated) = generate(&good.page_paths, &mut files, &views, theme, &|| false) {
@@ -891,7 +891,7 @@ impl Preview {
         let started = Instant::now();
         let summaries = std::mem::take(&mut self.linked.as_mut()?.summaries);
         let linked = self.linked.as_ref()?;
-        let views = Views::with_summaries(&linked.archive, summaries);
+        let views = Views::with_summaries(&linked.archive, theme, summaries);
         let last = self.good.as_ref()?;
         // The pages that show the edits, as a new site; for bodies only, the last site's.
         let (replacement, mut files, pages) = match &deferred {
