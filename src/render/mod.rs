@@ -262,7 +262,7 @@ pub fn render_each<E: Send>(
     kept: Option<&KeptFiles>,
     emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
-    let views = Views::new(archive, theme);
+    let mut views = Views::new(archive, theme);
     timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
     let site_key = key_of(&views.site());
@@ -282,6 +282,7 @@ pub fn render_each<E: Send>(
             })
             .collect::<Result<_, Stop<E>>>()
     })?;
+    views.forget_rows();
     let (page_paths, mut page_keys): (Vec<String>, Vec<(PathBuf, u64)>) = pages
         .into_iter()
         .map(|(path, output, key)| (path, (output, key)))
