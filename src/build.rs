@@ -208,8 +208,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     };
     let kept_files = render::KeptFiles::of(&options.root, archive.edition);
     let rendered = timed("render+write", || {
-        render::render_each(&archive, &theme, &keep, Some(&kept_files), |path, bytes| {
-            staging.put(path, bytes)
+        render::render_each(&archive, &theme, &keep, Some(&kept_files), |path, parts| {
+            staging.put_parts(path, parts)
         })
     })
     .map_err(|stop| match stop {

@@ -114,6 +114,21 @@ fn absolute(path: &Path) -> PathBuf {
     out
 }
 
+/// Bytes of a file of many parts written at once.
+const WRITE_BUFFER: usize = 1 << 20;
+
+/// Whether `bytes` are `parts` one after the other.
+fn holds(bytes: &[u8], parts: &[&[u8]]) -> bool {
+    let mut rest = bytes;
+    for part in parts {
+        match rest.strip_prefix(*part) {
+            Some(after) => rest = after,
+            None => return false,
+        }
+    }
+    rest.is_empty()
+}
+
 /// Whether a site path stays inside the output: relative, with no `..` or root in it.
 pub fn is_contained(path: &Path) -> bool {
     !path.as_os_str().is_empty()
@@ -553,15 +568,23 @@ impl Staging {
     /// When a previous site is being updated, a file whose bytes it already holds is left
     /// where it is, and not written at all.
     pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+        self.put_parts(path, &[bytes])
+    }
+
+    /// [`Staging::put`] for a file whose bytes are `parts`, one after the other: a file put
+    /// together from many pieces (`archive.json`) is written without a copy of it whole.
+    pub fn put_parts(&self, path: &Path, parts: &[&[u8]]) -> Result<(), WriteError> {
         if !is_contained(path) {
             return Err(WriteError(format!(
                 "refusing to write {}: the path leaves the output directory",
                 path.display()
             )));
         }
-        let digest = xxhash_rust::xxh3::xxh3_64(bytes);
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        parts.iter().for_each(|part| hasher.update(part));
+        let digest = hasher.digest();
         if self.previous_files.is_some()
-            && let Some(meta) = self.unchanged(path, bytes, digest)
+            && let Some(meta) = self.unchanged(path, parts, digest)
         {
             self.wrote(Written::new(path, &meta, Some(digest)));
             return Ok(());
@@ -573,25 +596,34 @@ impl Staging {
         let cannot =
             |e: std::io::Error| WriteError(format!("cannot write {}: {e}", target.display()));
         let mut file = std::fs::File::create(&target).map_err(cannot)?;
-        file.write_all(bytes).map_err(cannot)?;
+        if let [bytes] = parts {
+            file.write_all(bytes).map_err(cannot)?;
+        } else {
+            let mut buffered = std::io::BufWriter::with_capacity(WRITE_BUFFER, &mut file);
+            for part in parts {
+                buffered.write_all(part).map_err(cannot)?;
+            }
+            buffered.flush().map_err(cannot)?;
+        }
         let meta = file.metadata().map_err(cannot)?;
         self.wrote(Written::new(path, &meta, Some(digest)));
         Ok(())
     }
 
-    /// The metadata of the output's file at `path` when it holds exactly `bytes`, whose
+    /// The metadata of the output's file at `path` when it holds exactly `parts`, whose
     /// digest is `digest`. A file still as the last build recorded it is told by its digest;
     /// only another is read. When a new program renders every page again, nearly all come
     /// out the same, and reading each to compare was a tenth of the build.
-    fn unchanged(&self, path: &Path, bytes: &[u8], digest: u64) -> Option<std::fs::Metadata> {
+    fn unchanged(&self, path: &Path, parts: &[&[u8]], digest: u64) -> Option<std::fs::Metadata> {
         let file = self.out.join(path);
         let meta = std::fs::symlink_metadata(&file).ok()?;
-        if !meta.is_file() || meta.len() != bytes.len() as u64 {
+        let len: usize = parts.iter().map(|part| part.len()).sum();
+        if !meta.is_file() || meta.len() != len as u64 {
             return None;
         }
         let same = match self.recorded_digest(path, &meta) {
             Some(recorded) => recorded == digest,
-            None => std::fs::read(&file).is_ok_and(|old| old == bytes),
+            None => std::fs::read(&file).is_ok_and(|old| holds(&old, parts)),
         };
         same.then_some(meta)
     }
@@ -895,6 +927,63 @@ mod tests {
             names_in(root.path()),
             ["public"],
             "something was left beside the site"
+        );
+    }
+
+    /// A file put in parts is its parts one after the other. An update that puts the bytes
+    /// the file holds, in other parts, leaves it in place; parts of the same length that
+    /// differ replace it.
+    #[test]
+    fn a_file_put_in_parts_is_compared_and_written_whole() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("public");
+        plant(
+            &out,
+            &[
+                ("index.html", "home"),
+                ("same.json", "[1,\n2]"),
+                ("other.json", "[1,\n2]"),
+            ],
+        );
+        #[cfg(unix)]
+        let inode = |path: &str| {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(out.join(path)).unwrap().ino()
+        };
+        #[cfg(unix)]
+        let same_inode = inode("same.json");
+        let staging = Staging::begin(&out, None).unwrap();
+        let parts = |text: &'static str| {
+            text.split_inclusive(',')
+                .map(str::as_bytes)
+                .collect::<Vec<_>>()
+        };
+        staging.put(Path::new("index.html"), b"home").unwrap();
+        staging
+            .put_parts(Path::new("same.json"), &parts("[1,\n2]"))
+            .unwrap();
+        staging
+            .put_parts(Path::new("other.json"), &parts("[3,\n4]"))
+            .unwrap();
+        staging
+            .put_parts(Path::new("new.json"), &parts("[5,\n6,\n7]"))
+            .unwrap();
+        staging.finish().unwrap();
+
+        assert_eq!(
+            contents(&out),
+            owned(&[
+                ("index.html", "home"),
+                ("new.json", "[5,\n6,\n7]"),
+                ("other.json", "[3,\n4]"),
+                ("same.json", "[1,\n2]"),
+            ])
+        );
+        #[cfg(unix)]
+        assert_eq!(
+            inode("same.json"),
+            same_inode,
+            "the same bytes were written again"
         );
     }
 

@@ -208,11 +208,11 @@ pub struct Rendered {
 /// Renders every page, asset and data file of the site into memory.
 pub fn render(archive: &Archive, theme: &Theme) -> Result<Site, Diagnostic> {
     let files = std::sync::Mutex::new(BTreeMap::new());
-    render_each(archive, theme, RENDER_ALL, None, |path, bytes| {
+    render_each(archive, theme, RENDER_ALL, None, |path, parts| {
         files
             .lock()
             .expect("no thread panics while holding the site")
-            .insert(path.to_path_buf(), bytes.to_vec());
+            .insert(path.to_path_buf(), parts.concat());
         Ok::<(), std::convert::Infallible>(())
     })
     .map_err(|stop| match stop {
@@ -260,7 +260,7 @@ pub fn render_each<E: Send>(
     theme: &Theme,
     reuse: &Reuse<'_>,
     kept: Option<&KeptFiles>,
-    emit: impl Fn(&Path, &[u8]) -> Result<(), E> + Sync,
+    emit: impl Fn(&Path, &[&[u8]]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
     let mut views = Views::new(archive, theme);
     timed("summaries", || views.make_all_summaries());
@@ -277,7 +277,7 @@ pub fn render_each<E: Send>(
                     return Ok((page.path, output, key));
                 }
                 let page = render_built(page, theme, &site_view).map_err(Stop::Render)?;
-                emit(&page.output, &page.html).map_err(Stop::Emit)?;
+                emit(&page.output, &[&page.html]).map_err(Stop::Emit)?;
                 Ok((page.path, page.output, key))
             })
             .collect::<Result<_, Stop<E>>>()
@@ -288,9 +288,9 @@ pub fn render_each<E: Send>(
         .map(|(path, output, key)| (path, (output, key)))
         .unzip();
     let files = AtomicUsize::new(0);
-    let keyed = render_files(&views, theme, &page_paths, reuse, kept, &|path, bytes| {
+    let keyed = render_files(&views, theme, &page_paths, reuse, kept, &|path, parts| {
         files.fetch_add(1, Ordering::Relaxed);
-        emit(path, bytes)
+        emit(path, parts)
     })
     .map_err(Stop::Emit)?;
     page_keys.extend(keyed.keys);
@@ -303,7 +303,10 @@ pub fn render_each<E: Send>(
 
 /// Where files go as they are made: a build writes each into the staging folder at once,
 /// serve keeps them in memory. An error stops the rendering.
-pub type Emit<'a, E> = dyn Fn(&Path, &[u8]) -> Result<(), E> + Sync + 'a;
+///
+/// A file is handed over as its bytes in parts, one after the other: most files are one
+/// part, and `archive.json` is its entries, never copied into one buffer.
+pub type Emit<'a, E> = dyn Fn(&Path, &[&[u8]]) -> Result<(), E> + Sync + 'a;
 
 /// What every page's template sees besides its own view.
 fn site_context(views: &Views) -> Result<tera::Context, Diagnostic> {
@@ -396,11 +399,11 @@ pub fn render_files<E: Send>(
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {
-        emit(path, bytes)?;
+        emit(path, &[bytes])?;
     }
     emit(
         Path::new("highlight.css"),
-        crate::highlight::stylesheet().as_bytes(),
+        &[crate::highlight::stylesheet().as_bytes()],
     )?;
     let mut keys = timed("files: feeds", || feeds::all(views, reuse, emit))?;
     // `archive.json` is written on one thread: the search files are made beside it.
@@ -422,7 +425,7 @@ pub fn render_files<E: Send>(
         .collect();
     emit(
         Path::new("sitemap.xml"),
-        &feeds::sitemap(views, &directories),
+        &[&feeds::sitemap(views, &directories)],
     )?;
     Ok(keys)
 }
@@ -466,9 +469,19 @@ pub fn keyed<E>(
     emit: &Emit<'_, E>,
     make: impl FnOnce() -> Vec<u8>,
 ) -> Result<KeyedFile, E> {
+    keyed_with(output, key, reuse, |output| emit(output, &[&make()]))
+}
+
+/// [`keyed`] for a file that `write` makes and hands to `emit` itself, when it is not kept.
+pub fn keyed_with<E>(
+    output: PathBuf,
+    key: u64,
+    reuse: &Reuse<'_>,
+    write: impl FnOnce(&Path) -> Result<(), E>,
+) -> Result<KeyedFile, E> {
     let kept = reuse(&output, key);
     if !kept {
-        emit(&output, &make())?;
+        write(&output)?;
     }
     Ok(KeyedFile(output, key, kept))
 }

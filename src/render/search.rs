@@ -175,7 +175,7 @@ fn shard_files<E: Send>(
     };
     emit(
         Path::new("search/index.json"),
-        &serde_json::to_vec(&index).unwrap_or_default(),
+        &[&serde_json::to_vec(&index).unwrap_or_default()],
     )?;
     shards
         .par_iter()

@@ -998,14 +998,14 @@ fn generate(
         &page_paths,
         render::RENDER_ALL,
         None,
-        &|path, bytes| {
+        &|path, parts| {
             if stop() {
                 return Err(Stopped);
             }
             let mut made = made
                 .lock()
                 .expect("no thread panics while holding the files");
-            made.push((path.to_path_buf(), Arc::new(bytes.to_vec())));
+            made.push((path.to_path_buf(), Arc::new(parts.concat())));
             Ok(())
         },
     )?;
