@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
@@ -153,6 +154,11 @@ pub struct Views<'a> {
     action_plan: OnceLock<super::actions::ActionPlan>,
     /// The days of the archive's first and last incidents (see [`Views::incident_span`]).
     incident_span: OnceLock<Option<(NaiveDate, NaiveDate)>>,
+    /// The link of each of the archive's services and tags, by id, made once: every
+    /// summary and postmortem page names a few, and making them again for each (the URL
+    /// slugified) took 3.4% of the instructions of a one-change build of 10,000.
+    service_links: FxHashMap<&'a str, NamedLink>,
+    tag_links: FxHashMap<&'a str, NamedLink>,
 }
 
 impl<'a> Views<'a> {
@@ -165,7 +171,7 @@ impl<'a> Views<'a> {
     /// keeps them between the steps of a rebuild, and across rebuilds that change bodies
     /// only.
     pub fn with_summaries(archive: &'a Archive, theme: &'a Theme, summaries: Summaries) -> Self {
-        Views {
+        let mut views = Views {
             archive,
             base: archive.config.base_path(),
             summaries,
@@ -173,7 +179,16 @@ impl<'a> Views<'a> {
             rows: archive.documents.iter().map(|_| OnceLock::new()).collect(),
             action_plan: OnceLock::new(),
             incident_span: OnceLock::new(),
-        }
+            service_links: FxHashMap::default(),
+            tag_links: FxHashMap::default(),
+        };
+        views.service_links = (archive.services.keys())
+            .map(|id| (id.as_str(), views.make_service_link(id)))
+            .collect();
+        views.tag_links = (archive.tags.keys())
+            .map(|tag| (tag.as_str(), views.make_tag_link(tag)))
+            .collect();
+        views
     }
 
     /// The days, in the site's zone, of the archive's first and last incidents: the time
@@ -259,6 +274,20 @@ impl<'a> Views<'a> {
     }
 
     pub fn service_link(&self, id: &str) -> NamedLink {
+        match self.service_links.get(id) {
+            Some(link) => link.clone(),
+            None => self.make_service_link(id),
+        }
+    }
+
+    pub fn tag_link(&self, tag: &str) -> NamedLink {
+        match self.tag_links.get(tag) {
+            Some(link) => link.clone(),
+            None => self.make_tag_link(tag),
+        }
+    }
+
+    fn make_service_link(&self, id: &str) -> NamedLink {
         let name = self
             .archive
             .config
@@ -273,7 +302,7 @@ impl<'a> Views<'a> {
         }
     }
 
-    pub fn tag_link(&self, tag: &str) -> NamedLink {
+    fn make_tag_link(&self, tag: &str) -> NamedLink {
         NamedLink {
             id: tag.to_string(),
             name: tag.to_string(),
