@@ -7,10 +7,11 @@
 //! edition being built. A reference from a public document to an internal one therefore
 //! disappears from the public edition, leaving no title, link or count behind.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::FixedOffset;
 use rayon::prelude::*;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::build::timed;
 use crate::config::{Config, Edition};
@@ -72,7 +73,7 @@ pub struct Archive {
     /// The loaded documents this build leaves out (drafts, internal documents in the public
     /// edition). No page shows them; `serve` takes them back for its next rebuild.
     pub excluded: Vec<Document>,
-    by_slug: HashMap<(Kind, String), DocId>,
+    by_slug: FxHashMap<(Kind, String), DocId>,
 }
 
 /// The documents under one service or tag, newest first.
@@ -129,7 +130,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
             !(edition == Edition::Public && d.is_internal()) && (options.drafts || !d.is_draft())
         });
     documents.sort_by(|a, b| b.date().cmp(&a.date()).then_with(|| a.slug.cmp(&b.slug)));
-    let mut by_slug = HashMap::with_capacity(documents.len());
+    let mut by_slug = FxHashMap::with_capacity_and_hasher(documents.len(), Default::default());
     for (id, d) in documents.iter().enumerate() {
         by_slug.entry((d.kind(), d.slug.clone())).or_insert(id);
     }
@@ -259,7 +260,7 @@ fn index(archive: &mut Archive) {
 }
 
 fn unique(values: &[String]) -> impl Iterator<Item = &String> {
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     values.iter().filter(move |v| seen.insert(v.as_str()))
 }
 
@@ -299,8 +300,8 @@ pub fn is_valid_slug(slug: &str) -> bool {
 fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let documents = &loaded.documents;
-    let mut by_slug: HashMap<(Kind, &str), &LoadedDocument> = HashMap::new();
-    let mut paths: HashSet<&std::path::Path> = HashSet::new();
+    let mut by_slug: FxHashMap<(Kind, &str), &LoadedDocument> = FxHashMap::default();
+    let mut paths: FxHashSet<&std::path::Path> = FxHashSet::default();
     for loaded_document in documents {
         let d = &loaded_document.document;
         paths.insert(d.path.as_path());
@@ -426,7 +427,7 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
             }
         }
         if let Some(p) = d.premortem() {
-            let mut seen = HashSet::new();
+            let mut seen = FxHashSet::default();
             for (i, risk) in p.risks.iter().enumerate() {
                 if !seen.insert(risk.id.as_str()) {
                     let index = i.to_string();
@@ -486,7 +487,7 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
 fn closest_slug(
     slug: &str,
     kind: Kind,
-    by_slug: &HashMap<(Kind, &str), &LoadedDocument>,
+    by_slug: &FxHashMap<(Kind, &str), &LoadedDocument>,
 ) -> String {
     let candidates = by_slug.keys().filter(|(k, _)| *k == kind).map(|(_, s)| *s);
     match did_you_mean(slug, candidates) {

@@ -19,13 +19,13 @@
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
 //! the archive for long (see [`HighlightCache::save`]).
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::config::Edition;
 use crate::document::Meta;
@@ -46,8 +46,8 @@ type Key = (String, String);
 #[derive(Default)]
 pub struct HighlightCache {
     /// Shared with `current`, so a hit costs no copy of the HTML.
-    previous: HashMap<Key, Arc<Packed>>,
-    current: Mutex<HashMap<Key, Arc<Packed>>>,
+    previous: FxHashMap<Key, Arc<Packed>>,
+    current: Mutex<FxHashMap<Key, Arc<Packed>>>,
 }
 
 impl HighlightCache {
@@ -62,7 +62,7 @@ impl HighlightCache {
         let previous = read_checked(&Self::file(root), FORMAT).unwrap_or_default();
         HighlightCache {
             previous,
-            current: Mutex::new(HashMap::new()),
+            current: Mutex::new(FxHashMap::default()),
         }
     }
 
@@ -177,7 +177,7 @@ const BODY_SHARDS: usize = 256;
 /// file on this disk in its key (see [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
-    shards: Vec<Mutex<HashMap<u64, Analysed>>>,
+    shards: Vec<Mutex<FxHashMap<u64, Analysed>>>,
     /// The keys each shard's file held, sorted: a shard whose keys this build has too is
     /// not written again.
     held: Vec<Vec<u64>>,
@@ -209,7 +209,7 @@ impl BodyCache {
             ])
         );
         let dir = root.join(CACHE_DIR).join(BODIES).join(&folder);
-        let shards: Vec<HashMap<u64, Analysed>> = (0..BODY_SHARDS)
+        let shards: Vec<FxHashMap<u64, Analysed>> = (0..BODY_SHARDS)
             .into_par_iter()
             .map(|shard| read_shard(&dir.join(shard_name(shard))).unwrap_or_default())
             .collect();
@@ -409,7 +409,7 @@ fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
 
 /// The bodies of one shard's file (see [`write_shard`]), when it is whole and of this
 /// format. The whole file is hashed, in pieces, but only its index is held.
-fn read_shard(path: &Path) -> Option<HashMap<u64, Analysed>> {
+fn read_shard(path: &Path) -> Option<FxHashMap<u64, Analysed>> {
     use std::io::Read;
     let mut file = File::open(path).ok()?;
     let end = file.metadata().ok()?.len().checked_sub(8)?;
@@ -609,7 +609,7 @@ impl Kept {
 
     /// Whether the `digests` of this build's documents (by document or entry key) differ
     /// from the `last` ones a kept file held, so that the file is worth writing again.
-    pub fn digests_differ(digests: &[(u64, u64)], last: &rustc_hash::FxHashMap<u64, u64>) -> bool {
+    pub fn digests_differ(digests: &[(u64, u64)], last: &FxHashMap<u64, u64>) -> bool {
         digests.len() != last.len()
             || digests
                 .iter()
@@ -632,8 +632,8 @@ mod tests {
         let code = "echo hi\n";
         let script =
             "<pre class=\"code\" data-lang=\"bash\"><code><script>alert(1)</script></code></pre>\n";
-        let planted: HashMap<Key, Packed> =
-            HashMap::from([(("bash".into(), code.into()), Packed::pack(script))]);
+        let planted: std::collections::HashMap<Key, Packed> =
+            std::collections::HashMap::from([(("bash".into(), code.into()), Packed::pack(script))]);
         write_entries(root.path(), &planted);
         let cache = HighlightCache::open(root.path());
         assert_eq!(cache.previous.len(), 1, "the planted file is read");
@@ -648,7 +648,8 @@ mod tests {
         let key = ("rust".to_string(), "fn a() {}".to_string());
         // Postcard writes bytes and a vector of u8 alike: this is an entry whose HTML is not
         // LZ4 at all.
-        let damaged: HashMap<Key, Vec<u8>> = HashMap::from([(key, vec![200, 1, 2, 3])]);
+        let damaged: std::collections::HashMap<Key, Vec<u8>> =
+            std::collections::HashMap::from([(key, vec![200, 1, 2, 3])]);
         write_entries(root.path(), &damaged);
         let cache = HighlightCache::open(root.path());
         assert_eq!(cache.previous.len(), 1, "the damaged file is read");

@@ -23,13 +23,13 @@
 //! the stamps were taken is always read, since an edit in the same clock tick would leave
 //! its stamp as it was.
 
-use std::collections::HashMap;
 use std::ffi::{OsStr, OsString};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::build::BuildOptions;
@@ -261,7 +261,7 @@ impl Fingerprint {
     ) {
         let environment = sources.environment();
         // Paths by their bytes: hashing a `Path` parses it into components each time.
-        let page_keys: HashMap<OsString, u64> = page_keys
+        let page_keys: FxHashMap<OsString, u64> = page_keys
             .into_iter()
             .map(|(path, key)| (path.into_os_string(), key))
             .collect();
@@ -305,7 +305,7 @@ impl LastBuild {
     /// The pages the last build left in `out`, by output file, when they were rendered in
     /// this `environment` (see [`Sources::environment`]); none otherwise.
     /// The map is keyed by the paths' bytes (see [`Fingerprint::record`]).
-    pub fn into_pages(self, out: &Path, environment: u64) -> HashMap<OsString, Output> {
+    pub fn into_pages(self, out: &Path, environment: u64) -> FxHashMap<OsString, Output> {
         self.0
             .filter(|record| record.out == out && record.environment == environment)
             .map(|record| record.outputs)
@@ -382,7 +382,7 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
     // Sorted once, not by the walk, and by bytes (see [`path_order`]): the order only
     // decides the fingerprint.
     paths.sort_unstable_by(|a, b| path_order(a, b));
-    let known: HashMap<&OsStr, &Source> = last
+    let known: FxHashMap<&OsStr, &Source> = last
         .files
         .iter()
         .filter(|source| {

@@ -16,12 +16,11 @@
 //! Only paths that stay inside the output are written, and only a directory that is not the
 //! archive (or a parent of it) is ever replaced.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde::{Deserialize, Serialize};
 use std::path::{Component, Path, PathBuf};
@@ -284,7 +283,7 @@ pub struct Staging {
     finished: bool,
     /// The directories made so far: asking the kernel again for every file costs two failing
     /// calls each (300,000 of them for 100,000 postmortems).
-    made: Mutex<HashSet<PathBuf>>,
+    made: Mutex<FxHashSet<PathBuf>>,
     /// Every file put so far, as it was left.
     written: Mutex<Vec<Written>>,
     /// The files of the previous site as the last build recorded them, by [`path_key`].
@@ -388,7 +387,7 @@ impl Left {
     fn list(self, out: &Path) -> Result<Listing, WriteError> {
         let Folders { times, taken } = self.folders;
         // Paths by their bytes: hashing a `Path` parses it into components each time.
-        let unchanged: HashMap<OsString, (u64, u32)> = times
+        let unchanged: FxHashMap<OsString, (u64, u32)> = times
             .iter()
             .filter_map(|(folder, time)| {
                 let time = time.filter(|&time| is_settled(time, taken))?;
@@ -396,7 +395,7 @@ impl Left {
                 same.then(|| (folder.clone().into_os_string(), time))
             })
             .collect();
-        let recorded: HashSet<&OsStr> =
+        let recorded: FxHashSet<&OsStr> =
             times.iter().map(|(folder, _)| folder.as_os_str()).collect();
         let mut listing = Listing::default();
         for (folder, _) in &times {
@@ -432,7 +431,7 @@ fn folder_times(
         .collect();
     folders.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     folders.dedup_by(|a, b| a.as_os_str() == b.as_os_str());
-    let mut subfolders: HashMap<&OsStr, usize> = HashMap::new();
+    let mut subfolders: FxHashMap<&OsStr, usize> = FxHashMap::default();
     for folder in &folders {
         if let Some(parent) = folder.parent() {
             *subfolders.entry(parent.as_os_str()).or_default() += 1;
@@ -457,7 +456,7 @@ fn folder_times(
 fn list_folder(
     out: &Path,
     folder: &Path,
-    recorded: &HashSet<&OsStr>,
+    recorded: &FxHashSet<&OsStr>,
     listing: &mut Listing,
 ) -> Result<(), WriteError> {
     let dir = out.join(folder);
@@ -669,7 +668,7 @@ impl Staging {
         Ok(())
     }
 
-    fn made_dirs(&self) -> MutexGuard<'_, HashSet<PathBuf>> {
+    fn made_dirs(&self) -> MutexGuard<'_, FxHashSet<PathBuf>> {
         // A set of paths stays whole whatever panicked while holding it.
         self.made.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -695,7 +694,7 @@ impl Staging {
         }
         let (unchanged, journal) = result?.unwrap_or_default();
         // A folder the journal moved a file into, or removed one from, has changed.
-        let touched: HashSet<&OsStr> = journal
+        let touched: FxHashSet<&OsStr> = journal
             .removed
             .iter()
             .chain(&journal.moved)
@@ -724,7 +723,7 @@ impl Staging {
         &self,
         previous: Listing,
         written: &[Written],
-    ) -> Result<Option<(HashMap<OsString, (u64, u32)>, Journal)>, WriteError> {
+    ) -> Result<Option<(FxHashMap<OsString, (u64, u32)>, Journal)>, WriteError> {
         if previous.links {
             self.copy_kept(written)?;
             return swap(&self.dir, &self.out, &self.previous).map(|()| None);
@@ -737,7 +736,7 @@ impl Staging {
 
     /// Copies into the staging folder the files of the site left as they were in the output.
     fn copy_kept(&self, written: &[Written]) -> Result<(), WriteError> {
-        let staged: HashSet<PathBuf> = files_under(&self.dir)?.into_iter().collect();
+        let staged: FxHashSet<PathBuf> = files_under(&self.dir)?.into_iter().collect();
         for file in written.iter().filter(|file| !staged.contains(&file.path)) {
             let target = self.dir.join(&file.path);
             if let Some(parent) = target.parent() {
@@ -752,7 +751,7 @@ impl Staging {
     /// What [`Staging::commit_update`] is about to do.
     fn journal(&self, previous: Vec<PathBuf>, written: &[Written]) -> Result<Journal, WriteError> {
         // By the paths' bytes: hashing a `Path` parses it into components each time.
-        let kept: HashSet<&OsStr> = written.iter().map(|file| file.path.as_os_str()).collect();
+        let kept: FxHashSet<&OsStr> = written.iter().map(|file| file.path.as_os_str()).collect();
         Ok(Journal {
             format: JOURNAL_FORMAT.to_string(),
             removed: previous
@@ -775,7 +774,7 @@ fn files_under(dir: &Path) -> Result<Vec<PathBuf>, WriteError> {
 struct Listing {
     files: Vec<PathBuf>,
     links: bool,
-    unchanged: HashMap<OsString, (u64, u32)>,
+    unchanged: FxHashMap<OsString, (u64, u32)>,
 }
 
 fn list(dir: &Path) -> Result<Listing, WriteError> {

@@ -23,7 +23,7 @@
 //! [`normalize`] and [`terms`] must do exactly what `normalize` and `terms` do in
 //! `themes/default/static/search.js`: the browser looks up what the build wrote.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -591,7 +591,7 @@ enum FacetDocs {
 
 fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
     let docs = &archive.documents;
-    let position = |ids: &[String]| -> HashMap<String, u32> {
+    let position = |ids: &[String]| -> FxHashMap<String, u32> {
         ids.iter()
             .enumerate()
             .map(|(i, id)| (id.clone(), i as u32))
@@ -602,7 +602,7 @@ fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
     let service_index = position(&service_ids);
     let tag_ids: Vec<String> = archive.tags.keys().cloned().collect();
     let tag_index = position(&tag_ids);
-    let many = |index: &HashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
+    let many = |index: &FxHashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
         FacetDocs::Many(
             docs.iter()
                 .rev()
