@@ -5,6 +5,7 @@ mod actions;
 pub mod charts;
 mod data;
 pub mod feeds;
+mod key_bytes;
 mod pages;
 mod paginate;
 pub mod search;
@@ -151,26 +152,26 @@ fn keying() -> bool {
     KEYING.get()
 }
 
-/// A hash of a value's JSON, with XXH3 (SipHash was an eighth of a key's cost; writing the
-/// JSON is most of the rest).
+/// A hash of a value's bytes as [`key_bytes`] writes them, with XXH3 (SipHash was an eighth
+/// of a key's cost; writing the bytes is most of the rest).
 fn key_of(value: &impl Serialize) -> u64 {
     thread_local! {
-        /// The JSON being hashed, kept for the next page: hashing the serializer's many small
-        /// writes one by one cost more than making the whole page's view.
-        static JSON: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        /// The bytes being hashed, kept for the next page: hashing the serializer's many
+        /// small writes one by one cost more than making the whole page's view.
+        static BYTES: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    JSON.with_borrow_mut(|json| {
-        json.clear();
+    BYTES.with_borrow_mut(|bytes| {
+        bytes.clear();
         KEYING.set(true);
         // A view that cannot be serialized renders as an empty context; its key says so.
-        let _ = serde_json::to_writer(&mut *json, value);
+        let _ = key_bytes::write(value, bytes);
         KEYING.set(false);
-        xxhash_rust::xxh3::xxh3_64(json)
+        xxhash_rust::xxh3::xxh3_64(bytes)
     })
 }
 
 /// A hash standing for everything a document's file says: its key where it has one (see
-/// [`crate::document::Document::key`]), else its front matter, written as JSON.
+/// [`crate::document::Document::key`]), else its front matter, written out.
 pub fn file_key(d: &crate::document::Document) -> u64 {
     d.key.unwrap_or_else(|| key_of(&d.meta))
 }
