@@ -3,6 +3,7 @@
 //! link, two builds are byte-identical, and oversized or broken input gets a diagnostic.
 
 mod built_site;
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -682,21 +683,11 @@ fn source_date_epoch_fixes_the_day_overdue_actions_are_judged_on() {
 
 // ---------------------------------------------------------------- real documents
 
-/// The shared corpora of real postmortems, if this machine has them.
-fn corpora() -> Option<PathBuf> {
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    [
-        manifest.join("../shared/corpora"),
-        manifest.join("../../shared/corpora"),
-    ]
-    .into_iter()
-    .find(|dir| dir.is_dir())
-}
-
 #[test]
 fn real_postmortem_bodies_build_in_both_editions_with_no_false_internal_markers() {
-    let Some(corpora) = corpora() else {
-        eprintln!("note: no shared/corpora directory here; skipping the real-document test");
+    let Some(corpora) = common::corpora::corpora(
+        "real_postmortem_bodies_build_in_both_editions_with_no_false_internal_markers",
+    ) else {
         return;
     };
     // (slug, file name, body) of every document.
