@@ -135,7 +135,7 @@ measure() { # label ok-codes command...
 # Outputs are moved aside, not deleted, until every round is done. On a file system without
 # a journal, ext4 skips inodes freed in the last minute or more when it allocates new ones,
 # one by one, so a run that follows the deletion of 30,000 files spent up to 20 s more in
-# the kernel, whichever tool it measured (docs/benchmarks.md).
+# the kernel, whichever tool it measured (docs/performance.md).
 TRASH=$BENCH_DIR/trash
 rm -rf "$TRASH"
 discard() { # moves a previous output aside

@@ -51,7 +51,7 @@ pub struct BuildReport {
 }
 
 /// Prints how long a phase took when `HINDSIGHT_TIMINGS` is set: the numbers profiling and
-/// docs/benchmarks.md start from.
+/// docs/performance.md start from.
 pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
     let started = std::time::Instant::now();
     let cpu_before = cpu_seconds();

@@ -1,6 +1,6 @@
 // jemalloc rather than the system allocator: a build holds every document while it makes
 // millions of short-lived strings for its pages, and glibc's allocator slows down under
-// such a heap (docs/benchmarks.md, item 35).
+// such a heap (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 

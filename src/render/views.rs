@@ -242,7 +242,7 @@ impl<'a> Views<'a> {
     /// Makes every summary not made yet, in parallel: a whole build needs them all, and
     /// making them before the pages keeps their many small strings together instead of
     /// scattered between the pages' large buffers, which slows the allocator at 10,000
-    /// documents (docs/benchmarks.md).
+    /// documents (docs/performance.md).
     pub fn make_all_summaries(&self) {
         (0..self.summaries.len()).into_par_iter().for_each(|id| {
             self.summary(id);
