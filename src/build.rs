@@ -122,7 +122,7 @@ fn load_and_link_from(
         .kept
         .then(|| Kept::clean(&loaded.root, loaded.edition));
     diagnostics.extend(timed("check", || {
-        check::check(&loaded, chrono::Utc::now(), kept.as_ref())
+        check::check(&loaded, crate::clock::now(), kept.as_ref())
     }));
     let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);

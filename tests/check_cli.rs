@@ -272,6 +272,36 @@ fn without_a_catalogue_or_tag_list_any_service_and_tag_is_fine() {
 }
 
 #[test]
+fn check_and_build_measure_the_future_from_source_date_epoch_alike() {
+    let archive = fixture_archive(&[("content/postmortems/unknown-tag.md", WARNING_DOC)]);
+    // 2020-04-01: the postmortem (2020-05-02) and its incident are a month in the future.
+    let at_epoch = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_hindsight"))
+            .args(args)
+            .current_dir(archive.path())
+            .env("SOURCE_DATE_EPOCH", "1585699200")
+            .output()
+            .expect("the binary runs")
+    };
+    let checked = at_epoch(&["check"]);
+    assert_eq!(checked.status.code(), Some(1), "{}", stderr(&checked));
+    assert!(
+        stderr(&checked).contains("error[E0012]"),
+        "{}",
+        stderr(&checked)
+    );
+    let built = at_epoch(&["build"]);
+    assert_eq!(built.status.code(), Some(1), "{}", stderr(&built));
+    assert!(
+        stderr(&built).contains("error[E0012]"),
+        "{}",
+        stderr(&built)
+    );
+    // Without it, the same archive is in the past for both.
+    assert_eq!(hindsight(&["check"], archive.path()).status.code(), Some(0));
+}
+
+#[test]
 fn today_and_a_minute_ago_are_not_in_the_future() {
     let archive = fixture_archive(&[]);
     let now = chrono::Utc::now();

@@ -322,6 +322,42 @@ fn a_broken_file_shows_its_errors_over_the_last_good_site_until_it_is_fixed() {
 }
 
 #[test]
+fn serve_reports_what_check_refuses_and_warns_about() {
+    let archive = TempArchive::new();
+    let server = Server::start(&archive.root(), &[]);
+    let path = archive.postmortem("login-latency");
+    // Detected before it started: `check` and `build` refuse this (E0011).
+    archive.edit(
+        &path,
+        "started = 2022-11-18T14:00:00Z",
+        "started = 2022-11-18T14:00:00Z\ndetected = 2022-11-18T13:00:00Z",
+    );
+    let page = eventually("the error overlay", || {
+        let page = server.get("/postmortems/login-latency/");
+        page.body.contains("hindsight-errors").then_some(page)
+    });
+    assert!(page.body.contains("E0011"), "the overlay names the rule");
+    assert!(page.body.contains("content/postmortems/login-latency.md:"));
+
+    // Fixed, with blaming words in the summary: the page is served, and the terminal says
+    // W0009 as `check` does.
+    archive.edit(&path, "\ndetected = 2022-11-18T13:00:00Z", "");
+    archive.edit(
+        &path,
+        "Logins took ten seconds for an hour.",
+        "Logins took ten seconds for an hour because of human error.",
+    );
+    let page = eventually("the overlay to clear", || {
+        let page = server.get("/postmortems/login-latency/");
+        (!page.body.contains("hindsight-errors")).then_some(page)
+    });
+    assert!(page.body.contains("because of human error"));
+    eventually("the warning in the terminal", || {
+        server.stderr().contains("W0009").then_some(())
+    });
+}
+
+#[test]
 fn drafts_are_shown_with_a_draft_badge() {
     let archive = TempArchive::new();
     archive.edit(

@@ -4,8 +4,10 @@
 //! reports references that do not resolve. The rules here look at one loaded document at a
 //! time, with the archive's configuration: incident times in order and not in the future,
 //! services and tags known, the sections a severity requires, action items with owners, prompt
-//! publication, blameless language, and a Timeline section in order and in one zone. Error-level findings stop `build` exactly as load and
-//! link errors do, because [`crate::build::load_and_link`] runs these rules for every command.
+//! publication, blameless language, and a Timeline section in order and in one zone.
+//! Error-level findings stop `build` exactly as load and link errors do: `build` and `check`
+//! run them through [`crate::build::load_and_link`], and `serve` runs [`Rules`] on every file
+//! it loads.
 
 mod actions;
 mod blame;
@@ -34,7 +36,9 @@ use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
 ///
 /// A document that `kept` says was clean when last checked, with the same key (see
 /// [`Document::key`]) and configuration, is not checked again: it is still clean, since a time
-/// in the past stays in the past, and no rule finds more as time goes by. Which documents
+/// in the past stays in the past, and no rule finds more as time goes by. That holds only
+/// while `now` moves forward, so the kept list records the `now` it was made at and is not
+/// used by a check whose `now` is earlier (a `SOURCE_DATE_EPOCH` set back). Which documents
 /// are clean is kept there for the next build.
 pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Diagnostic> {
     let rules = Rules::new(&loaded.config, now);
@@ -47,7 +51,9 @@ pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Di
         ]))
     };
     let clean_before: FxHashSet<u64> = kept
-        .and_then(Kept::read::<Vec<u64>>)
+        .and_then(Kept::read::<(i64, Vec<u64>)>)
+        .filter(|(checked_at, _)| *checked_at <= now.timestamp())
+        .map(|(_, clean)| clean)
         .into_iter()
         .flatten()
         .collect();
@@ -59,9 +65,7 @@ pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Di
             if mark.is_some_and(|mark| clean_before.contains(&mark)) {
                 return (mark, Vec::new());
             }
-            let mut found = Found::new(&loaded.root, document);
-            rules.run(&mut found);
-            (mark, found.diagnostics)
+            (mark, rules.check(&loaded.root, document))
         })
         .collect();
     if let Some(kept) = kept {
@@ -70,7 +74,7 @@ pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Di
             .filter(|(_, diagnostics)| diagnostics.is_empty())
             .filter_map(|(mark, _)| *mark)
             .collect();
-        kept.save(&clean);
+        kept.save(&(now.timestamp(), clean));
     }
     checked
         .into_iter()
@@ -79,7 +83,10 @@ pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Di
 }
 
 /// The rules, with what they need from the configuration prepared once for all documents.
-struct Rules<'a> {
+///
+/// [`check`] runs them over a whole archive; `serve` runs them on each file it loads again,
+/// so a preview reports what `check` and `build` would.
+pub struct Rules<'a> {
     config: &'a Config,
     now: DateTime<Utc>,
     catalogue: catalogue::Catalogue<'a>,
@@ -88,7 +95,9 @@ struct Rules<'a> {
 }
 
 impl<'a> Rules<'a> {
-    fn new(config: &'a Config, now: DateTime<Utc>) -> Self {
+    /// Prepares the rules for an archive's configuration; `now` is the instant "in the
+    /// future" is measured from.
+    pub fn new(config: &'a Config, now: DateTime<Utc>) -> Self {
         Rules {
             config,
             now,
@@ -96,6 +105,13 @@ impl<'a> Rules<'a> {
             sections: sections::RequiredSections::new(&config.check.required_sections),
             blame: blame::Phrases::new(&config.check.blame_phrases),
         }
+    }
+
+    /// What the rules find in one loaded document of the archive at `root`.
+    pub fn check(&self, root: &Path, document: &LoadedDocument) -> Vec<Diagnostic> {
+        let mut found = Found::new(root, document);
+        self.run(&mut found);
+        found.diagnostics
     }
 
     fn run(&self, found: &mut Found) {

@@ -360,15 +360,9 @@ impl<'a> Views<'a> {
     }
 }
 
-/// The date "overdue" is judged against: `SOURCE_DATE_EPOCH` (seconds since 1970, the
-/// reproducible-builds convention) when set, so a build can be repeated byte for byte on
-/// another day; otherwise today in UTC.
+/// The date "overdue" is judged against (see [`crate::clock`]).
 pub fn today() -> NaiveDate {
-    std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok())
-        .and_then(|seconds| DateTime::from_timestamp(seconds, 0))
-        .map_or_else(|| chrono::Utc::now().date_naive(), |t| t.date_naive())
+    crate::clock::today()
 }
 
 /// A path segment safe to use in a URL and a file name: ids are free text in front matter.

@@ -25,6 +25,7 @@ use rayon::prelude::*;
 
 use crate::archive::{self, Archive, DocId, LinkOptions};
 use crate::cache::{BodyCache, HighlightCache};
+use crate::check;
 use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
@@ -123,7 +124,8 @@ impl Stamp {
 struct CachedFile {
     stamp: Option<Stamp>,
     result: Result<Parsed, Diagnostic>,
-    /// What the Markdown pass found in the body (reported on every rebuild).
+    /// What the Markdown pass found in the body and what the check rules found in the
+    /// document (reported on every rebuild, as `check` would report them).
     notes: Vec<Diagnostic>,
 }
 
@@ -442,13 +444,20 @@ impl Preview {
             bodies: bodies.as_ref(),
             withheld_targets: (self.edition == Edition::Public).then_some(&self.internal),
         };
+        // The rules `check` and `build` run, on each file as it is loaded: a document's
+        // findings depend on it and the configuration alone.
+        let rules = check::Rules::new(&self.config, crate::clock::now());
         let loaded: Vec<(PathBuf, CachedFile)> = files
             .into_par_iter()
             .map(|(kind, path, stamp)| {
                 let cached = match load::load_file(&context, &path, kind) {
                     Ok(mut loaded) => CachedFile {
                         stamp,
-                        notes: std::mem::take(&mut loaded.document.body.diagnostics),
+                        notes: {
+                            let mut notes = std::mem::take(&mut loaded.document.body.diagnostics);
+                            notes.extend(rules.check(&self.options.root, &loaded));
+                            notes
+                        },
                         result: Ok(Parsed {
                             document: Some(loaded.document),
                             front_matter: loaded.front_matter,
@@ -511,8 +520,8 @@ impl Preview {
     /// documents (with their timelines) are swapped into it and their own pages rendered,
     /// without linking again, since other pages show front matter only. Returns the pages
     /// rendered, or `None` when the edit needs linking: a front matter changed, a file does
-    /// not load or is not in the archive, a body links to a file that is not a document, or
-    /// there is no good site yet.
+    /// not load or is not in the archive, a body links to a file that is not a document, a
+    /// rule finds an error, or there is no good site yet.
     fn swap_bodies(&mut self) -> Option<HashSet<PathBuf>> {
         if self.render_all || !self.front_matter_changed.is_empty() || self.pending.is_empty() {
             return None;
@@ -530,11 +539,17 @@ impl Preview {
                         document: Some(document),
                         ..
                     }),
+                notes,
                 ..
             }) = self.files.get(path)
             else {
                 return None;
             };
+            // An edit that a rule refuses: the full way keeps the last good site under the
+            // overlay, as it does for any error.
+            if notes.iter().any(Diagnostic::is_error) {
+                return None;
+            }
             let id = linked.archive.find(document.kind(), &document.slug)?;
             let links_resolve = document
                 .body
