@@ -76,6 +76,11 @@ struct Server {
 impl Server {
     /// Starts `serve` on a free port (the system's choice unless `extra` names one).
     fn start(root: &Path, extra: &[&str]) -> Server {
+        Server::start_with(root, extra, &[])
+    }
+
+    /// [`Server::start`], with `env` added to the server's environment.
+    fn start_with(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let port: &[&str] = if extra.contains(&"--port") {
             &[]
         } else {
@@ -87,6 +92,7 @@ impl Server {
             .arg(root)
             .args(port)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -745,4 +751,93 @@ fn current_title(archive: &TempArchive) -> String {
     line.trim_start_matches("title = \"")
         .trim_end_matches('"')
         .to_string()
+}
+
+/// The day every build and server of the comparison below measures "now" from.
+const EPOCH: &str = "1790000000";
+
+/// An HTML page as `build` wrote it: the page `serve` sends, without the reload script it
+/// adds before `</body>`.
+fn without_reload_script(served: &str) -> String {
+    let Some(start) = served.rfind("<script>new EventSource(") else {
+        return served.to_string();
+    };
+    let end = served[start..]
+        .find("</script>\n")
+        .map_or(served.len(), |at| start + at + "</script>\n".len());
+    format!("{}{}", &served[..start], &served[end..])
+}
+
+/// Serves the archive at `root` and builds it with `--drafts` for the same edition and base
+/// URL, then fetches every file the build wrote from the server.
+fn assert_serve_sends_what_build_writes(root: &Path, edition: &str) {
+    let server = Server::start_with(
+        root,
+        &["--edition", edition],
+        &[("SOURCE_DATE_EPOCH", EPOCH)],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("site");
+    let base_url = format!("http://{}", server.address);
+    let built = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .args([
+            "build",
+            "--drafts",
+            "--edition",
+            edition,
+            "--base-url",
+            &base_url,
+        ])
+        .arg("--root")
+        .arg(root)
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", EPOCH)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let files = built_site::files_under(&out);
+    assert!(files.len() > 20, "the build wrote {} files", files.len());
+    let mut differ = Vec::new();
+    for (path, bytes) in &files {
+        let response = server.get(&format!("/{path}"));
+        let written = String::from_utf8_lossy(bytes);
+        let served = if path.ends_with(".html") {
+            without_reload_script(&response.body)
+        } else {
+            response.body.clone()
+        };
+        if response.status != 200 || served != written {
+            differ.push(format!("{path} ({})", response.status));
+        }
+    }
+    assert!(
+        differ.is_empty(),
+        "{edition}: serve sends other bytes than build --drafts writes for {} of {} files: {:?}",
+        differ.len(),
+        files.len(),
+        differ
+    );
+}
+
+#[test]
+fn serve_sends_every_file_build_writes_byte_for_byte_in_both_editions() {
+    let demo = tempfile::tempdir().unwrap();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    built_site::copy_tree(&manifest.join("content"), &demo.path().join("content"));
+    std::fs::copy(
+        manifest.join("hindsight.toml"),
+        demo.path().join("hindsight.toml"),
+    )
+    .unwrap();
+    let fixture = TempArchive::new();
+    for root in [demo.path().to_path_buf(), fixture.root()] {
+        for edition in ["internal", "public"] {
+            assert_serve_sends_what_build_writes(&root, edition);
+        }
+    }
 }
