@@ -11,6 +11,8 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::{Deserialize, Serialize};
@@ -439,6 +441,9 @@ fn nesting_depth(html: &str) -> usize {
     ];
     let (mut depth, mut deepest) = (0usize, 0usize);
     let bytes = html.as_bytes();
+    // The first `>` at or after the tag being read, found once for every tag before it: a
+    // search from each `<` of a run of unclosed ones took time quadratic in its length.
+    let mut close: Option<usize> = None;
     for (i, _) in html.match_indices('<') {
         match bytes.get(i + 1) {
             Some(b'/') => depth = depth.saturating_sub(1),
@@ -448,9 +453,10 @@ fn nesting_depth(html: &str) -> usize {
                     .take_while(char::is_ascii_alphanumeric)
                     .map(|c| c.to_ascii_lowercase())
                     .collect();
-                let self_closing = html[i..]
-                    .find('>')
-                    .is_some_and(|end| html[i..i + end].ends_with('/'));
+                if close.is_none_or(|at| at < i) {
+                    close = Some(html[i..].find('>').map_or(html.len(), |end| i + end));
+                }
+                let self_closing = close.is_some_and(|at| at < html.len() && html[i..at].ends_with('/'));
                 if !VOID.contains(&name.as_str()) && !self_closing {
                     depth += 1;
                     deepest = deepest.max(depth);
@@ -540,6 +546,7 @@ fn render(
     let parser = Parser::new_ext(markdown, options()).into_offset_iter();
     let mut events: Vec<Event> = Vec::new();
     let mut heading: Option<(u8, usize, String, Vec<Event>)> = None;
+    let mut heading_ids = HeadingIds::default();
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
     let mut timeline = SectionCollector::default();
@@ -627,7 +634,7 @@ fn render(
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, text, inner)) = heading.take() {
-                    let id = unique_id(&text, &out.headings);
+                    let id = heading_ids.unique(&text);
                     events.push(Event::Html(
                         format!("<h{level} id=\"{}\">", escape(&id)).into(),
                     ));
@@ -880,21 +887,40 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// An anchor id for a heading: lower-case words joined by dashes, unique on the page.
-fn unique_id(text: &str, earlier: &[Heading]) -> String {
-    let base = slugify(text);
-    let base = if base.is_empty() {
-        "section".to_string()
-    } else {
-        base
-    };
-    let mut id = base.clone();
-    let mut n = 1;
-    while earlier.iter().any(|h| h.id == id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The anchor ids of a page's headings so far, to make each new one unique.
+#[derive(Default)]
+struct HeadingIds {
+    used: FxHashSet<String>,
+    /// For each base id, the first number not yet tried after it: numbers below it are
+    /// taken, and stay taken, so a page of ten thousand equal headings is numbered in
+    /// linear time rather than cubic.
+    next: FxHashMap<String, usize>,
+}
+
+impl HeadingIds {
+    /// An anchor id for a heading: lower-case words joined by dashes, unique on the page;
+    /// `root-causes`, then `root-causes-1`, `root-causes-2` for the same words again.
+    fn unique(&mut self, text: &str) -> String {
+        let base = slugify(text);
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        if self.used.contains(&id) {
+            let n = self.next.entry(base.clone()).or_insert(1);
+            loop {
+                id = format!("{base}-{n}");
+                *n += 1;
+                if !self.used.contains(&id) {
+                    break;
+                }
+            }
+        }
+        self.used.insert(id.clone());
+        id
     }
-    id
 }
 
 /// Lower-case ASCII letters and digits joined by single dashes: `Root causes` → `root-causes`.

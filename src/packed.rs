@@ -69,8 +69,17 @@ impl Packed {
 
     /// The text, or `None` when the bytes are not what `pack` makes (read from a damaged
     /// file).
+    ///
+    /// The size the bytes claim is checked before anything is allocated for it: LZ4 makes
+    /// no more than 255 bytes of each, so a larger claim (4 GiB in 60 bytes) is damage.
     pub fn unpack(&self) -> Option<String> {
-        lz4_flex::decompress_size_prepended(&self.bytes()?)
+        let bytes = self.bytes()?;
+        let (claimed, packed) = bytes.split_first_chunk::<4>()?;
+        let most = (packed.len() as u64).saturating_mul(255).saturating_add(16);
+        if u64::from(u32::from_le_bytes(*claimed)) > most {
+            return None;
+        }
+        lz4_flex::decompress_size_prepended(&bytes)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
     }
