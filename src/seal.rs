@@ -80,8 +80,8 @@ impl Key {
             make_key_file(file).map_err(|e| format!("cannot make the key {shown}: {e}"))?;
         }
         is_private(file)?;
-        let text =
-            std::fs::read_to_string(file).map_err(|e| format!("cannot read the key {shown}: {e}"))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read the key {shown}: {e}"))?;
         parse_hex(text.trim()).map(Key).ok_or_else(|| {
             format!("the key {shown} is not 64 hexadecimal digits; remove it to make a new one")
         })

