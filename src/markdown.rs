@@ -355,14 +355,24 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
     let mut html = String::new();
     let mut text = String::new();
     let mut problems = Vec::new();
+    let markdown = match context.edition {
+        Edition::Public => blank_parsed_regions(markdown, body.start, &mut problems),
+        Edition::Internal => markdown,
+    };
+    let mut rendered = Vec::new();
     render(
         &markdown,
         body.start,
         context,
         &mut out,
         (&mut html, &mut text),
-        &mut problems,
+        &mut rendered,
     );
+    for problem in rendered {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
     if let Some(unclosed) = &scanned.unclosed {
         let opened = unclosed.opened + body.start;
         // The internal edition parses the marker too and finds it unclosed: report it once.
@@ -478,7 +488,7 @@ enum ProblemKind {
     Misplaced,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Problem {
     kind: ProblemKind,
     /// Byte offset of the marker in the file.
@@ -1081,6 +1091,71 @@ fn sanitize(html: &str) -> String {
         .to_string()
 }
 
+/// The public edition's text with every internal region the Markdown parser finds blanked
+/// out too: those the line scan of [`withhold_internal`] cannot see (a marker inside a block
+/// quote, or in raw HTML after a fence line, or written over several lines). Blanked
+/// before the parse that renders, so that nothing in a region, not even a link reference
+/// definition, a footnote or an abbreviation, can be referred to from outside it. The
+/// problems the regions have go to `problems`; the body starts at `offset` of its file.
+///
+/// A region's bytes become spaces (line breaks and the `>` of block quotes before a line's
+/// text stay, so the blocks around it keep their shape), which keeps every position true.
+/// Only a body with a marker left in it is parsed twice.
+fn blank_parsed_regions<'a>(
+    markdown: std::borrow::Cow<'a, str>,
+    offset: usize,
+    problems: &mut Vec<Problem>,
+) -> std::borrow::Cow<'a, str> {
+    if markers_in(&markdown).is_empty() {
+        return markdown;
+    }
+    let mut regions = Regions::default();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut opened = None;
+    for (event, range) in Parser::new_ext(&markdown, options()).into_offset_iter() {
+        let was_open = regions.open.is_some();
+        let _ = regions.judge(event, range.start + offset, Edition::Public, problems);
+        match (was_open, regions.open.is_some()) {
+            (false, true) => opened = Some(range.start),
+            (true, false) => spans.push(opened.take().unwrap_or(range.start)..range.end),
+            _ => {}
+        }
+    }
+    if let Some(start) = opened {
+        spans.push(start..markdown.len());
+    }
+    regions.finish(Edition::Public, problems);
+    if spans.is_empty() {
+        return markdown;
+    }
+    std::borrow::Cow::Owned(blanked(&markdown, &spans))
+}
+
+/// `text` with the bytes of `spans` (in order) made spaces, but for line breaks and the
+/// block quote markers that open a line.
+fn blanked(text: &str, spans: &[Range<usize>]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut spans = spans.iter().peekable();
+    let mut line_prefix = true;
+    for (at, byte) in bytes.iter_mut().enumerate() {
+        while spans.next_if(|span| span.end <= at).is_some() {}
+        let original = *byte;
+        let inside = spans.peek().is_some_and(|span| span.start <= at);
+        let keep = original == b'\n' || (line_prefix && original == b'>');
+        if inside && !keep {
+            *byte = b' ';
+        }
+        line_prefix = match original {
+            b'\n' => true,
+            b' ' | b'\t' | b'>' => line_prefix,
+            _ => false,
+        };
+    }
+    // Only ASCII bytes were written, over whole characters or parts of them, and every
+    // byte of a character in a span is replaced: the text is still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// A body with its internal blocks blanked out, line breaks kept so positions stay true.
 struct Withheld<'a> {
     text: std::borrow::Cow<'a, str>,
@@ -1125,10 +1200,31 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
     let mut state = State::Prose;
     let mut offset = 0;
     let mut withheld_any = false;
-    for line in body.split_inclusive('\n') {
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    // Lines of a marker written over several, still to withhold after its first.
+    let mut marker_rest = 0;
+    for (at, line) in lines.iter().copied().enumerate() {
         let start = offset;
         offset += line.len();
+        if marker_rest > 0 {
+            marker_rest -= 1;
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+            continue;
+        }
+        let spread = spread_marker(&lines[at..]);
         let (withhold, next) = match state {
+            State::Prose if spread.is_some_and(|(marker, _)| marker == Marker::Open) => {
+                marker_rest = spread.map_or(0, |(_, lines)| lines - 1);
+                (true, State::InternalRegion(start, None))
+            }
+            State::InternalRegion(_, None)
+                if spread.is_some_and(|(marker, _)| marker == Marker::Close) =>
+            {
+                marker_rest = spread.map_or(0, |(_, lines)| lines - 1);
+                (true, State::Prose)
+            }
             State::Prose => {
                 if let Some((fence, info)) = fence_open(line) {
                     if is_internal_lang(fence_lang(info)) {
@@ -1205,6 +1301,25 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
         text: std::borrow::Cow::Owned(out),
         unclosed,
     }
+}
+
+/// The most lines a marker may be spread over (`<!--`, `internal`, `-->`, and a spare).
+const MARKER_LINES: usize = 4;
+
+/// A marker written over several lines at the start of `lines`, such as `<!--` / `internal`
+/// / `-->`, and how many lines it takes; `None` for a marker on one line (which the scan
+/// reads line by line) or anything else.
+fn spread_marker(lines: &[&str]) -> Option<(Marker, usize)> {
+    let first = lines.first()?;
+    if !first.trim_start().starts_with("<!--") || first.contains("-->") {
+        return None;
+    }
+    let end = lines
+        .iter()
+        .take(MARKER_LINES)
+        .position(|line| line.contains("-->"))?;
+    let joined: String = lines[..=end].concat();
+    Some((marker(&joined)?, end + 1))
 }
 
 /// The indentation of a line in columns, a tab reaching the next multiple of four (as
