@@ -1100,7 +1100,8 @@ fn sanitize(html: &str) -> String {
 ///
 /// A region's bytes become spaces (line breaks and the `>` of block quotes before a line's
 /// text stay, so the blocks around it keep their shape), which keeps every position true.
-/// Only a body with a marker left in it is parsed twice.
+/// Only a body with a marker left in it is parsed twice, and only regions that can define
+/// something are blanked.
 fn blank_parsed_regions<'a>(
     markdown: std::borrow::Cow<'a, str>,
     offset: usize,
@@ -1125,6 +1126,10 @@ fn blank_parsed_regions<'a>(
         spans.push(start..markdown.len());
     }
     regions.finish(Edition::Public, problems);
+    // Only a region that can define something (`[label]: url`, `[^note]: text`) need be
+    // blanked: the parse that renders drops the events of every other one as it meets them,
+    // and leaves the text around it as it was.
+    spans.retain(|span| markdown[span.clone()].contains("]:"));
     if spans.is_empty() {
         return markdown;
     }
@@ -1609,6 +1614,33 @@ mod tests {
                     .contains("SECRET")
             );
         }
+    }
+
+    #[test]
+    fn a_definition_in_a_region_the_line_scan_cannot_see_resolves_nothing_outside_it() {
+        for source in [
+            "> <!-- internal -->\n> [r]: https://secret.example/\n> <!-- /internal -->\n\nSee [x][r].\n",
+            "<div>\n```\n</div>\n\n<!-- internal -->\n[r]: https://secret.example/\n<!-- /internal -->\n\nSee [x][r].\n",
+        ] {
+            let public = render_with(source, Edition::Public);
+            let html = public.html.get();
+            assert!(!html.contains("secret"), "{source:?}: {html}");
+            assert!(html.contains("See [x][r]."), "{source:?}: {html}");
+            let internal = render_with(source, Edition::Internal);
+            assert!(internal.html.get().contains("https://secret.example/"));
+        }
+    }
+
+    #[test]
+    fn a_marker_spread_over_lines_withholds_its_region() {
+        let source = "A.\n\n<!--\n  internal\n-->\nSECRET\n<!--\n/internal\n-->\n\nB.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(
+            !public.html.get().contains("SECRET"),
+            "{}",
+            public.html.get()
+        );
+        assert!(public.html.get().contains("B."));
     }
 
     #[test]
