@@ -210,6 +210,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn bytes_claiming_more_than_lz4_can_make_are_refused_unallocated() {
+        let mut bytes = lz4_flex::compress_prepend_size(b"hello");
+        bytes[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let claimed = Packed(Bytes::Held(bytes.into_boxed_slice()));
+        assert_eq!(claimed.unpack(), None);
+        assert_eq!(Packed::pack("hello").unpack().as_deref(), Some("hello"));
+        let long = "a".repeat(100_000);
+        assert_eq!(Packed::pack(&long).unpack(), Some(long));
+    }
+
+    #[test]
     fn bytes_placed_in_a_file_are_read_from_it_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         let text = "Every request failed for nine minutes.";

@@ -617,6 +617,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn kept_suggestions_naming_documents_the_archive_has_not_are_not_used() {
+        let kept = |suggested: Vec<Vec<DocId>>| KeptSuggestions {
+            inputs: 0,
+            digests: Vec::new(),
+            suggested: Cow::Owned(suggested),
+        };
+        assert!(kept(vec![vec![1], vec![0, 2], vec![]]).fits(3));
+        for forged in [
+            vec![vec![1], vec![0, 7], vec![]],
+            vec![vec![0], vec![], vec![]],
+            vec![vec![1], vec![0]],
+            vec![vec![1, 2, 1, 2, 1, 2], vec![], vec![]],
+        ] {
+            assert!(!kept(forged.clone()).fits(3), "{forged:?}");
+        }
+    }
+
+    #[test]
     fn words_are_lower_cased_and_stop_words_dropped() {
         let mut seen = Vec::new();
         let text = "Disk FULL on the Ürünler node (2024); timeline 1234 db";
