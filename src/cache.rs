@@ -17,7 +17,8 @@
 //!   a hash of what they were made from.
 //!
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
-//! the archive for long (see [`HighlightCache::save`]).
+//! the archive for long (see [`HighlightCache::save`]). Every file ends with the seal of
+//! [`crate::seal`]: one this program did not write on this machine is ignored.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -192,12 +193,13 @@ const BODY_SHARDS: usize = 256;
 /// were is not parsed again, nor its code highlighted. Parsing its front matter again was
 /// four fifths of what loading a document whose body was kept cost.
 ///
-/// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
-/// bytes, so that a damaged file is noticed and ignored rather than trusted. A build holds
+/// The bodies are split over [`BODY_SHARDS`] files by key, each ending with the seal of its
+/// bytes, so that a damaged or planted file is noticed and ignored rather than trusted. A build holds
 /// only each file's index; a body's packed HTML and text stay in the file until something
 /// shows them (see [`crate::packed`]). A body's HTML reaches pages without being sanitized
-/// again: what keeps a cache made elsewhere from ever being used is the identity of the
-/// file on this disk in its key (see [`BodyCache::key`]).
+/// again: what keeps a cache made elsewhere from ever being used is the seal on each file
+/// (see [`crate::seal`]), and the identity of the file on this disk in its key (see
+/// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
     shards: Vec<Mutex<FxHashMap<u64, Analysed>>>,
