@@ -388,3 +388,33 @@ fn new_refuses_a_title_of_several_lines() {
     let written = files_under(&scratch.root().join("content/postmortems"));
     assert_eq!(written.len(), 3, "{:?}", written.keys());
 }
+
+#[test]
+fn a_cache_tracked_by_git_gets_a_warning_saying_how_to_untrack_it() {
+    let scratch = Scratch::new();
+    let root = scratch.root();
+    let git = |args: &[&str]| {
+        let ran = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(ran.status.success(), "{}", stderr(&ran));
+    };
+    git(&["init", "-q"]);
+    let first = scratch.build();
+    assert!(!stderr(&first).contains("git tracks"), "{}", stderr(&first));
+    git(&["add", "-f", ".hindsight-cache"]);
+    git(&["commit", "-qm", "a cache committed by mistake"]);
+    let warned = stderr(&scratch.build());
+    assert!(
+        warned.contains("git tracks files in .hindsight-cache/"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains("git rm -r --cached .hindsight-cache"),
+        "{warned}"
+    );
+}
