@@ -143,6 +143,46 @@ fn marker(html: &str) -> Option<Marker> {
     }
 }
 
+/// Whether an HTML comment reads like a marker without being one (`<!-- internal: why -->`,
+/// `<!-- end internal -->`, `<!-- internal-only -->`): its author meant to withhold
+/// something, and the public edition would publish it. Reported, never guessed at.
+fn is_near_marker(comment: &str) -> bool {
+    let Some(inner) = comment
+        .trim()
+        .strip_prefix("<!--")
+        .and_then(|rest| rest.strip_suffix("-->"))
+    else {
+        return false;
+    };
+    let words: String = inner
+        .trim()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let words = words.trim_start_matches(['/', ' ']);
+    let words = words.strip_prefix("end").map_or(words, str::trim_start);
+    let after_word = words.strip_prefix("internal");
+    marker(comment).is_none()
+        && after_word.is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
+/// Whether a piece of HTML holds a comment that reads like a marker without being one.
+fn holds_near_marker(html: &str) -> bool {
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let Some(len) = rest[start..].find("-->") else {
+            return false;
+        };
+        let end = start + len + 3;
+        if is_near_marker(&rest[start..end]) {
+            return true;
+        }
+        rest = &rest[end..];
+    }
+    false
+}
+
 /// The markers among the comments of a piece of HTML, in order.
 fn markers_in(html: &str) -> Vec<Marker> {
     let mut found = Vec::new();
@@ -260,6 +300,7 @@ impl Regions {
                     misplaced(problems);
                     return Verdict::Drop;
                 }
+                None if holds_near_marker(html) => misplaced(problems),
                 None => {
                     let found = markers_in(html);
                     if !found.is_empty() {
@@ -1628,6 +1669,28 @@ mod tests {
             assert!(html.contains("See [x][r]."), "{source:?}: {html}");
             let internal = render_with(source, Edition::Internal);
             assert!(internal.html.get().contains("https://secret.example/"));
+        }
+    }
+
+    #[test]
+    fn a_comment_that_reads_like_a_marker_without_being_one_is_an_error() {
+        for source in [
+            "<!-- internal: until the fix ships -->\nSECRET\n",
+            "A.\n\n<!-- internal-only -->\nSECRET\n",
+            "Words <!-- end internal --> more.\n",
+        ] {
+            for edition in [Edition::Public, Edition::Internal] {
+                let body = render_with(source, edition);
+                let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+                assert_eq!(codes, [Code::MisplacedInternalMarker], "{source:?}");
+            }
+        }
+        for ordinary in [
+            "<!-- TODO: internal links -->\n",
+            "<!-- internals of the cache -->\n",
+        ] {
+            let body = render_with(ordinary, Edition::Public);
+            assert!(body.diagnostics.is_empty(), "{ordinary:?}");
         }
     }
 
