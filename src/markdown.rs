@@ -1010,6 +1010,8 @@ fn rewrite_link(dest: &str, context: &Context) -> Option<LinkTarget> {
         Some((p, f)) => (p, Some(f)),
         None => (dest, None),
     };
+    // A query names no other file: `x.md?v=2` is a link to `x.md`, and is withheld with it.
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
     if !path.ends_with(".md") {
         return Some(LinkTarget::Keep);
     }
@@ -1774,7 +1776,8 @@ mod tests {
             highlights: None,
             withheld_targets: Some(&withheld),
         };
-        let source = "See [the other one](secret-slug.md) and [b](b.md).";
+        let source =
+            "See [the other one](secret-slug.md), [again](secret-slug.md?v=2#x) and [b](b.md).";
         let body = analyze(source, 0..source.len(), &context);
         assert!(
             !body.html.get().contains("secret-slug"),
@@ -1783,7 +1786,7 @@ mod tests {
         );
         assert!(body.html.get().contains("the other one"));
         assert!(body.html.get().contains("href=\"/postmortems/b/\""));
-        assert_eq!(body.content_links.len(), 2, "both are still checked");
+        assert_eq!(body.content_links.len(), 3, "all are still checked");
     }
 
     #[test]

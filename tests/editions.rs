@@ -170,7 +170,8 @@ started = 2024-05-01T10:00:00Z
 +++
 ## Summary
 
-Public words. See [the other incident](zqxcanary01-internal-postmortem.md) and
+Public words. See [the other incident](zqxcanary01-internal-postmortem.md) (and
+[with a query](zqxcanary01-internal-postmortem.md?v=2#top)) and
 [the plan](../premortems/zqxcanary30-internal-premortem.md#risk-zqxcanary36risk).
 
 <!-- internal -->
