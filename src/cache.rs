@@ -17,7 +17,8 @@
 //!   a hash of what they were made from.
 //!
 //! Each build writes back only the entries of the documents it loaded, so no cache outgrows
-//! the archive for long (see [`HighlightCache::save`]).
+//! the archive for long (see [`HighlightCache::save`]). Every file ends with the seal of
+//! [`crate::seal`]: one this program did not write on this machine is ignored.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -40,6 +41,33 @@ pub const CACHE_DIR: &str = ".hindsight-cache";
 
 type Key = (String, String);
 
+/// Warns when git tracks files of the cache folder of the archive at `root`: a cache
+/// belongs to one machine, and one committed (or brought by a pull request) is ignored, its
+/// seal not being this machine's (see [`crate::seal`]). Git is asked only when the folder
+/// exists in a repository.
+pub fn warn_if_tracked(root: &Path) {
+    let in_repository = root
+        .canonicalize()
+        .is_ok_and(|root| root.ancestors().any(|dir| dir.join(".git").exists()));
+    if !in_repository || !root.join(CACHE_DIR).is_dir() {
+        return;
+    }
+    let tracked = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["ls-files", "-z", "--", CACHE_DIR])
+        .stderr(std::process::Stdio::null())
+        .output();
+    if let Ok(tracked) = tracked
+        && tracked.status.success()
+        && !tracked.stdout.is_empty()
+    {
+        eprintln!(
+            "warning: git tracks files in {CACHE_DIR}/, which is this machine's build cache; they are not used. Remove them with `git rm -r --cached {CACHE_DIR}` and add {CACHE_DIR}/ to .gitignore"
+        );
+    }
+}
+
 /// Highlighted code from the previous build, and what this build highlights or reuses. The
 /// HTML is kept compressed, as bodies are: uncompressed, the cache of 10,000 postmortems held
 /// 152 MB through the load.
@@ -51,15 +79,11 @@ pub struct HighlightCache {
 }
 
 impl HighlightCache {
-    fn file(root: &Path) -> PathBuf {
-        root.join(CACHE_DIR).join(Self::NAME)
-    }
-
     const NAME: &str = "highlight.bin";
 
     /// The cache of the archive at `root`, empty when there is none or it cannot be read.
     pub fn open(root: &Path) -> Self {
-        let previous = read_checked(&Self::file(root), FORMAT).unwrap_or_default();
+        let previous = read_checked(root, Self::NAME, FORMAT).unwrap_or_default();
         HighlightCache {
             previous,
             current: Mutex::new(FxHashMap::default()),
@@ -78,7 +102,7 @@ impl HighlightCache {
             .previous
             .get(&key)
             .and_then(|packed| Some((Arc::clone(packed), packed.unpack()?)))
-            .filter(|(_, html)| crate::highlight::is_code_block_markup(html));
+            .filter(|(_, html)| crate::highlight::is_code_block_of(html, lang, code));
         let (packed, html) = reused.unwrap_or_else(|| {
             let html = highlight();
             (Arc::new(Packed::pack(&html)), html)
@@ -169,12 +193,13 @@ const BODY_SHARDS: usize = 256;
 /// were is not parsed again, nor its code highlighted. Parsing its front matter again was
 /// four fifths of what loading a document whose body was kept cost.
 ///
-/// The bodies are split over [`BODY_SHARDS`] files by key, each ending with a hash of its
-/// bytes, so that a damaged file is noticed and ignored rather than trusted. A build holds
+/// The bodies are split over [`BODY_SHARDS`] files by key, each ending with the seal of its
+/// bytes, so that a damaged or planted file is noticed and ignored rather than trusted. A build holds
 /// only each file's index; a body's packed HTML and text stay in the file until something
 /// shows them (see [`crate::packed`]). A body's HTML reaches pages without being sanitized
-/// again: what keeps a cache made elsewhere from ever being used is the identity of the
-/// file on this disk in its key (see [`BodyCache::key`]).
+/// again: what keeps a cache made elsewhere from ever being used is the seal on each file
+/// (see [`crate::seal`]), and the identity of the file on this disk in its key (see
+/// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
     shards: Vec<Mutex<FxHashMap<u64, Analysed>>>,
@@ -208,10 +233,9 @@ impl BodyCache {
                 config.base_path().as_bytes(),
             ])
         );
-        let dir = root.join(CACHE_DIR).join(BODIES).join(&folder);
         let shards: Vec<FxHashMap<u64, Analysed>> = (0..BODY_SHARDS)
             .into_par_iter()
-            .map(|shard| read_shard(&dir.join(shard_name(shard))).unwrap_or_default())
+            .map(|shard| read_shard(root, &shard_path(&folder, shard)).unwrap_or_default())
             .collect();
         let held = shards
             .iter()
@@ -322,7 +346,7 @@ impl BodyCache {
                 if entries.iter().map(|(key, _)| *key).eq(held) {
                     return;
                 }
-                let name = format!("{BODIES}/{}/{}", self.folder, shard_name(shard));
+                let name = shard_path(&self.folder, shard);
                 if entries.is_empty() {
                     let _ = std::fs::remove_file(dir.join(shard_name(shard)));
                     return;
@@ -381,16 +405,25 @@ fn shard_name(shard: usize) -> String {
     format!("{shard:02x}.bin")
 }
 
+/// The name of a shard's file in the cache folder.
+fn shard_path(folder: &str, shard: usize) -> String {
+    format!("{BODIES}/{folder}/{}", shard_name(shard))
+}
+
 /// Writes the bodies of one shard: the length of an index, the index (each key with its
 /// front matter and body, whose packed HTML and text it only describes), the packed bytes
 /// of each body in the index's order, and a hash of all that. A build reads the index, and
 /// leaves the packed bytes in the file until something shows them (see [`Packed`]).
 fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
+    let Some(key) = crate::seal::key() else {
+        return;
+    };
+    let purpose = crate::seal::purpose(root, name);
     write_entry(root, name, |file| {
         let index = postcard::to_stdvec(&(BODY_FORMAT, entries)).map_err(std::io::Error::other)?;
         let mut hashed = Hashed {
             file: &mut *file,
-            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            hasher: key.hasher(&purpose),
         };
         hashed.write_all(&(index.len() as u64).to_le_bytes())?;
         hashed.write_all(&index)?;
@@ -402,26 +435,44 @@ fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
                 hashed.write_all(&bytes)?;
             }
         }
-        let digest = hashed.hasher.digest();
-        file.write_all(&digest.to_le_bytes())
+        let seal = hashed.hasher.finalize();
+        file.write_all(seal.as_bytes())
     });
 }
 
-/// The bodies of one shard's file (see [`write_shard`]), when it is whole and of this
-/// format. The whole file is hashed, in pieces, but only its index is held.
-fn read_shard(path: &Path) -> Option<FxHashMap<u64, Analysed>> {
+/// The bodies of one shard's file (see [`write_shard`]), when its seal is this machine's
+/// (see [`crate::seal`]) and it is of this format. The whole file is checked, in pieces,
+/// but only its index is held; the index's length is checked against the file's before
+/// anything is allocated for it.
+fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     use std::io::Read;
-    let mut file = File::open(path).ok()?;
-    let end = file.metadata().ok()?.len().checked_sub(8)?;
+    let path = root.join(CACHE_DIR).join(name);
+    let mut file = File::open(&path).ok()?;
+    let key = crate::seal::key()?;
+    let unsealed = || {
+        crate::seal::ignored(&path);
+        None
+    };
+    let Some(end) = file
+        .metadata()
+        .ok()?
+        .len()
+        .checked_sub(crate::seal::SEAL_LEN as u64)
+    else {
+        return unsealed();
+    };
     let mut hashed = Hashed {
         file: std::io::sink(),
-        hasher: xxhash_rust::xxh3::Xxh3::new(),
+        hasher: key.hasher(&crate::seal::purpose(root, name)),
     };
     let mut length = [0; 8];
     file.read_exact(&mut length).ok()?;
-    let index_end = u64::from_le_bytes(length)
+    let Some(index_end) = u64::from_le_bytes(length)
         .checked_add(8)
-        .filter(|&at| at <= end)?;
+        .filter(|&at| at <= end)
+    else {
+        return unsealed();
+    };
     let mut index = vec![0; usize::try_from(index_end - 8).ok()?];
     file.read_exact(&mut index).ok()?;
     hashed.write_all(&length).ok()?;
@@ -430,10 +481,10 @@ fn read_shard(path: &Path) -> Option<FxHashMap<u64, Analysed>> {
     let mut buffered = BufWriter::with_capacity(1 << 20, hashed);
     let copied = std::io::copy(&mut (&mut file).take(end - index_end), &mut buffered).ok()?;
     let hashed = buffered.into_inner().ok()?;
-    let mut checksum = [0; 8];
-    file.read_exact(&mut checksum).ok()?;
-    if copied != end - index_end || hashed.hasher.digest() != u64::from_le_bytes(checksum) {
-        return None;
+    let mut seal = [0; crate::seal::SEAL_LEN];
+    file.read_exact(&mut seal).ok()?;
+    if copied != end - index_end || !crate::seal::matches(&hashed.hasher, &seal) {
+        return unsealed();
     }
     let (written_as, mut entries) =
         postcard::from_bytes::<(String, Vec<(u64, Analysed)>)>(&index).ok()?;
@@ -453,28 +504,33 @@ fn read_shard(path: &Path) -> Option<FxHashMap<u64, Analysed>> {
 }
 
 /// Writes `value`, with the format it is written in, into the cache file `name` (see
-/// [`write_entry`]), followed by a hash of those bytes, so that a damaged file is noticed
-/// (see [`read_checked`]). Streamed: a copy in memory of the postings or words of 100,000
-/// postmortems would raise the build's peak memory by hundreds of megabytes.
-fn write_checked(root: &Path, name: &str, format: &str, value: &impl serde::Serialize) {
+/// [`write_entry`]), followed by its seal (see [`crate::seal`]), so that a file this program
+/// did not write here, or a damaged one, is noticed (see [`read_checked`]). Streamed: a copy
+/// in memory of the postings or words of 100,000 postmortems would raise the build's peak
+/// memory by hundreds of megabytes. Nothing is written without a key.
+pub fn write_checked(root: &Path, name: &str, format: &str, value: &impl serde::Serialize) {
+    let Some(key) = crate::seal::key() else {
+        return;
+    };
+    let purpose = crate::seal::purpose(root, name);
     write_entry(root, name, |file| {
         let mut hashed = BufWriter::new(Hashed {
             file: &mut *file,
-            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            hasher: key.hasher(&purpose),
         });
         postcard::to_io(&(format, value), &mut hashed).map_err(std::io::Error::other)?;
         let hashed = hashed
             .into_inner()
             .map_err(std::io::IntoInnerError::into_error)?;
-        let digest = hashed.hasher.digest();
-        file.write_all(&digest.to_le_bytes())
+        let seal = hashed.hasher.finalize();
+        file.write_all(seal.as_bytes())
     });
 }
 
-/// A writer that hashes what it passes on.
+/// A writer that seals what it passes on.
 struct Hashed<W> {
     file: W,
-    hasher: xxhash_rust::xxh3::Xxh3,
+    hasher: blake3::Hasher,
 }
 
 impl<W: Write> Write for Hashed<W> {
@@ -489,9 +545,14 @@ impl<W: Write> Write for Hashed<W> {
     }
 }
 
-/// What a file written by [`write_checked`] holds, when it is whole and of `format`.
-fn read_checked<T: serde::de::DeserializeOwned>(file: &Path, format: &str) -> Option<T> {
-    Payload::read(file, format)?.decode()
+/// What the cache file `name` written by [`write_checked`] holds, when its seal is this
+/// machine's and it is of `format`.
+pub fn read_checked<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    name: &str,
+    format: &str,
+) -> Option<T> {
+    Payload::read(root, name, format)?.decode()
 }
 
 /// The bytes of a value in a file written by `write_checked`, checked: values that borrow
@@ -504,20 +565,18 @@ pub struct Payload {
 }
 
 impl Payload {
-    /// The value in `file`, when it is whole and of `format`.
-    fn read(file: &Path, format: &str) -> Option<Payload> {
-        let mut bytes = std::fs::read(file).ok()?;
-        let (payload, checksum) = bytes.split_last_chunk::<8>()?;
-        if xxhash_rust::xxh3::xxh3_64(payload) != u64::from_le_bytes(*checksum) {
-            return None;
-        }
+    /// The value in the cache file `name`, when its seal is this machine's and it is of
+    /// `format`.
+    fn read(root: &Path, name: &str, format: &str) -> Option<Payload> {
+        let file = root.join(CACHE_DIR).join(name);
+        let bytes = std::fs::read(&file).ok()?;
+        let bytes = crate::seal::open(&file, &crate::seal::purpose(root, name), bytes)?;
         // The format first, so that a file of another format is not decoded at all.
-        let (written_as, value) = postcard::take_from_bytes::<&str>(payload).ok()?;
+        let (written_as, value) = postcard::take_from_bytes::<&str>(&bytes).ok()?;
         if written_as != format {
             return None;
         }
-        let start = payload.len() - value.len();
-        bytes.truncate(bytes.len() - 8);
+        let start = bytes.len() - value.len();
         Some(Payload { bytes, start })
     }
 
@@ -594,7 +653,7 @@ impl Kept {
     /// words or entries of 10,000 postmortems are tens of megabytes, and copying each out of
     /// the file took longer than reading it.
     pub fn read_in_place(&self) -> Option<Payload> {
-        Payload::read(&self.root.join(CACHE_DIR).join(&self.name), &self.format)
+        Payload::read(&self.root, &self.name, &self.format)
     }
 
     /// Whether a kept file is worth writing again, when this build's `documents` were not

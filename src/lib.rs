@@ -26,6 +26,7 @@ pub mod new;
 pub mod packed;
 pub mod related;
 pub mod render;
+pub mod seal;
 pub mod serve;
 pub mod theme;
 pub mod timeline;

@@ -11,6 +11,8 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
+use rustc_hash::{FxHashMap, FxHashSet};
+
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use pulldown_cmark_escape::{escape_href, escape_html};
 use serde::{Deserialize, Serialize};
@@ -141,6 +143,46 @@ fn marker(html: &str) -> Option<Marker> {
     }
 }
 
+/// Whether an HTML comment reads like a marker without being one (`<!-- internal: why -->`,
+/// `<!-- end internal -->`, `<!-- internal-only -->`): its author meant to withhold
+/// something, and the public edition would publish it. Reported, never guessed at.
+fn is_near_marker(comment: &str) -> bool {
+    let Some(inner) = comment
+        .trim()
+        .strip_prefix("<!--")
+        .and_then(|rest| rest.strip_suffix("-->"))
+    else {
+        return false;
+    };
+    let words: String = inner
+        .trim()
+        .chars()
+        .take(16)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let words = words.trim_start_matches(['/', ' ']);
+    let words = words.strip_prefix("end").map_or(words, str::trim_start);
+    let after_word = words.strip_prefix("internal");
+    marker(comment).is_none()
+        && after_word.is_some_and(|after| !after.starts_with(|c: char| c.is_ascii_alphabetic()))
+}
+
+/// Whether a piece of HTML holds a comment that reads like a marker without being one.
+fn holds_near_marker(html: &str) -> bool {
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        let Some(len) = rest[start..].find("-->") else {
+            return false;
+        };
+        let end = start + len + 3;
+        if is_near_marker(&rest[start..end]) {
+            return true;
+        }
+        rest = &rest[end..];
+    }
+    false
+}
+
 /// The markers among the comments of a piece of HTML, in order.
 fn markers_in(html: &str) -> Vec<Marker> {
     let mut found = Vec::new();
@@ -258,6 +300,7 @@ impl Regions {
                     misplaced(problems);
                     return Verdict::Drop;
                 }
+                None if holds_near_marker(html) => misplaced(problems),
                 None => {
                     let found = markers_in(html);
                     if !found.is_empty() {
@@ -353,14 +396,24 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
     let mut html = String::new();
     let mut text = String::new();
     let mut problems = Vec::new();
+    let markdown = match context.edition {
+        Edition::Public => blank_parsed_regions(markdown, body.start, &mut problems),
+        Edition::Internal => markdown,
+    };
+    let mut rendered = Vec::new();
     render(
         &markdown,
         body.start,
         context,
         &mut out,
         (&mut html, &mut text),
-        &mut problems,
+        &mut rendered,
     );
+    for problem in rendered {
+        if !problems.contains(&problem) {
+            problems.push(problem);
+        }
+    }
     if let Some(unclosed) = &scanned.unclosed {
         let opened = unclosed.opened + body.start;
         // The internal edition parses the marker too and finds it unclosed: report it once.
@@ -439,6 +492,9 @@ fn nesting_depth(html: &str) -> usize {
     ];
     let (mut depth, mut deepest) = (0usize, 0usize);
     let bytes = html.as_bytes();
+    // The first `>` at or after the tag being read, found once for every tag before it: a
+    // search from each `<` of a run of unclosed ones took time quadratic in its length.
+    let mut close: Option<usize> = None;
     for (i, _) in html.match_indices('<') {
         match bytes.get(i + 1) {
             Some(b'/') => depth = depth.saturating_sub(1),
@@ -448,9 +504,11 @@ fn nesting_depth(html: &str) -> usize {
                     .take_while(char::is_ascii_alphanumeric)
                     .map(|c| c.to_ascii_lowercase())
                     .collect();
-                let self_closing = html[i..]
-                    .find('>')
-                    .is_some_and(|end| html[i..i + end].ends_with('/'));
+                if close.is_none_or(|at| at < i) {
+                    close = Some(html[i..].find('>').map_or(html.len(), |end| i + end));
+                }
+                let self_closing =
+                    close.is_some_and(|at| at < html.len() && html[i..at].ends_with('/'));
                 if !VOID.contains(&name.as_str()) && !self_closing {
                     depth += 1;
                     deepest = deepest.max(depth);
@@ -471,7 +529,7 @@ enum ProblemKind {
     Misplaced,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Problem {
     kind: ProblemKind,
     /// Byte offset of the marker in the file.
@@ -540,6 +598,7 @@ fn render(
     let parser = Parser::new_ext(markdown, options()).into_offset_iter();
     let mut events: Vec<Event> = Vec::new();
     let mut heading: Option<(u8, usize, String, Vec<Event>)> = None;
+    let mut heading_ids = HeadingIds::default();
     let mut code: Option<(String, String)> = None;
     let mut link_stack: Vec<bool> = Vec::new();
     let mut timeline = SectionCollector::default();
@@ -627,7 +686,7 @@ fn render(
             }
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, start, text, inner)) = heading.take() {
-                    let id = unique_id(&text, &out.headings);
+                    let id = heading_ids.unique(&text);
                     events.push(Event::Html(
                         format!("<h{level} id=\"{}\">", escape(&id)).into(),
                     ));
@@ -880,21 +939,40 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// An anchor id for a heading: lower-case words joined by dashes, unique on the page.
-fn unique_id(text: &str, earlier: &[Heading]) -> String {
-    let base = slugify(text);
-    let base = if base.is_empty() {
-        "section".to_string()
-    } else {
-        base
-    };
-    let mut id = base.clone();
-    let mut n = 1;
-    while earlier.iter().any(|h| h.id == id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The anchor ids of a page's headings so far, to make each new one unique.
+#[derive(Default)]
+struct HeadingIds {
+    used: FxHashSet<String>,
+    /// For each base id, the first number not yet tried after it: numbers below it are
+    /// taken, and stay taken, so a page of ten thousand equal headings is numbered in
+    /// linear time rather than cubic.
+    next: FxHashMap<String, usize>,
+}
+
+impl HeadingIds {
+    /// An anchor id for a heading: lower-case words joined by dashes, unique on the page;
+    /// `root-causes`, then `root-causes-1`, `root-causes-2` for the same words again.
+    fn unique(&mut self, text: &str) -> String {
+        let base = slugify(text);
+        let base = if base.is_empty() {
+            "section".to_string()
+        } else {
+            base
+        };
+        let mut id = base.clone();
+        if self.used.contains(&id) {
+            let n = self.next.entry(base.clone()).or_insert(1);
+            loop {
+                id = format!("{base}-{n}");
+                *n += 1;
+                if !self.used.contains(&id) {
+                    break;
+                }
+            }
+        }
+        self.used.insert(id.clone());
+        id
     }
-    id
 }
 
 /// Lower-case ASCII letters and digits joined by single dashes: `Root causes` → `root-causes`.
@@ -932,6 +1010,8 @@ fn rewrite_link(dest: &str, context: &Context) -> Option<LinkTarget> {
         Some((p, f)) => (p, Some(f)),
         None => (dest, None),
     };
+    // A query names no other file: `x.md?v=2` is a link to `x.md`, and is withheld with it.
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
     if !path.ends_with(".md") {
         return Some(LinkTarget::Keep);
     }
@@ -1054,6 +1134,76 @@ fn sanitize(html: &str) -> String {
         .to_string()
 }
 
+/// The public edition's text with every internal region the Markdown parser finds blanked
+/// out too: those the line scan of [`withhold_internal`] cannot see (a marker inside a block
+/// quote, or in raw HTML after a fence line, or written over several lines). Blanked
+/// before the parse that renders, so that nothing in a region, not even a link reference
+/// definition, a footnote or an abbreviation, can be referred to from outside it. The
+/// problems the regions have go to `problems`; the body starts at `offset` of its file.
+///
+/// A region's bytes become spaces (line breaks and the `>` of block quotes before a line's
+/// text stay, so the blocks around it keep their shape), which keeps every position true.
+/// Only a body with a marker left in it is parsed twice, and only regions that can define
+/// something are blanked.
+fn blank_parsed_regions<'a>(
+    markdown: std::borrow::Cow<'a, str>,
+    offset: usize,
+    problems: &mut Vec<Problem>,
+) -> std::borrow::Cow<'a, str> {
+    if markers_in(&markdown).is_empty() {
+        return markdown;
+    }
+    let mut regions = Regions::default();
+    let mut spans: Vec<Range<usize>> = Vec::new();
+    let mut opened = None;
+    for (event, range) in Parser::new_ext(&markdown, options()).into_offset_iter() {
+        let was_open = regions.open.is_some();
+        let _ = regions.judge(event, range.start + offset, Edition::Public, problems);
+        match (was_open, regions.open.is_some()) {
+            (false, true) => opened = Some(range.start),
+            (true, false) => spans.push(opened.take().unwrap_or(range.start)..range.end),
+            _ => {}
+        }
+    }
+    if let Some(start) = opened {
+        spans.push(start..markdown.len());
+    }
+    regions.finish(Edition::Public, problems);
+    // Only a region that can define something (`[label]: url`, `[^note]: text`) need be
+    // blanked: the parse that renders drops the events of every other one as it meets them,
+    // and leaves the text around it as it was.
+    spans.retain(|span| markdown[span.clone()].contains("]:"));
+    if spans.is_empty() {
+        return markdown;
+    }
+    std::borrow::Cow::Owned(blanked(&markdown, &spans))
+}
+
+/// `text` with the bytes of `spans` (in order) made spaces, but for line breaks and the
+/// block quote markers that open a line.
+fn blanked(text: &str, spans: &[Range<usize>]) -> String {
+    let mut bytes = text.as_bytes().to_vec();
+    let mut spans = spans.iter().peekable();
+    let mut line_prefix = true;
+    for (at, byte) in bytes.iter_mut().enumerate() {
+        while spans.next_if(|span| span.end <= at).is_some() {}
+        let original = *byte;
+        let inside = spans.peek().is_some_and(|span| span.start <= at);
+        let keep = original == b'\n' || (line_prefix && original == b'>');
+        if inside && !keep {
+            *byte = b' ';
+        }
+        line_prefix = match original {
+            b'\n' => true,
+            b' ' | b'\t' | b'>' => line_prefix,
+            _ => false,
+        };
+    }
+    // Only ASCII bytes were written, over whole characters or parts of them, and every
+    // byte of a character in a span is replaced: the text is still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// A body with its internal blocks blanked out, line breaks kept so positions stay true.
 struct Withheld<'a> {
     text: std::borrow::Cow<'a, str>,
@@ -1098,10 +1248,31 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
     let mut state = State::Prose;
     let mut offset = 0;
     let mut withheld_any = false;
-    for line in body.split_inclusive('\n') {
+    let lines: Vec<&str> = body.split_inclusive('\n').collect();
+    // Lines of a marker written over several, still to withhold after its first.
+    let mut marker_rest = 0;
+    for (at, line) in lines.iter().copied().enumerate() {
         let start = offset;
         offset += line.len();
+        if marker_rest > 0 {
+            marker_rest -= 1;
+            if line.ends_with('\n') {
+                out.push('\n');
+            }
+            continue;
+        }
+        let spread = spread_marker(&lines[at..]);
         let (withhold, next) = match state {
+            State::Prose if spread.is_some_and(|(marker, _)| marker == Marker::Open) => {
+                marker_rest = spread.map_or(0, |(_, lines)| lines - 1);
+                (true, State::InternalRegion(start, None))
+            }
+            State::InternalRegion(_, None)
+                if spread.is_some_and(|(marker, _)| marker == Marker::Close) =>
+            {
+                marker_rest = spread.map_or(0, |(_, lines)| lines - 1);
+                (true, State::Prose)
+            }
             State::Prose => {
                 if let Some((fence, info)) = fence_open(line) {
                     if is_internal_lang(fence_lang(info)) {
@@ -1178,6 +1349,25 @@ fn withhold_internal(body: &str) -> Withheld<'_> {
         text: std::borrow::Cow::Owned(out),
         unclosed,
     }
+}
+
+/// The most lines a marker may be spread over (`<!--`, `internal`, `-->`, and a spare).
+const MARKER_LINES: usize = 4;
+
+/// A marker written over several lines at the start of `lines`, such as `<!--` / `internal`
+/// / `-->`, and how many lines it takes; `None` for a marker on one line (which the scan
+/// reads line by line) or anything else.
+fn spread_marker(lines: &[&str]) -> Option<(Marker, usize)> {
+    let first = lines.first()?;
+    if !first.trim_start().starts_with("<!--") || first.contains("-->") {
+        return None;
+    }
+    let end = lines
+        .iter()
+        .take(MARKER_LINES)
+        .position(|line| line.contains("-->"))?;
+    let joined: String = lines[..=end].concat();
+    Some((marker(&joined)?, end + 1))
 }
 
 /// The indentation of a line in columns, a tab reaching the next multiple of four (as
@@ -1470,6 +1660,55 @@ mod tests {
     }
 
     #[test]
+    fn a_definition_in_a_region_the_line_scan_cannot_see_resolves_nothing_outside_it() {
+        for source in [
+            "> <!-- internal -->\n> [r]: https://secret.example/\n> <!-- /internal -->\n\nSee [x][r].\n",
+            "<div>\n```\n</div>\n\n<!-- internal -->\n[r]: https://secret.example/\n<!-- /internal -->\n\nSee [x][r].\n",
+        ] {
+            let public = render_with(source, Edition::Public);
+            let html = public.html.get();
+            assert!(!html.contains("secret"), "{source:?}: {html}");
+            assert!(html.contains("See [x][r]."), "{source:?}: {html}");
+            let internal = render_with(source, Edition::Internal);
+            assert!(internal.html.get().contains("https://secret.example/"));
+        }
+    }
+
+    #[test]
+    fn a_comment_that_reads_like_a_marker_without_being_one_is_an_error() {
+        for source in [
+            "<!-- internal: until the fix ships -->\nSECRET\n",
+            "A.\n\n<!-- internal-only -->\nSECRET\n",
+            "Words <!-- end internal --> more.\n",
+        ] {
+            for edition in [Edition::Public, Edition::Internal] {
+                let body = render_with(source, edition);
+                let codes: Vec<_> = body.diagnostics.iter().map(|d| d.code).collect();
+                assert_eq!(codes, [Code::MisplacedInternalMarker], "{source:?}");
+            }
+        }
+        for ordinary in [
+            "<!-- TODO: internal links -->\n",
+            "<!-- internals of the cache -->\n",
+        ] {
+            let body = render_with(ordinary, Edition::Public);
+            assert!(body.diagnostics.is_empty(), "{ordinary:?}");
+        }
+    }
+
+    #[test]
+    fn a_marker_spread_over_lines_withholds_its_region() {
+        let source = "A.\n\n<!--\n  internal\n-->\nSECRET\n<!--\n/internal\n-->\n\nB.\n";
+        let public = render_with(source, Edition::Public);
+        assert!(
+            !public.html.get().contains("SECRET"),
+            "{}",
+            public.html.get()
+        );
+        assert!(public.html.get().contains("B."));
+    }
+
+    #[test]
     fn a_region_closed_inside_an_element_it_opened_ends_with_that_element() {
         let source = "Words <!-- internal -->*SECRET <!-- /internal --> more*, after.\n";
         let public = render_with(source, Edition::Public);
@@ -1537,7 +1776,8 @@ mod tests {
             highlights: None,
             withheld_targets: Some(&withheld),
         };
-        let source = "See [the other one](secret-slug.md) and [b](b.md).";
+        let source =
+            "See [the other one](secret-slug.md), [again](secret-slug.md?v=2#x) and [b](b.md).";
         let body = analyze(source, 0..source.len(), &context);
         assert!(
             !body.html.get().contains("secret-slug"),
@@ -1546,7 +1786,7 @@ mod tests {
         );
         assert!(body.html.get().contains("the other one"));
         assert!(body.html.get().contains("href=\"/postmortems/b/\""));
-        assert_eq!(body.content_links.len(), 2, "both are still checked");
+        assert_eq!(body.content_links.len(), 3, "all are still checked");
     }
 
     #[test]

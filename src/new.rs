@@ -76,6 +76,16 @@ pub fn create(
     if !config_diagnostics.is_empty() {
         return Err(NewError::Failed(config_diagnostics));
     }
+    if request.title.chars().any(char::is_control) {
+        // A line break would also end the front matter early, at a `+++` line of the title.
+        return Err(NewError::BadRequest {
+            message: format!(
+                "the title {:?} holds a line break or another control character",
+                request.title
+            ),
+            hint: "give the title on one line; the summary and the body take the rest".into(),
+        });
+    }
     let slug = slugify(&request.title);
     if slug.is_empty() {
         return Err(NewError::BadRequest {

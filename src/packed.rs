@@ -69,8 +69,17 @@ impl Packed {
 
     /// The text, or `None` when the bytes are not what `pack` makes (read from a damaged
     /// file).
+    ///
+    /// The size the bytes claim is checked before anything is allocated for it: LZ4 makes
+    /// no more than 255 bytes of each, so a larger claim (4 GiB in 60 bytes) is damage.
     pub fn unpack(&self) -> Option<String> {
-        lz4_flex::decompress_size_prepended(&self.bytes()?)
+        let bytes = self.bytes()?;
+        let (claimed, packed) = bytes.split_first_chunk::<4>()?;
+        let most = (packed.len() as u64).saturating_mul(255).saturating_add(16);
+        if u64::from(u32::from_le_bytes(*claimed)) > most {
+            return None;
+        }
+        lz4_flex::decompress_size_prepended(&bytes)
             .ok()
             .and_then(|bytes| String::from_utf8(bytes).ok())
     }
@@ -199,6 +208,17 @@ impl std::fmt::Debug for Packed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bytes_claiming_more_than_lz4_can_make_are_refused_unallocated() {
+        let mut bytes = lz4_flex::compress_prepend_size(b"hello");
+        bytes[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let claimed = Packed(Bytes::Held(bytes.into_boxed_slice()));
+        assert_eq!(claimed.unpack(), None);
+        assert_eq!(Packed::pack("hello").unpack().as_deref(), Some("hello"));
+        let long = "a".repeat(100_000);
+        assert_eq!(Packed::pack(&long).unpack(), Some(long));
+    }
 
     #[test]
     fn bytes_placed_in_a_file_are_read_from_it_and_checked() {

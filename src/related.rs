@@ -130,6 +130,20 @@ struct KeptSuggestions<'a> {
     suggested: Cow<'a, [Vec<DocId>]>,
 }
 
+impl KeptSuggestions<'_> {
+    /// Whether these suggestions can be those of an archive of `documents`: one list per
+    /// document, each of at most [`MAX_SUGGESTIONS`] other documents of it. Kept
+    /// suggestions are sealed (see [`crate::seal`]); this keeps a damaged or stale file from
+    /// reaching the pages all the same.
+    fn fits(&self, documents: usize) -> bool {
+        self.suggested.len() == documents
+            && self.suggested.iter().enumerate().all(|(own, suggested)| {
+                suggested.len() <= MAX_SUGGESTIONS
+                    && suggested.iter().all(|&id| id < documents && id != own)
+            })
+    }
+}
+
 /// The suggestions of every document (empty for premortems), best first. What the last
 /// build made them from is taken from `kept`, when given, and this build's kept there.
 pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
@@ -169,7 +183,7 @@ pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
         .filter_map(|(&id, &digest)| Some((documents[id].key?, digest)))
         .collect();
     let changed = Kept::digests_differ(&keyed_digests, &last_digests);
-    let suggested = match last.filter(|last| last.inputs == inputs) {
+    let suggested = match last.filter(|last| last.inputs == inputs && last.fits(documents.len())) {
         Some(last) if !changed => return last.suggested.into_owned(),
         Some(last) => last.suggested.into_owned(),
         None => ranked(archive, kept.map(|kept| &kept.words), counted),
@@ -601,6 +615,24 @@ fn hash_of(kind: u8, value: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_suggestions_naming_documents_the_archive_has_not_are_not_used() {
+        let kept = |suggested: Vec<Vec<DocId>>| KeptSuggestions {
+            inputs: 0,
+            digests: Vec::new(),
+            suggested: Cow::Owned(suggested),
+        };
+        assert!(kept(vec![vec![1], vec![0, 2], vec![]]).fits(3));
+        for forged in [
+            vec![vec![1], vec![0, 7], vec![]],
+            vec![vec![0], vec![], vec![]],
+            vec![vec![1], vec![0]],
+            vec![vec![1, 2, 1, 2, 1, 2], vec![], vec![]],
+        ] {
+            assert!(!kept(forged.clone()).fits(3), "{forged:?}");
+        }
+    }
 
     #[test]
     fn words_are_lower_cased_and_stop_words_dropped() {

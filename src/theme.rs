@@ -82,6 +82,7 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
     }
 
     let mut tera = tera::Tera::default();
+    disable_machine_functions(&mut tera);
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_markup);
     tera.add_raw_templates(templates)
@@ -91,6 +92,24 @@ pub fn load(root: &Path, theme: Option<&str>) -> Result<Theme, Diagnostic> {
         doc_rows,
         assets,
     })
+}
+
+/// Template functions that read the machine the build runs on rather than the archive:
+/// `get_env` would let a template a pull request changed publish CI's secrets. Each is
+/// replaced by one that fails, saying why.
+const MACHINE_FUNCTIONS: [&str; 3] = ["get_env", "get_random", "now"];
+
+fn disable_machine_functions(tera: &mut tera::Tera) {
+    for name in MACHINE_FUNCTIONS {
+        tera.register_function(
+            name,
+            move |_: &std::collections::HashMap<String, tera::Value>| {
+                Err(tera::Error::msg(format!(
+                    "the template function `{name}` is disabled: templates cannot read the machine the site is built on; put the value in hindsight.toml's [extra] instead"
+                )))
+            },
+        );
+    }
 }
 
 /// The template that renders one document's row on its own, with the theme's `doc_row`

@@ -63,6 +63,17 @@ struct Record {
     folders: Folders,
 }
 
+impl Record {
+    /// Whether every path of the output it lists is relative and stays inside the output
+    /// (a folder may be the output itself, the empty path).
+    fn is_contained(&self) -> bool {
+        self.outputs
+            .iter()
+            .all(|output| crate::write::is_contained(&output.path))
+            && self.folders.is_contained()
+    }
+}
+
 /// Every source file's digest as the fingerprint read it, with the file's stamp then.
 #[derive(Default, Serialize, Deserialize)]
 pub struct Sources {
@@ -290,11 +301,7 @@ impl Fingerprint {
             sources,
             folders,
         };
-        crate::cache::write_entry(root, RECORD, |file| {
-            postcard::to_io(&record, file)
-                .map(drop)
-                .map_err(std::io::Error::other)
-        });
+        crate::cache::write_checked(root, RECORD, FORMAT, &record);
     }
 }
 
@@ -341,11 +348,22 @@ impl LastBuild {
         })
     }
 
+    /// The record of the archive at `root`, when this program sealed it on this machine
+    /// (see [`crate::seal`]) and every path in it stays inside the output: the update of
+    /// the output deletes what the record lists and the output no longer needs.
     pub fn read(root: &Path) -> Self {
-        let record = std::fs::read(record_file(root))
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Record>(&bytes).ok())
+        // The first thing a build reads from the cache: the place to say a committed one
+        // is not used.
+        crate::cache::warn_if_tracked(root);
+        let record = crate::cache::read_checked::<Record>(root, RECORD, FORMAT)
             .filter(|record| record.format == FORMAT);
+        let record = record.filter(|record| {
+            let contained = record.is_contained();
+            if !contained {
+                crate::seal::ignored(&record_file(root));
+            }
+            contained
+        });
         LastBuild(record)
     }
 }

@@ -138,10 +138,17 @@ pub fn is_contained(path: &Path) -> bool {
 
 /// What a build keeps beside `out`: the new site being written, the previous one while it
 /// is being swapped out, and the journal of an update being applied.
+///
+/// Their names end with a tag made from the output's path with the key of [`crate::seal`],
+/// which no one without the key can know: with the default `./public` they sit in the
+/// archive's folder, where a pull request could otherwise commit a journal or an old site
+/// for the next build to apply.
 struct Beside {
     staging: PathBuf,
     previous: PathBuf,
     journal: PathBuf,
+    /// What the journal is sealed for: the output, made absolute.
+    purpose: Vec<u8>,
 }
 
 fn beside(out: &Path) -> Result<Beside, WriteError> {
@@ -154,37 +161,63 @@ fn beside(out: &Path) -> Result<Beside, WriteError> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    let mut purpose = b"journal\0".to_vec();
+    purpose.extend_from_slice(absolute(out).as_os_str().as_encoded_bytes());
+    let tag = bookkeeping_tag(&purpose);
     Ok(Beside {
-        staging: parent.join(format!(".{name}.hindsight-new")),
-        previous: parent.join(format!(".{name}.hindsight-old")),
-        journal: parent.join(format!(".{name}.hindsight-journal")),
+        staging: parent.join(format!(".{name}.hindsight-new-{tag}")),
+        previous: parent.join(format!(".{name}.hindsight-old-{tag}")),
+        journal: parent.join(format!(".{name}.hindsight-journal-{tag}")),
+        purpose,
     })
+}
+
+/// The tag of the bookkeeping of the output `purpose` names (see [`Beside`]). Without a key,
+/// a random one for this run: a build cut off then leaves its bookkeeping for the user to
+/// remove, and the site as it was or half updated, until the next build writes it whole.
+fn bookkeeping_tag(purpose: &[u8]) -> String {
+    static RANDOM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    match crate::seal::key() {
+        Some(key) => key.name_tag(purpose),
+        None => RANDOM
+            .get_or_init(|| {
+                let mut random = [0u8; 8];
+                let _ = getrandom::fill(&mut random);
+                random.iter().map(|byte| format!("{byte:02x}")).collect()
+            })
+            .clone(),
+    }
 }
 
 /// Makes the site whole again after an interrupted build: completes an update whose journal
 /// was written, or puts the previous site back if a build stopped between its two renames
-/// (the old site moved aside, the new one not yet in).
+/// (the old site moved aside, the new one not yet in). Only a journal sealed by this
+/// program with this machine's key is followed (see [`crate::seal`]), and only when every
+/// path in it stays inside the output; any other is removed, and the site left as it is
+/// for the build to write whole.
 pub fn recover(out: &Path) -> Result<(), WriteError> {
     let Beside {
         staging,
         previous,
         journal,
+        purpose,
     } = beside(out)?;
-    if journal.exists() {
-        let read = std::fs::read(&journal)
-            .ok()
-            .and_then(|bytes| postcard::from_bytes::<Journal>(&bytes).ok())
-            .filter(|read| read.format == JOURNAL_FORMAT && read.is_contained());
-        let Some(read) = read else {
-            return Err(WriteError(format!(
-                "{} is left from an interrupted build and cannot be read; remove it and {}, then build again",
-                journal.display(),
-                out.display()
-            )));
-        };
+    let Ok(bytes) = std::fs::read(&journal) else {
+        return Ok(());
+    };
+    let read = crate::seal::open(&journal, &purpose, bytes)
+        .and_then(|bytes| postcard::from_bytes::<Journal>(&bytes).ok())
+        .filter(|read| read.format == JOURNAL_FORMAT && read.is_contained());
+    let Some(read) = read else {
+        return std::fs::remove_file(&journal)
+            .map_err(|e| WriteError(format!("cannot remove {}: {e}", journal.display())));
+    };
+    if !read.swapping {
         return read.apply(out, &staging, &journal);
     }
-    if !out.exists() && previous.is_dir() {
+    // Stopped between the renames of a swap: the old site is put back when the new one is
+    // not in yet; the new one, half moved or not, is written again by this build.
+    if !out.exists() && is_a_site(&previous) {
         std::fs::rename(&previous, out).map_err(|e| {
             WriteError(format!(
                 "cannot restore the previous site from {}: {e}",
@@ -192,11 +225,12 @@ pub fn recover(out: &Path) -> Result<(), WriteError> {
             ))
         })?;
     }
-    Ok(())
+    std::fs::remove_file(&journal)
+        .map_err(|e| WriteError(format!("cannot remove {}: {e}", journal.display())))
 }
 
 /// Bumped whenever the journal's layout changes.
-const JOURNAL_FORMAT: &str = "hindsight-journal-1";
+const JOURNAL_FORMAT: &str = "hindsight-journal-2";
 
 /// An update of the site in place, written before any of it is done: the files to move in
 /// from the staging directory and those to delete, relative to the output.
@@ -205,6 +239,9 @@ struct Journal {
     format: String,
     removed: Vec<PathBuf>,
     moved: Vec<PathBuf>,
+    /// Written before a swap (see [`swap`]) rather than an update: the previous site is
+    /// aside, under the name [`Beside`] gives it, until the new one is in.
+    swapping: bool,
 }
 
 impl Journal {
@@ -216,13 +253,19 @@ impl Journal {
             .all(|p| is_contained(p))
     }
 
-    /// Writes the journal where [`recover`] finds it, whole or not at all.
-    fn write(&self, journal: &Path) -> Result<(), WriteError> {
+    /// Writes the journal where [`recover`] finds it, whole or not at all, sealed for
+    /// `purpose` (see [`Beside`]). Without a key it is written unsealed, which [`recover`]
+    /// never follows: the next build then writes the site whole.
+    fn write(&self, journal: &Path, purpose: &[u8]) -> Result<(), WriteError> {
         let cannot =
             |e: std::io::Error| WriteError(format!("cannot write {}: {e}", journal.display()));
         let bytes = postcard::to_stdvec(self).map_err(|e| cannot(std::io::Error::other(e)))?;
+        let mut sealed = Vec::with_capacity(bytes.len() + crate::seal::SEAL_LEN);
+        if crate::seal::write_sealed(&mut sealed, purpose, &bytes).is_err() {
+            sealed = bytes;
+        }
         let temporary = journal.with_extension("tmp");
-        std::fs::write(&temporary, bytes).map_err(cannot)?;
+        std::fs::write(&temporary, sealed).map_err(cannot)?;
         std::fs::rename(&temporary, journal).map_err(cannot)
     }
 
@@ -277,6 +320,8 @@ pub struct Staging {
     dir: PathBuf,
     previous: PathBuf,
     journal: PathBuf,
+    /// What the journal is sealed for (see [`Beside`]).
+    purpose: Vec<u8>,
     /// The files of the previous site being updated, listed while the new one renders;
     /// `None` when there is none and a whole site is put in place.
     previous_files: Option<std::thread::JoinHandle<Result<Listing, WriteError>>>,
@@ -357,6 +402,15 @@ pub struct Folders {
     times: Vec<(PathBuf, Option<(u64, u32)>)>,
     /// When the times were taken, in nanoseconds since 1970.
     taken: u128,
+}
+
+impl Folders {
+    /// Whether every folder is the output itself or stays inside it.
+    pub fn is_contained(&self) -> bool {
+        self.times
+            .iter()
+            .all(|(folder, _)| folder.as_os_str().is_empty() || is_contained(folder))
+    }
 }
 
 /// Whether a folder's `time`, read at `taken`, shows every change made to the folder since:
@@ -532,6 +586,7 @@ impl Staging {
             staging,
             previous,
             journal,
+            purpose,
         } = beside(out)?;
         for leftover in [&staging, &previous] {
             remove_dir(leftover)?;
@@ -547,6 +602,7 @@ impl Staging {
             dir: staging,
             previous,
             journal,
+            purpose,
             // An empty folder has nothing to update: the new site is renamed in whole.
             previous_files: is_a_site(out).then(|| {
                 let out = out.to_path_buf();
@@ -687,7 +743,7 @@ impl Staging {
                 .join()
                 .unwrap_or_else(|_| Err(WriteError("listing the previous site failed".into())))
                 .and_then(|previous| self.commit_update(previous, &written)),
-            None => swap(&self.dir, &self.out, &self.previous).map(|()| None),
+            None => self.swap().map(|()| None),
         };
         if result.is_err() {
             let _ = std::fs::remove_dir_all(&self.dir);
@@ -726,12 +782,34 @@ impl Staging {
     ) -> Result<Option<(FxHashMap<OsString, (u64, u32)>, Journal)>, WriteError> {
         if previous.links {
             self.copy_kept(written)?;
-            return swap(&self.dir, &self.out, &self.previous).map(|()| None);
+            return self.swap().map(|()| None);
         }
         let journal = self.journal(previous.files, written)?;
-        journal.write(&self.journal)?;
+        journal.write(&self.journal, &self.purpose)?;
         journal.apply(&self.out, &self.dir, &self.journal)?;
         Ok(Some((previous.unchanged, journal)))
+    }
+
+    /// Puts the staged site in place of the output whole (see [`swap`]). Over a previous
+    /// site, a journal says first that the old site is being moved aside, so that
+    /// [`recover`] puts back only a site this program moved there.
+    fn swap(&self) -> Result<(), WriteError> {
+        let had_previous = self.out.exists();
+        if had_previous {
+            let swapping = Journal {
+                format: JOURNAL_FORMAT.to_string(),
+                swapping: true,
+                ..Journal::default()
+            };
+            swapping.write(&self.journal, &self.purpose)?;
+        }
+        swap(&self.dir, &self.out, &self.previous)?;
+        if had_previous {
+            std::fs::remove_file(&self.journal).map_err(|e| {
+                WriteError(format!("cannot remove {}: {e}", self.journal.display()))
+            })?;
+        }
+        Ok(())
     }
 
     /// Copies into the staging folder the files of the site left as they were in the output.
@@ -759,6 +837,7 @@ impl Staging {
                 .filter(|path| !kept.contains(path.as_os_str()))
                 .collect(),
             moved: files_under(&self.dir)?,
+            swapping: false,
         })
     }
 }
@@ -994,7 +1073,7 @@ mod tests {
         let previous = files_under(&out).unwrap();
         let written = std::mem::take(staging.written.get_mut().unwrap());
         let journal = staging.journal(previous, &written).unwrap();
-        journal.write(&staging.journal).unwrap();
+        journal.write(&staging.journal, &staging.purpose).unwrap();
         // The process dies after moving one file in.
         std::fs::rename(staging.dir.join("index.html"), out.join("index.html")).unwrap();
         staging.finished = true;
@@ -1036,7 +1115,7 @@ mod tests {
     }
 
     #[test]
-    fn a_journal_naming_a_path_outside_the_output_is_refused() {
+    fn a_journal_naming_a_path_outside_the_output_is_removed_unapplied() {
         let root = tempfile::tempdir().unwrap();
         let out = root.path().join("public");
         plant(&out, &[("index.html", "home")]);
@@ -1044,12 +1123,59 @@ mod tests {
         let journal = Journal {
             format: JOURNAL_FORMAT.to_string(),
             removed: vec![PathBuf::from("../victim.txt")],
-            moved: Vec::new(),
+            ..Journal::default()
         };
-        journal.write(&beside(&out).unwrap().journal).unwrap();
-        let refused = recover(&out).unwrap_err();
-        assert!(refused.0.contains("cannot be read"), "{refused}");
+        let beside = beside(&out).unwrap();
+        journal.write(&beside.journal, &beside.purpose).unwrap();
+        recover(&out).unwrap();
         assert!(root.path().join("victim.txt").exists());
+        assert!(!beside.journal.exists());
+        assert_eq!(contents(&out), owned(&[("index.html", "home")]));
+    }
+
+    #[test]
+    fn a_journal_this_program_did_not_seal_is_removed_unapplied() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("public");
+        plant(&out, &[("index.html", "home"), ("sitemap.xml", "map")]);
+        let beside = beside(&out).unwrap();
+        plant(&beside.staging, &[("index.html", "defaced")]);
+        let journal = Journal {
+            format: JOURNAL_FORMAT.to_string(),
+            removed: vec![PathBuf::from("sitemap.xml")],
+            moved: vec![PathBuf::from("index.html")],
+            swapping: false,
+        };
+        let bytes = postcard::to_stdvec(&journal).unwrap();
+        std::fs::write(&beside.journal, [&bytes[..], &[0; 32]].concat()).unwrap();
+        recover(&out).unwrap();
+        assert_eq!(
+            contents(&out),
+            owned(&[("index.html", "home"), ("sitemap.xml", "map")])
+        );
+    }
+
+    #[test]
+    fn an_old_site_is_put_back_only_after_a_swap_this_program_journaled() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("public");
+        let beside = beside(&out).unwrap();
+        plant(&beside.previous, &[("index.html", "planted")]);
+        recover(&out).unwrap();
+        assert!(
+            !out.exists(),
+            "an old site without a journal is not put in place"
+        );
+
+        let swapping = Journal {
+            format: JOURNAL_FORMAT.to_string(),
+            swapping: true,
+            ..Journal::default()
+        };
+        swapping.write(&beside.journal, &beside.purpose).unwrap();
+        recover(&out).unwrap();
+        assert_eq!(contents(&out), owned(&[("index.html", "planted")]));
+        assert!(!beside.journal.exists());
     }
 
     #[test]

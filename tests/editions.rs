@@ -170,7 +170,8 @@ started = 2024-05-01T10:00:00Z
 +++
 ## Summary
 
-Public words. See [the other incident](zqxcanary01-internal-postmortem.md) and
+Public words. See [the other incident](zqxcanary01-internal-postmortem.md) (and
+[with a query](zqxcanary01-internal-postmortem.md?v=2#top)) and
 [the plan](../premortems/zqxcanary30-internal-premortem.md#risk-zqxcanary36risk).
 
 <!-- internal -->
@@ -224,6 +225,32 @@ A footnote.[^note]
 <!-- internal -->
 [^note]: zqxcanary64 in a footnote definition
 <!-- /internal -->
+
+> <!-- internal -->
+> [quoted-runbook]: https://zqxcanary65.example.com/
+>
+> [^quoted]: zqxcanary66 in a footnote in a quoted region
+> <!-- /internal -->
+
+Linked from outside the quote: [the runbook][quoted-runbook], and a note.[^quoted]
+
+<!--
+internal
+-->
+zqxcanary67 under a marker written over several lines
+<!--
+/internal
+-->
+
+<div>
+```
+</div>
+
+<!-- internal -->
+[after-div]: https://zqxcanary68.example.com/
+<!-- /internal -->
+
+After a fence line in raw HTML: [the dashboard][after-div].
 "#,
     );
     dir

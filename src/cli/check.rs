@@ -47,7 +47,14 @@ pub fn run(args: Args) -> i32 {
             ..LinkOptions::default()
         },
     ) {
-        Ok((_, diagnostics)) => diagnostics,
+        Ok((archive, mut diagnostics)) => {
+            // The theme, the templates and static/ by the rules `build` reads them with, so
+            // that what `build` refuses (a symbolic link in static/) fails the check too.
+            if let Err(refused) = crate::theme::load(&args.root, archive.config.theme.as_deref()) {
+                diagnostics.push(refused);
+            }
+            diagnostics
+        }
         Err(message) => {
             eprintln!("error: {message}");
             return EXIT_CANNOT_RUN;

@@ -34,10 +34,12 @@ pub fn run(listener: TcpListener, live: Arc<Live>) {
     }
 }
 
-/// A parsed request line.
+/// A parsed request line, and the host it was sent to.
 struct Request {
     method: String,
     target: String,
+    /// The `Host` header, if there was one.
+    host: Option<String>,
 }
 
 fn read_request(stream: &TcpStream) -> std::io::Result<Option<Request>> {
@@ -50,15 +52,21 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Option<Request>> {
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
         return Ok(None);
     };
-    let request = Request {
+    let mut request = Request {
         method: method.to_string(),
         target: target.to_string(),
+        host: None,
     };
-    // Read the headers to their end; none of them changes the answer.
+    // Read the headers to their end; only the host changes the answer.
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
             break;
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("host")
+        {
+            request.host = Some(value.trim().to_string());
         }
     }
     Ok(Some(request))
@@ -69,6 +77,19 @@ fn handle(mut stream: TcpStream, live: &Live) -> std::io::Result<()> {
     let Some(request) = read_request(&stream)? else {
         return respond(&mut stream, &plain(400, "bad request"), false);
     };
+    let port = stream.local_addr()?.port();
+    if let Some(host) = &request.host
+        && !is_own_host(host, port)
+    {
+        return respond(
+            &mut stream,
+            &plain(
+                421,
+                "this server answers only to localhost or its IP address",
+            ),
+            false,
+        );
+    }
     let head_only = match request.method.as_str() {
         "GET" => false,
         "HEAD" => true,
@@ -88,6 +109,31 @@ fn handle(mut stream: TcpStream, live: &Live) -> std::io::Result<()> {
     let snapshot = live.snapshot();
     let response = answer(path, query, &snapshot);
     respond(&mut stream, &response, head_only)
+}
+
+/// Whether a request's `Host` names this server: `localhost` or an IP address, with the
+/// port it listens on. A page of another site that makes its own name point to this
+/// machine (DNS rebinding) sends that name, and is refused: otherwise it could read the
+/// internal edition being previewed. An address cannot be made to point elsewhere, so
+/// any is accepted, which keeps `--bind 0.0.0.0` usable from another machine.
+fn is_own_host(host: &str, port: u16) -> bool {
+    let (name, given_port) = match host.rsplit_once(':') {
+        Some((name, given)) if !name.ends_with(':') && !given.ends_with(']') => {
+            (name, given.parse::<u16>().ok())
+        }
+        _ => (host, None),
+    };
+    // A browser leaves out port 80, the only one it may leave out.
+    if given_port.unwrap_or(80) != port {
+        return false;
+    }
+    let name = name.strip_suffix('.').unwrap_or(name);
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<std::net::Ipv4Addr>().is_ok()
+        || name
+            .strip_prefix('[')
+            .and_then(|name| name.strip_suffix(']'))
+            .is_some_and(|name| name.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// What the server sends back.
@@ -195,6 +241,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         _ => "Internal Server Error",
     }
 }
@@ -325,6 +372,31 @@ pub fn content_type(file: &std::path::Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_its_own_host_names_are_answered() {
+        for own in [
+            "localhost:1111",
+            "LOCALHOST:1111",
+            "127.0.0.1:1111",
+            "[::1]:1111",
+            "192.168.1.20:1111",
+        ] {
+            assert!(is_own_host(own, 1111), "{own}");
+        }
+        for other in [
+            "attacker.example:1111",
+            "localhost.attacker.example:1111",
+            "localhost:2222",
+            "localhost",
+            "127.0.0.1",
+            "[::1]",
+            "1111",
+        ] {
+            assert!(!is_own_host(other, 1111), "{other}");
+        }
+        assert!(is_own_host("localhost", 80));
+    }
 
     #[test]
     fn plain_paths_are_decoded() {
