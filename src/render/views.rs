@@ -474,3 +474,46 @@ pub fn rating(r: Option<Rating>) -> Option<String> {
 pub fn risk_anchor(id: &str) -> String {
     format!("risk-{}", path_segment(id))
 }
+
+/// Ids for the parts of one page that a reader may link to (action items, timeline
+/// entries): `prefix` and each part's `stem`, made into a slug, with `-2`, `-3`... after a
+/// repeat. A link to an item keeps working when items are added after it or around it.
+pub fn part_anchors<'s>(prefix: &str, stems: impl IntoIterator<Item = &'s str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    stems
+        .into_iter()
+        .map(|stem| {
+            let slug = crate::markdown::slugify(stem);
+            let base = if slug.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}-{slug}")
+            };
+            let mut anchor = base.clone();
+            let mut n = 1;
+            while !seen.insert(anchor.clone()) {
+                n += 1;
+                anchor = format!("{base}-{n}");
+            }
+            anchor
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod part_anchor_tests {
+    use super::part_anchors;
+
+    #[test]
+    fn repeated_and_empty_stems_still_get_distinct_ids() {
+        assert_eq!(
+            part_anchors("action", ["Add a canary", "Add a canary", "", "!!"]),
+            [
+                "action-add-a-canary",
+                "action-add-a-canary-2",
+                "action",
+                "action-2"
+            ]
+        );
+    }
+}
