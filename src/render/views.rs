@@ -476,19 +476,17 @@ pub fn risk_anchor(id: &str) -> String {
 }
 
 /// Ids for the parts of one page that a reader may link to (action items, timeline
-/// entries): `prefix` and each part's `stem`, made into a slug, with `-2`, `-3`... after a
-/// repeat. A link to an item keeps working when items are added after it or around it.
+/// entries): `prefix`, `_` and each part's `stem` made into a slug, with `-2`, `-3`... after
+/// a repeat. A link to an item keeps working when items are added after it or around it, and
+/// the `_`, which no heading's slug has, keeps these ids apart from the headings' ids.
 pub fn part_anchors<'s>(prefix: &str, stems: impl IntoIterator<Item = &'s str>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
     stems
         .into_iter()
         .map(|stem| {
             let slug = crate::markdown::slugify(stem);
-            let base = if slug.is_empty() {
-                prefix.to_string()
-            } else {
-                format!("{prefix}-{slug}")
-            };
+            let slug = if slug.is_empty() { "item".into() } else { slug };
+            let base = format!("{prefix}_{slug}");
             let mut anchor = base.clone();
             let mut n = 1;
             while !seen.insert(anchor.clone()) {
@@ -509,10 +507,10 @@ mod part_anchor_tests {
         assert_eq!(
             part_anchors("action", ["Add a canary", "Add a canary", "", "!!"]),
             [
-                "action-add-a-canary",
-                "action-add-a-canary-2",
-                "action",
-                "action-2"
+                "action_add-a-canary",
+                "action_add-a-canary-2",
+                "action_item",
+                "action_item-2"
             ]
         );
     }
