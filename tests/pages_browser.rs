@@ -226,6 +226,18 @@ fn every_kind_of_page_passes_axe_in_light_and_dark_at_desktop_and_phone_widths()
                 for violation in axe_violations(&browser, &axe) {
                     failures.push(format!("{path} at {width} px, {scheme}: {violation}"));
                 }
+                if path == "/stats/" {
+                    let smallest = browser.script(
+                        "return Math.min(...[...document.querySelectorAll('svg.chart')].map(svg =>
+                           svg.getBoundingClientRect().width / svg.viewBox.baseVal.width
+                             * parseFloat(getComputedStyle(svg.querySelector('text')).fontSize)));",
+                    );
+                    let smallest = smallest.as_f64().unwrap_or(0.0);
+                    assert!(
+                        smallest >= 11.0,
+                        "chart text is {smallest:.1} px at {width} px"
+                    );
+                }
                 let name = match path.as_str() {
                     "/stats/" => Some("stats"),
                     "/search/?q=dns" => Some("search"),

@@ -216,13 +216,13 @@ fn open_svg(id: &str, title: &str, desc: &str) -> String {
     open_svg_sized(id, title, desc, WIDTH, HEIGHT)
 }
 
-/// Opens a chart drawn `width` units wide. Its class names the width for the stylesheet,
-/// which never shows the drawing narrower than that, so 11-unit text stays 11 pixels or
-/// more on a phone (the chart scrolls sideways in its box instead).
+/// Opens a chart drawn `width` units wide. The stylesheet never shows a drawing narrower
+/// than its `viewBox`, so 11-unit text stays 11 pixels or more on a phone (the chart
+/// scrolls sideways in its box instead).
 fn open_svg_sized(id: &str, title: &str, desc: &str, width: f64, height: f64) -> String {
     let id = escape(id);
     format!(
-        "<svg class=\"chart chart-w{width}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
+        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" xmlns=\"http://www.w3.org/2000/svg\"><title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
         escape(title),
         escape(desc)
     )
