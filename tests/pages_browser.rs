@@ -226,6 +226,34 @@ fn every_kind_of_page_passes_axe_in_light_and_dark_at_desktop_and_phone_widths()
                 for violation in axe_violations(&browser, &axe) {
                     failures.push(format!("{path} at {width} px, {scheme}: {violation}"));
                 }
+                if path.starts_with("/postmortems/") && path.len() > "/postmortems/".len() {
+                    // The contents: a column of links that take the focus on a wide screen,
+                    // a folded "On this page" menu on a phone.
+                    let contents = browser.script(
+                        "const toc = document.querySelector('details.toc');
+                         const link = toc.querySelector('nav a');
+                         link.focus();
+                         return { focused: document.activeElement === link,
+                                  shown: link.checkVisibility(),
+                                  menu: toc.querySelector('summary').getClientRects().length > 0 };",
+                    );
+                    let phone = width < 800;
+                    assert_eq!(
+                        contents["menu"],
+                        Value::Bool(phone),
+                        "{path} at {width}: {contents}"
+                    );
+                    assert_eq!(
+                        contents["shown"],
+                        Value::Bool(!phone),
+                        "{path} at {width}: {contents}"
+                    );
+                    assert_eq!(
+                        contents["focused"],
+                        Value::Bool(!phone),
+                        "{path} at {width}: {contents}"
+                    );
+                }
                 if path == "/stats/" {
                     let smallest = browser.script(
                         "return Math.min(...[...document.querySelectorAll('svg.chart')].map(svg =>
