@@ -394,4 +394,10 @@ fn a_printed_postmortem_has_no_site_navigation_and_shows_action_item_urls() {
         "printed text is black whatever the scheme: {page}"
     );
     assert_eq!(page["bodyBackground"], "rgb(255, 255, 255)", "{page}");
+
+    // And through Chromium's own printing, as "Save as PDF" does, for a person to look at.
+    let pdf = browser.print_to_pdf();
+    assert!(pdf.starts_with(b"%PDF-"), "printing gave no PDF");
+    let path = screenshot_path("postmortem-print").with_extension("pdf");
+    std::fs::write(&path, pdf).expect("a writable PDF path");
 }

@@ -256,6 +256,16 @@ impl Browser {
         );
     }
 
+    /// The page printed to PDF on A4, as a reader's "Save as PDF" makes it.
+    pub fn print_to_pdf(&self) -> Vec<u8> {
+        let pdf = self.session_command(
+            "POST",
+            "/print",
+            Some(json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false })),
+        );
+        decode_base64(pdf.as_str().unwrap_or_default())
+    }
+
     /// Saves a PNG of the whole page, beyond the viewport, as it is laid out now.
     pub fn screenshot_full_page(&self, path: &Path) {
         let shot = self.devtools(
