@@ -66,9 +66,17 @@ pub fn code_block(lang: &str, code: &str) -> String {
 }
 
 /// How [`code_block`] wraps a block: its start, the language's class, the code, its end.
-const BLOCK_START: &str = "<pre class=\"code\" data-lang=\"";
+/// The block takes the keyboard focus (`tabindex`), so a line wider than the page can be
+/// scrolled to without a mouse.
+const BLOCK_START: &str = "<pre class=\"code\" tabindex=\"0\" data-lang=\"";
 const BLOCK_CODE: &str = "\"><code>";
 const BLOCK_END: &str = "</code></pre>\n";
+
+/// Whether a body's HTML holds a code block, so that its page links the highlighting
+/// stylesheet; other pages do not load it.
+pub fn has_code_block(html: &str) -> bool {
+    html.contains(BLOCK_START)
+}
 
 /// Whether `html` is what [`code_block`] could write for `code` in `lang`: its `<pre>` and
 /// `<code>` with the language's class, `<span>`s with classes, and between the tags exactly
@@ -132,16 +140,137 @@ pub fn forget_lines() {
     rayon::broadcast(|_| drop(MEMO.take()));
 }
 
-/// The highlighting stylesheet: a light theme, and a dark one under `prefers-color-scheme`.
+/// The colours code is drawn in, light and dark, and the token classes each one colours.
+///
+/// This one table is the whole highlighting theme: [`stylesheet`] writes it as CSS custom
+/// properties that the dark scheme swaps, so no light rule can outrank a dark one, and a test
+/// holds every colour to 4.5:1 against the code background of its scheme (WCAG AA). Tokens
+/// no entry names (punctuation, operators, plain names) keep the page's text colour.
+pub const PALETTE: &[TokenColour] = &[
+    TokenColour {
+        name: "comment",
+        light: "#5c6670",
+        dark: "#a3acb6",
+        selectors: &[".hl-comment"],
+        style: "font-style: italic;",
+    },
+    TokenColour {
+        name: "string",
+        light: "#0a3069",
+        dark: "#a5d6ff",
+        selectors: &[".hl-string", ".hl-markup.hl-raw"],
+        style: "",
+    },
+    TokenColour {
+        name: "constant",
+        light: "#0550ae",
+        dark: "#79c0ff",
+        selectors: &[".hl-constant", ".hl-support.hl-constant"],
+        style: "",
+    },
+    TokenColour {
+        name: "keyword",
+        light: "#b3261e",
+        dark: "#ff9b94",
+        selectors: &[".hl-keyword", ".hl-storage"],
+        style: "",
+    },
+    TokenColour {
+        name: "function",
+        light: "#6639ba",
+        dark: "#d2a8ff",
+        selectors: &[
+            ".hl-entity.hl-name",
+            ".hl-support.hl-function",
+            ".hl-meta.hl-function-call .hl-variable.hl-function",
+        ],
+        style: "",
+    },
+    TokenColour {
+        name: "name",
+        light: "#116329",
+        dark: "#7ee787",
+        selectors: &[
+            ".hl-entity.hl-name.hl-tag",
+            ".hl-key .hl-string",
+            ".hl-support.hl-type.hl-property-name",
+            ".hl-entity.hl-name.hl-section",
+        ],
+        style: "",
+    },
+    TokenColour {
+        name: "parameter",
+        light: "#8a3a00",
+        dark: "#ffb77c",
+        selectors: &[
+            ".hl-entity.hl-other.hl-attribute-name",
+            ".hl-variable.hl-parameter",
+            ".hl-variable.hl-other.hl-readwrite",
+            ".hl-variable.hl-language",
+        ],
+        style: "",
+    },
+    TokenColour {
+        name: "inserted",
+        light: "#116329",
+        dark: "#7ee787",
+        selectors: &[".hl-markup.hl-inserted"],
+        style: "",
+    },
+    TokenColour {
+        name: "deleted",
+        light: "#82071e",
+        dark: "#ffa198",
+        selectors: &[".hl-markup.hl-deleted", ".hl-invalid"],
+        style: "",
+    },
+];
+
+/// The background code blocks are drawn on, light and dark: what [`PALETTE`] is held to.
+pub const CODE_BACKGROUND: (&str, &str) = ("#ffffff", "#181c21");
+
+/// One colour of the highlighting theme.
+pub struct TokenColour {
+    /// The custom property's name: `--hl-{name}`.
+    pub name: &'static str,
+    /// `#rrggbb` on the light background, then on the dark one.
+    pub light: &'static str,
+    pub dark: &'static str,
+    /// The token classes it colours; later entries win over earlier ones of equal weight.
+    pub selectors: &'static [&'static str],
+    /// Any other declarations, such as italics for comments.
+    pub style: &'static str,
+}
+
+/// The highlighting stylesheet, written from [`PALETTE`]: the colours as custom properties
+/// (swapped under `prefers-color-scheme: dark`, and back to light for print), then one rule
+/// per token colour.
 pub fn stylesheet() -> String {
-    use syntect::highlighting::ThemeSet;
-    use syntect::html::css_for_theme_with_class_style;
-    let themes = ThemeSet::load_defaults();
-    let light = css_for_theme_with_class_style(&themes.themes["InspiredGitHub"], CLASS_STYLE)
-        .unwrap_or_default();
-    let dark = css_for_theme_with_class_style(&themes.themes["base16-ocean.dark"], CLASS_STYLE)
-        .unwrap_or_default();
-    format!("{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")
+    let mut css = String::from(
+        "/* Syntax highlighting, written by hindsight from its palette (src/highlight.rs). */\n",
+    );
+    let properties = |pick: fn(&TokenColour) -> &str, background: &str| {
+        let mut block = format!("  --code-bg: {background};\n");
+        for colour in PALETTE {
+            block.push_str(&format!("  --hl-{}: {};\n", colour.name, pick(colour)));
+        }
+        block
+    };
+    let light = properties(|c| c.light, CODE_BACKGROUND.0);
+    let dark = properties(|c| c.dark, CODE_BACKGROUND.1);
+    css.push_str(&format!(":root {{\n{light}}}\n"));
+    css.push_str(&format!(
+        "@media screen and (prefers-color-scheme: dark) {{\n:root {{\n{dark}}}\n}}\n"
+    ));
+    for colour in PALETTE {
+        css.push_str(&format!(
+            "{} {{ color: var(--hl-{}); {}}}\n",
+            colour.selectors.join(", "),
+            colour.name,
+            colour.style
+        ));
+    }
+    css
 }
 
 fn syntax_set() -> &'static SyntaxSet {
@@ -286,7 +415,7 @@ mod tests {
                 .unwrap();
         }
         format!(
-            "<pre class=\"code\" data-lang=\"{lang}\"><code>{}</code></pre>\n",
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"{lang}\"><code>{}</code></pre>\n",
             generator.finalize()
         )
     }
@@ -324,9 +453,9 @@ mod tests {
         );
         assert!(!is_code_block_of(&code_block("sh", "ls\n"), "rust", "ls\n"));
         let tampered = [
-            "<pre class=\"code\" data-lang=\"sh\"><code><script>alert(1)</script></code></pre>\n",
-            "<pre class=\"code\" data-lang=\"sh\"><code><span class=\"x\" onclick=\"a()\">x</span></code></pre>\n",
-            "<pre class=\"code\" data-lang=\"\"><img src=x onerror=a()><code></code></pre>\n",
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"sh\"><code><script>alert(1)</script></code></pre>\n",
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"sh\"><code><span class=\"x\" onclick=\"a()\">x</span></code></pre>\n",
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"\"><img src=x onerror=a()><code></code></pre>\n",
             "<img src=x onerror=a()>",
         ];
         for html in tampered {
@@ -338,7 +467,86 @@ mod tests {
     fn an_unknown_language_is_escaped_text() {
         assert_eq!(
             code_block("no-such-language", "a < b\n"),
-            "<pre class=\"code\" data-lang=\"no-such-language\"><code>a &lt; b\n</code></pre>\n"
+            "<pre class=\"code\" tabindex=\"0\" data-lang=\"no-such-language\"><code>a &lt; b\n</code></pre>\n"
         );
+    }
+
+    /// WCAG's contrast ratio of two `#rrggbb` colours.
+    fn contrast(a: &str, b: &str) -> f64 {
+        let luminance = |hex: &str| {
+            let channel = |i: usize| {
+                let c =
+                    f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+                if c <= 0.03928 {
+                    c / 12.92
+                } else {
+                    ((c + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * channel(0) + 0.7152 * channel(1) + 0.0722 * channel(2)
+        };
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn every_token_colour_is_readable_on_the_code_background_in_both_schemes() {
+        assert!(contrast("#000000", "#ffffff") > 20.9, "the formula itself");
+        let (light_bg, dark_bg) = CODE_BACKGROUND;
+        let mut failures = Vec::new();
+        for colour in PALETTE {
+            for (scheme, fg, bg) in [
+                ("light", colour.light, light_bg),
+                ("dark", colour.dark, dark_bg),
+            ] {
+                let ratio = contrast(fg, bg);
+                if ratio < 4.5 {
+                    failures.push(format!(
+                        "{} {scheme}: {fg} on {bg} is {ratio:.2}:1",
+                        colour.name
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "below WCAG AA 4.5:1: {failures:?}");
+    }
+
+    #[test]
+    fn the_stylesheet_colours_only_from_the_palette_and_swaps_it_for_dark() {
+        let css = stylesheet();
+        // Every colour literal in the sheet is a palette colour or a background.
+        let literals: Vec<&str> = css
+            .match_indices('#')
+            .map(|(i, _)| &css[i..i + 7])
+            .collect();
+        assert!(!literals.is_empty());
+        for literal in literals {
+            let known = PALETTE
+                .iter()
+                .any(|c| c.light == literal || c.dark == literal)
+                || [CODE_BACKGROUND.0, CODE_BACKGROUND.1].contains(&literal);
+            assert!(known, "{literal} is not from the palette");
+        }
+        // A rule colours through a property, so the dark scheme's values always apply.
+        for rule in css.lines().filter(|l| l.starts_with('.')) {
+            assert!(rule.contains("color: var(--hl-"), "{rule}");
+        }
+        let dark = css.split("prefers-color-scheme: dark").nth(1).unwrap();
+        for colour in PALETTE {
+            assert!(dark.contains(&format!("--hl-{}: {};", colour.name, colour.dark)));
+        }
+    }
+
+    #[test]
+    fn json_keys_and_bash_comments_get_palette_classes() {
+        // The tokens that came out unreadable with the old themes must meet a rule.
+        let css = stylesheet();
+        let json = code_block("json", "{\"retries\": 3}\n");
+        assert!(
+            json.contains("hl-key") && css.contains(".hl-key .hl-string"),
+            "{json}"
+        );
+        let bash = code_block("bash", "# drain\nkubectl drain --force node-1\n");
+        assert!(bash.contains("hl-comment"), "{bash}");
     }
 }

@@ -553,3 +553,118 @@ fn code_blocks_are_highlighted_with_classes_and_one_stylesheet() {
     let css = String::from_utf8(site.files["highlight.css"].clone()).unwrap();
     assert!(css.contains(".hl-") && css.contains("prefers-color-scheme: dark"));
 }
+
+/// The `content` of the first `<meta property=...>` or `<meta name=...>` that names `key`.
+fn meta(page: &str, key: &str) -> Option<String> {
+    let needle = format!("=\"{key}\" content=\"");
+    let start = page.find(&needle)? + needle.len();
+    Some(unescape(&page[start..start + page[start..].find('"')?]))
+}
+
+#[test]
+fn a_postmortem_link_pasted_into_chat_shows_its_title_summary_and_address() {
+    let archive = small_archive();
+    let (_out, site) = build_site(
+        archive.path(),
+        Some("https://postmortems.example.com/archive"),
+        false,
+    );
+    let page = site.page("/postmortems/2021-02-01-overload/");
+    let address = "https://postmortems.example.com/archive/postmortems/2021-02-01-overload/";
+    assert_eq!(
+        meta(&page, "og:title").as_deref(),
+        Some("Launch day overload")
+    );
+    assert_eq!(meta(&page, "og:type").as_deref(), Some("article"));
+    assert_eq!(meta(&page, "og:url").as_deref(), Some(address));
+    assert!(page.contains(&format!("<link rel=\"canonical\" href=\"{address}\">")));
+    assert_eq!(meta(&page, "og:description"), meta(&page, "description"));
+    assert!(
+        page.contains("<link rel=\"icon\" href=\"/archive/favicon.svg\" type=\"image/svg+xml\">")
+    );
+    assert!(site.files.contains_key("favicon.svg"));
+    let home = site.page("/");
+    assert_eq!(meta(&home, "og:type").as_deref(), Some("website"));
+    assert_eq!(
+        meta(&home, "og:url").as_deref(),
+        Some("https://postmortems.example.com/archive/")
+    );
+}
+
+#[test]
+fn only_pages_with_code_load_the_highlighting_stylesheet() {
+    let (_out, site) = build_site(&example_root(), None, false);
+    let mut with_code = 0;
+    for (name, bytes) in &site.files {
+        if !name.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8_lossy(bytes);
+        let has_code = html.contains("<pre class=\"code\"");
+        let loads = html.contains("href=\"/highlight.css\"");
+        assert_eq!(
+            has_code, loads,
+            "{name}: code {has_code}, stylesheet {loads}"
+        );
+        with_code += usize::from(has_code);
+    }
+    assert!(with_code >= 5, "only {with_code} pages have code");
+}
+
+#[test]
+fn action_items_and_timeline_entries_have_ids_a_reader_can_link_to() {
+    let (_out, site) = build_site(&example_root(), None, false);
+    let page = site.page("/postmortems/2022-04-19-checkout-launch-saturation/");
+    let ids = attribute_values(&page, "id");
+    let action_ids: Vec<&&str> = ids.iter().filter(|id| id.starts_with("action_")).collect();
+    assert!(action_ids.len() >= 3, "{action_ids:?}");
+    assert!(ids.contains(
+        &"action_put-pgbouncer-in-transaction-mode-between-the-checkout-api-and-the-orders-database"
+    ));
+    let timeline_ids: Vec<&&str> = ids.iter().filter(|id| id.starts_with("t_")).collect();
+    assert!(timeline_ids.len() >= 5, "{timeline_ids:?}");
+    assert!(
+        ids.contains(&"t_detected") && ids.contains(&"t_2022-04-19-1330"),
+        "{timeline_ids:?}"
+    );
+    // Each has a link to itself, to copy.
+    for id in action_ids.iter().chain(&timeline_ids) {
+        assert!(
+            page.contains(&format!("class=\"anchor\" href=\"#{id}\"")),
+            "{id}"
+        );
+    }
+    let unique: BTreeSet<&&str> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "ids repeat on the page");
+}
+
+#[test]
+fn a_postmortem_links_to_the_one_published_before_and_after_it() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let older = site.page("/postmortems/2021-02-01-overload/");
+    let newer = site.page("/postmortems/2022-03-01-slow-queries/");
+    assert!(older.contains("rel=\"next\" href=\"/postmortems/2022-03-01-slow-queries/\""));
+    assert!(
+        !older.contains("rel=\"prev\""),
+        "the oldest has no previous"
+    );
+    assert!(newer.contains("rel=\"prev\" href=\"/postmortems/2021-02-01-overload/\""));
+    // The draft is left out of the build, so it is nobody's neighbour.
+    assert!(!newer.contains("rel=\"next\""));
+    assert!(older.contains("aria-current=\"true\">Postmortems</a>"));
+    assert!(
+        site.page("/postmortems/")
+            .contains("aria-current=\"page\">Postmortems</a>")
+    );
+}
+
+#[test]
+fn a_postmortem_without_headings_has_no_contents_column() {
+    let archive = small_archive();
+    let (_out, site) = build_site(archive.path(), None, false);
+    let headed = site.page("/postmortems/2021-02-01-overload/");
+    let plain = site.page("/postmortems/2022-03-01-slow-queries/");
+    assert!(headed.contains("class=\"doc-layout with-toc\"") && headed.contains("class=\"toc\""));
+    assert!(plain.contains("class=\"doc-layout\"") && !plain.contains("class=\"toc\""));
+}

@@ -89,8 +89,10 @@ pub fn stacked_bars(id: &str, title: &str, series: &[Series], bars: &[Bar]) -> S
         );
         value += step;
     }
+    let x_of = |i: usize| LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+    let ticks = spaced_ticks(bars.iter().map(|b| b.tick.as_deref()).enumerate(), x_of);
     for (i, bar) in bars.iter().enumerate() {
-        let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
+        let x = x_of(i);
         let mut y = TOP + plot_h;
         let _ = write!(
             svg,
@@ -111,7 +113,7 @@ pub fn stacked_bars(id: &str, title: &str, series: &[Series], bars: &[Bar]) -> S
             );
         }
         svg.push_str("</g>");
-        if let Some(tick) = &bar.tick {
+        if let Some(tick) = bar.tick.as_deref().filter(|_| ticks[i]) {
             let _ = write!(
                 svg,
                 "<line class=\"baseline\" x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\"/><text class=\"axis\" x=\"{x:.1}\" y=\"{}\">{}</text>",
@@ -189,10 +191,34 @@ pub fn distribution(id: &str, title: &str, counts: &[usize], summary: &str) -> S
     svg
 }
 
+/// The room a tick label needs before the next one: a year in 11-unit text, and a gap.
+const TICK_ROOM: f64 = 36.0;
+
+/// Which bars' tick labels to draw: every one that leaves [`TICK_ROOM`] before the next
+/// drawn label, so that labels never overlap. Later labels win: the first bar's label (a
+/// year begun part way through) gives way to the next January's.
+fn spaced_ticks<'t>(
+    ticks: impl DoubleEndedIterator<Item = (usize, Option<&'t str>)> + ExactSizeIterator,
+    x_of: impl Fn(usize) -> f64,
+) -> Vec<bool> {
+    let mut shown = vec![false; ticks.len()];
+    let mut next_x = f64::INFINITY;
+    for (i, tick) in ticks.rev() {
+        if tick.is_some() && next_x - x_of(i) >= TICK_ROOM {
+            shown[i] = true;
+            next_x = x_of(i);
+        }
+    }
+    shown
+}
+
 fn open_svg(id: &str, title: &str, desc: &str) -> String {
     open_svg_sized(id, title, desc, WIDTH, HEIGHT)
 }
 
+/// Opens a chart drawn `width` units wide. The stylesheet never shows a drawing narrower
+/// than its `viewBox`, so 11-unit text stays 11 pixels or more on a phone (the chart
+/// scrolls sideways in its box instead).
 fn open_svg_sized(id: &str, title: &str, desc: &str, width: f64, height: f64) -> String {
     let id = escape(id);
     format!(
@@ -273,5 +299,42 @@ mod tests {
         assert!(svg.contains("<desc id=\"c-desc\">3 incidents"));
         assert!(svg.contains("SEV-1 &lt;"));
         assert!(!svg.contains("fill=") && !svg.contains("style="), "{svg}");
+    }
+
+    #[test]
+    fn year_labels_of_neighbouring_bars_do_not_overlap() {
+        // A chart starting in December: "2019" on its first bar, "2020" on the next.
+        let bars: Vec<Bar> = months(
+            NaiveDate::from_ymd_opt(2019, 12, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2022, 3, 1).unwrap(),
+        )
+        .into_iter()
+        .enumerate()
+        .map(|(i, (y, m))| Bar {
+            label: format!("{y}-{m:02}"),
+            tick: (i == 0 || m == 1).then(|| y.to_string()),
+            counts: vec![1],
+        })
+        .collect();
+        let series = [Series {
+            name: "All".into(),
+            class: "bar".into(),
+        }];
+        let svg = stacked_bars("c", "t", &series, &bars);
+        let label_xs: Vec<(f64, String)> = svg
+            .split("<text class=\"axis\" x=\"")
+            .skip(1)
+            .filter_map(|rest| {
+                let (x, rest) = rest.split_once('"')?;
+                let text = rest.split_once('>')?.1.split_once('<')?.0;
+                let is_year = text.len() == 4 && text.starts_with("20");
+                is_year.then(|| Some((x.parse().ok()?, text.to_string())))?
+            })
+            .collect();
+        let years: Vec<&str> = label_xs.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(years, ["2020", "2021", "2022"], "{svg}");
+        for pair in label_xs.windows(2) {
+            assert!(pair[1].0 - pair[0].0 >= TICK_ROOM, "{pair:?}");
+        }
     }
 }

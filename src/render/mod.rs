@@ -29,7 +29,7 @@ use crate::theme::{Theme, template_error};
 use views::Views;
 
 pub use crate::cache::hash_parts;
-pub use pages::{PageKind, all as all_pages};
+pub use pages::{PageKind, all as all_pages, neighbouring_postmortems};
 
 /// The generated site: output path (relative, `/`-separated) to content.
 #[derive(Debug, Default)]

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
 use super::views::{
     ActionView, DocSummary, Listed, NamedLink, SeverityView, TocEntry, Views, format_duration,
-    path_segment, rating, risk_anchor, toc,
+    part_anchors, path_segment, rating, risk_anchor, toc,
 };
 use super::{Markup, Page};
 use crate::archive::{Archive, DocId, Listing};
@@ -255,10 +255,21 @@ struct RealizedRisk {
     risk: Option<NamedLink>,
 }
 
+/// An action item on its postmortem's page, with the id a link to it uses.
+#[derive(Serialize)]
+struct AnchoredAction {
+    #[serde(flatten)]
+    action: ActionView,
+    anchor: String,
+}
+
 #[derive(Serialize)]
 struct PostmortemView<'a> {
     doc: &'a DocSummary,
-    actions: Vec<ActionView>,
+    actions: Vec<AnchoredAction>,
+    /// The postmortems published just before and just after this one, for reading on.
+    previous: Option<NamedLink>,
+    next: Option<NamedLink>,
     realized: Vec<RealizedRisk>,
     related: Vec<Listed<'a>>,
     /// Similar postmortems found by scoring, shown as suggestions.
@@ -272,6 +283,8 @@ struct PostmortemView<'a> {
 /// What a postmortem page shows that is made from its document alone, with the site's zone.
 #[derive(Serialize)]
 struct OwnView {
+    /// Whether the body has a code block, which needs the highlighting stylesheet.
+    has_code: bool,
     authors: Vec<String>,
     incident: IncidentView,
     toc: Vec<TocEntry>,
@@ -290,13 +303,30 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         .postmortem()
         .expect("postmortem pages are made for postmortems");
     let today = super::views::today();
+    let anchors = part_anchors("action", p.actions.iter().map(|a| a.title.as_str()));
+    let [previous, next] = neighbouring_postmortems(archive, id).map(|neighbour| {
+        neighbour.map(|other| {
+            let summary = views.summary(other);
+            NamedLink {
+                id: archive.documents[other].slug.clone(),
+                name: summary.title.clone(),
+                url: summary.url.clone(),
+            }
+        })
+    });
     let view = PostmortemView {
         doc: views.summary(id),
         actions: p
             .actions
             .iter()
-            .map(|a| ActionView::new(a, today))
+            .zip(anchors)
+            .map(|(a, anchor)| AnchoredAction {
+                action: ActionView::new(a, today),
+                anchor,
+            })
             .collect(),
+        previous,
+        next,
         realized: archive.realized[id]
             .iter()
             .map(|link| {
@@ -346,6 +376,20 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     )
 }
 
+/// The postmortems published just before and just after `id`, in the archive's date order:
+/// `[previous, next]`. Each one's page shows the other's title, so an edit to one changes
+/// its neighbours' pages too.
+pub fn neighbouring_postmortems(archive: &Archive, id: DocId) -> [Option<DocId>; 2] {
+    // Postmortems are listed newest first, in the order of their ids.
+    let Ok(i) = archive.postmortems.binary_search(&id) else {
+        return [None, None];
+    };
+    [
+        archive.postmortems.get(i + 1).copied(),
+        i.checked_sub(1).map(|j| archive.postmortems[j]),
+    ]
+}
+
 /// What a postmortem's page shows that is made from its document alone.
 fn own_view(views: &Views, id: DocId) -> OwnView {
     let d = &views.archive.documents[id];
@@ -357,6 +401,7 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
         t.map(|t| format_duration(t.0 - incident.started.0))
     };
     let mut own = OwnView {
+        has_code: false,
         authors: p.authors.clone(),
         incident: IncidentView {
             started: views.time(incident.started),
@@ -396,6 +441,8 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
         }
         _ => own.body = Markup(html),
     }
+    own.has_code = crate::highlight::has_code_block(&own.body.0)
+        || crate::highlight::has_code_block(&own.body_after.0);
     own
 }
 
@@ -467,6 +514,8 @@ struct PremortemView<'a> {
     came_true: Vec<Listed<'a>>,
     toc: Vec<TocEntry>,
     body: Markup,
+    /// Whether the body has a code block, which needs the highlighting stylesheet.
+    has_code: bool,
     edit_url: Option<String>,
     extra: toml::Table,
 }
@@ -503,6 +552,7 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         came_true: views.listed(&came_true.unspecified),
         toc: toc(&d.body.headings),
         body: Markup(String::new()),
+        has_code: false,
         edit_url: edit_url(views, d),
         extra: p.extra.clone(),
     };
@@ -511,7 +561,10 @@ fn premortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
         "premortem.html",
         view,
         d.body.html.digest(),
-        move |view: &mut PremortemView| view.body = Markup(d.body.html.get()),
+        move |view: &mut PremortemView| {
+            view.body = Markup(d.body.html.get());
+            view.has_code = crate::highlight::has_code_block(&view.body.0);
+        },
     )
 }
 

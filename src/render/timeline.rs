@@ -34,6 +34,8 @@ pub struct TimelineRow {
     pub text: String,
     /// Time since the incident started: `+12 min`, or `−5 min` before it.
     pub since_start: String,
+    /// The row's id, for a link to it: its time in UTC, or the mark's name.
+    pub anchor: String,
 }
 
 /// The body's HTML split around the timeline: `before` the first written block, the written
@@ -112,6 +114,7 @@ fn view(timeline: &Timeline, incident: &Incident) -> TimelineView {
                     },
                     text: e.text.clone(),
                     since_start: String::new(),
+                    anchor: e.at.naive_utc().format("%Y-%m-%d %H%M").to_string(),
                 },
                 e.precision,
             )
@@ -128,12 +131,17 @@ fn view(timeline: &Timeline, incident: &Incident) -> TimelineView {
                 datetime: at.to_rfc3339(),
                 text: format!("Incident {name}"),
                 since_start: String::new(),
+                anchor: name.to_string(),
             },
             Precision::Minute,
         ));
     }
     entries.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
 
+    let anchors = super::views::part_anchors("t", entries.iter().map(|e| e.2.anchor.as_str()));
+    for (entry, anchor) in entries.iter_mut().zip(anchors) {
+        entry.2.anchor = anchor;
+    }
     let mut previous_day = None;
     let rows = entries
         .into_iter()

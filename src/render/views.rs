@@ -468,3 +468,44 @@ pub fn rating(r: Option<Rating>) -> Option<String> {
 pub fn risk_anchor(id: &str) -> String {
     format!("risk-{}", path_segment(id))
 }
+
+/// Ids for the parts of one page that a reader may link to (action items, timeline
+/// entries): `prefix`, `_` and each part's `stem` made into a slug, with `-2`, `-3`... after
+/// a repeat. A link to an item keeps working when items are added after it or around it, and
+/// the `_`, which no heading's slug has, keeps these ids apart from the headings' ids.
+pub fn part_anchors<'s>(prefix: &str, stems: impl IntoIterator<Item = &'s str>) -> Vec<String> {
+    let mut seen = std::collections::HashSet::new();
+    stems
+        .into_iter()
+        .map(|stem| {
+            let slug = crate::markdown::slugify(stem);
+            let slug = if slug.is_empty() { "item".into() } else { slug };
+            let base = format!("{prefix}_{slug}");
+            let mut anchor = base.clone();
+            let mut n = 1;
+            while !seen.insert(anchor.clone()) {
+                n += 1;
+                anchor = format!("{base}-{n}");
+            }
+            anchor
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod part_anchor_tests {
+    use super::part_anchors;
+
+    #[test]
+    fn repeated_and_empty_stems_still_get_distinct_ids() {
+        assert_eq!(
+            part_anchors("action", ["Add a canary", "Add a canary", "", "!!"]),
+            [
+                "action_add-a-canary",
+                "action_add-a-canary-2",
+                "action_item",
+                "action_item-2"
+            ]
+        );
+    }
+}

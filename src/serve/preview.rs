@@ -1150,6 +1150,12 @@ fn footprints(archive: &Archive) -> HashMap<PathBuf, Footprint> {
                 .chain(came_true.by_risk.iter().flatten().copied())
                 .chain(came_true.unspecified.iter().copied())
                 .chain(suggested_on[id].iter().copied())
+                // Its neighbours in date order link to it by title (previous and next).
+                .chain(
+                    crate::render::neighbouring_postmortems(archive, id)
+                        .into_iter()
+                        .flatten(),
+                )
                 .map(|id| doc_key(archive, id))
                 .collect();
             let common = document.common();

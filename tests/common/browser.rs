@@ -228,6 +228,57 @@ impl Browser {
         );
     }
 
+    /// Runs a Chrome DevTools Protocol command (`Emulation.setEmulatedMedia`, say) through
+    /// chromedriver, and returns its result.
+    pub fn devtools(&self, command: &str, params: Value) -> Value {
+        self.session_command(
+            "POST",
+            "/goog/cdp/execute",
+            Some(json!({ "cmd": command, "params": params })),
+        )
+    }
+
+    /// Shows pages as a phone or desktop screen `width` CSS pixels wide would (a phone's
+    /// `<meta name="viewport">` applies below 800).
+    pub fn set_viewport(&self, width: u32, height: u32) {
+        self.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800 }),
+        );
+    }
+
+    /// Emulates the reader's colour scheme (`"light"` or `"dark"`) and the medium
+    /// (`"screen"` or `"print"`).
+    pub fn set_media(&self, medium: &str, scheme: &str) {
+        self.devtools(
+            "Emulation.setEmulatedMedia",
+            json!({ "media": medium, "features": [{ "name": "prefers-color-scheme", "value": scheme }] }),
+        );
+    }
+
+    /// The page printed to PDF on A4, as a reader's "Save as PDF" makes it.
+    pub fn print_to_pdf(&self) -> Vec<u8> {
+        let pdf = self.session_command(
+            "POST",
+            "/print",
+            Some(json!({ "page": { "width": 21.0, "height": 29.7 }, "background": false })),
+        );
+        decode_base64(pdf.as_str().unwrap_or_default())
+    }
+
+    /// Saves a PNG of the whole page, beyond the viewport, as it is laid out now.
+    pub fn screenshot_full_page(&self, path: &Path) {
+        let shot = self.devtools(
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true }),
+        );
+        let png = decode_base64(shot["data"].as_str().unwrap_or_default());
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("a screenshot directory");
+        }
+        std::fs::write(path, png).expect("a writable screenshot path");
+    }
+
     /// Saves a PNG of the viewport.
     pub fn screenshot(&self, path: &Path) {
         let data = self.session_command("GET", "/screenshot", None);
