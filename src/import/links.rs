@@ -1,0 +1,97 @@
+//! Rewriting the links between imported documents: a link from one source file to another
+//! that is imported too points, after import, at that document's new file.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
+
+/// `body` with every link to a file in `slugs` (canonical source path → new slug) pointing
+/// at `<slug>.md` instead; `from` is the source file the body was read from. Other links and
+/// every other byte stay as written.
+pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> String {
+    let folder = from.parent().unwrap_or(Path::new(""));
+    let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let parser = Parser::new_ext(body, Options::all()).into_offset_iter();
+    for (event, span) in parser {
+        let Event::Start(Tag::Link {
+            link_type: LinkType::Inline,
+            dest_url,
+            ..
+        }) = event
+        else {
+            continue;
+        };
+        let (path, fragment) = match dest_url.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (dest_url.as_ref(), None),
+        };
+        if path.is_empty() || path.contains("://") || path.starts_with('/') {
+            continue;
+        }
+        let decoded = percent_decode(path);
+        let Ok(target) = folder.join(decoded.trim_matches(['<', '>'])).canonicalize() else {
+            continue;
+        };
+        let Some(slug) = slugs.get(&target) else {
+            continue;
+        };
+        // The destination as written sits inside the link's text: `](dest)`.
+        let written = &body[span.clone()];
+        let Some(at) = written.rfind(dest_url.as_ref()).or_else(|| written.rfind(path)) else {
+            continue;
+        };
+        let start = span.start + at;
+        let end = start + if written[at..].starts_with(dest_url.as_ref()) { dest_url.len() } else { path.len() };
+        let new = match fragment {
+            Some(fragment) => format!("{slug}.md#{fragment}"),
+            None => format!("{slug}.md"),
+        };
+        replacements.push((start..end, new));
+    }
+    let mut out = body.to_string();
+    for (range, new) in replacements.into_iter().rev() {
+        out.replace_range(range, &new);
+    }
+    out
+}
+
+/// `%20` and the like as the bytes they stand for; a malformed escape stays as written.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(byte) = u8::from_str_radix(hex, 16)
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_to_another_imported_file_points_at_its_new_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("PM1 - First.md");
+        let b = dir.path().join("PM2 - Second.md");
+        std::fs::write(&a, "").unwrap();
+        std::fs::write(&b, "").unwrap();
+        let slugs = HashMap::from([(b.canonicalize().unwrap(), "2021-01-02-second".to_string())]);
+        let body = "See [the second](PM2%20-%20Second.md#timeline) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n";
+        assert_eq!(
+            rewrite(body, &a, &slugs),
+            "See [the second](2021-01-02-second.md#timeline) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n"
+        );
+    }
+}
