@@ -241,21 +241,20 @@ fn incident_times(
     }
     let started = match started.or(times.started.map(|(t, _)| t)) {
         Some(t) => {
-            if t.day_only {
-                guesses.push(Guess {
-                    key: "incident.started",
-                    why: "the source gives the day only: midnight".into(),
-                });
-            } else if t.zone_assumed {
-                guesses.push(Guess {
-                    key: "incident.started",
-                    why: format!("the source names no time zone: taken as {}", zone_label(context.zone())),
-                });
-            }
+            guesses.extend(assumption("incident.started", t, context.zone()));
             t.at
         }
         None => undated_start(context, guesses),
     };
+    for (key, time) in [
+        ("incident.detected", times.detected),
+        ("incident.mitigated", times.mitigated),
+        ("incident.resolved", times.resolved),
+    ] {
+        if let Some(guess) = time.and_then(|(t, _)| assumption(key, t, context.zone())) {
+            guesses.push(guess);
+        }
+    }
     let after_start = |delta: Option<TimeDelta>| delta.map(|d| started + d);
     let detected = times
         .detected
@@ -296,6 +295,18 @@ fn incident_times(
         mitigated,
         resolved,
     })
+}
+
+/// What was assumed to read `time`, written at `key`: its zone, or its time of day.
+fn assumption(key: &'static str, time: ReadTime, zone: FixedOffset) -> Option<Guess> {
+    let why = if time.day_only {
+        "the source gives the day only: midnight".to_string()
+    } else if time.zone_assumed {
+        format!("the source names no time zone: taken as {}", zone_label(zone))
+    } else {
+        return None;
+    };
+    Some(Guess { key, why })
 }
 
 /// The start of an incident whose source gives no time at all: the date in the file's name,
@@ -341,7 +352,7 @@ fn undated_start(context: &Context, guesses: &mut Vec<Guess>) -> DateTime<FixedO
 
 /// What the source's timeline says about the incident's start and end.
 struct TimelineTimes {
-    /// The first entry with a date, one with a time of day if any has.
+    /// The first entry that gives a date.
     first: Option<ReadTime>,
     /// The last entry's instant, when it has a time of day.
     last: Option<DateTime<FixedOffset>>,
@@ -399,8 +410,7 @@ fn timeline_of(
     let first = timeline
         .events
         .iter()
-        .find(|e| e.precision != Precision::Day && dated(&e.written))
-        .or_else(|| timeline.events.iter().find(|e| dated(&e.written)))
+        .find(|e| dated(&e.written))
         .map(|e| ReadTime {
             at: e.at,
             zone_assumed: e.zone_source == ZoneSource::Incident,

@@ -11,44 +11,52 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 /// every other byte stay as written.
 pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> String {
     let folder = from.parent().unwrap_or(Path::new(""));
+    let target_of = |dest: &str| -> Option<String> {
+        let (path, fragment) = match dest.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (dest, None),
+        };
+        if path.is_empty() || path.contains("://") || path.starts_with('/') {
+            return None;
+        }
+        let target = folder.join(percent_decode(path)).canonicalize().ok()?;
+        let slug = slugs.get(&target)?;
+        Some(match fragment {
+            Some(fragment) => format!("{slug}.md#{fragment}"),
+            None => format!("{slug}.md"),
+        })
+    };
     let mut replacements: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let parser = Parser::new_ext(body, Options::all()).into_offset_iter();
-    for (event, span) in parser {
-        let Event::Start(Tag::Link {
+    // The destination as written sits at the end of its span: `](dest)` or `]: dest`.
+    let mut replace_in = |span: std::ops::Range<usize>, dest: &str| {
+        let Some(new) = target_of(dest) else { return };
+        let written = &body[span.clone()];
+        if let Some(at) = written.rfind(dest) {
+            let start = span.start + at;
+            replacements.push((start..start + dest.len(), new));
+        }
+    };
+    let parser = Parser::new_ext(body, Options::all());
+    let definitions: Vec<(std::ops::Range<usize>, String)> = parser
+        .reference_definitions()
+        .iter()
+        .map(|(_, definition)| (definition.span.clone(), definition.dest.to_string()))
+        .collect();
+    for (event, span) in parser.into_offset_iter() {
+        if let Event::Start(Tag::Link {
             link_type: LinkType::Inline,
             dest_url,
             ..
         }) = event
-        else {
-            continue;
-        };
-        let (path, fragment) = match dest_url.split_once('#') {
-            Some((path, fragment)) => (path, Some(fragment)),
-            None => (dest_url.as_ref(), None),
-        };
-        if path.is_empty() || path.contains("://") || path.starts_with('/') {
-            continue;
+        {
+            replace_in(span, &dest_url);
         }
-        let decoded = percent_decode(path);
-        let Ok(target) = folder.join(decoded.trim_matches(['<', '>'])).canonicalize() else {
-            continue;
-        };
-        let Some(slug) = slugs.get(&target) else {
-            continue;
-        };
-        // The destination as written sits inside the link's text: `](dest)`.
-        let written = &body[span.clone()];
-        let Some(at) = written.rfind(dest_url.as_ref()).or_else(|| written.rfind(path)) else {
-            continue;
-        };
-        let start = span.start + at;
-        let end = start + if written[at..].starts_with(dest_url.as_ref()) { dest_url.len() } else { path.len() };
-        let new = match fragment {
-            Some(fragment) => format!("{slug}.md#{fragment}"),
-            None => format!("{slug}.md"),
-        };
-        replacements.push((start..end, new));
     }
+    for (span, dest) in definitions {
+        replace_in(span, &dest);
+    }
+    replacements.sort_by_key(|(range, _)| range.start);
+    replacements.dedup_by_key(|(range, _)| range.start);
     let mut out = body.to_string();
     for (range, new) in replacements.into_iter().rev() {
         out.replace_range(range, &new);
@@ -88,10 +96,10 @@ mod tests {
         std::fs::write(&a, "").unwrap();
         std::fs::write(&b, "").unwrap();
         let slugs = HashMap::from([(b.canonicalize().unwrap(), "2021-01-02-second".to_string())]);
-        let body = "See [the second](PM2%20-%20Second.md#timeline) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n";
+        let body = "See [the second](PM2%20-%20Second.md#timeline), [again][2] and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: PM2%20-%20Second.md\n";
         assert_eq!(
             rewrite(body, &a, &slugs),
-            "See [the second](2021-01-02-second.md#timeline) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n"
+            "See [the second](2021-01-02-second.md#timeline), [again][2] and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: 2021-01-02-second.md\n"
         );
     }
 }

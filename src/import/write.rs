@@ -118,7 +118,8 @@ pub fn document_text(draft: &Draft, source: &str, digest: &str) -> String {
         ("resolved", draft.resolved),
     ] {
         if let Some(time) = time {
-            line(&mut out, key, rfc3339(time), None);
+            let guess = draft.guesses.iter().find(|g| g.key.strip_prefix("incident.") == Some(key));
+            line(&mut out, key, rfc3339(time), guess);
         }
     }
     out.push_str("\n[extra.import]\n");
