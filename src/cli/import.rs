@@ -54,7 +54,10 @@ pub fn run(args: Args) -> i32 {
     };
     match import(&request, &config, chrono::Utc::now()) {
         Ok(report) => {
-            print!("{}", report.render(&args.root.display().to_string(), args.dry_run));
+            print!(
+                "{}",
+                report.render(&args.root.display().to_string(), args.dry_run)
+            );
             if report.all_imported() {
                 EXIT_OK
             } else {

@@ -148,8 +148,12 @@ pub fn compose(parsed: Parsed, context: &Context) -> Result<Draft, Refusal> {
             Field::Detected => times.detected = Some(read()?),
             Field::Mitigated => times.mitigated = Some(read()?),
             Field::Resolved => times.resolved = Some(read()?),
-            Field::TimeToDetect => times.to_detect = text_of(&entry.value).and_then(|t| times::read_duration(&t)),
-            Field::TimeToResolve => times.to_resolve = text_of(&entry.value).and_then(|t| times::read_duration(&t)),
+            Field::TimeToDetect => {
+                times.to_detect = text_of(&entry.value).and_then(|t| times::read_duration(&t))
+            }
+            Field::TimeToResolve => {
+                times.to_resolve = text_of(&entry.value).and_then(|t| times::read_duration(&t))
+            }
             Field::Ignore => {}
             Field::Extra => {
                 fields.insert(entry.key.clone(), entry.value.clone());
@@ -265,7 +269,12 @@ fn incident_times(
         .resolved
         .map(|(t, _)| t.at)
         .or_else(|| after_start(times.to_resolve))
-        .or_else(|| timeline.as_ref().and_then(|t| t.last).filter(|last| *last > started));
+        .or_else(|| {
+            timeline
+                .as_ref()
+                .and_then(|t| t.last)
+                .filter(|last| *last > started)
+        });
     let marks = [
         ("started", Some(started), times.started.map(|(_, l)| l)),
         ("detected", detected, times.detected.map(|(_, l)| l)),
@@ -302,7 +311,10 @@ fn assumption(key: &'static str, time: ReadTime, zone: FixedOffset) -> Option<Gu
     let why = if time.day_only {
         "the source gives the day only: midnight".to_string()
     } else if time.zone_assumed {
-        format!("the source names no time zone: taken as {}", zone_label(zone))
+        format!(
+            "the source names no time zone: taken as {}",
+            zone_label(zone)
+        )
     } else {
         return None;
     };
@@ -379,7 +391,8 @@ fn timeline_of(
     let Some(section) = markdown::analyze(body, 0..body.len(), &markdown_context).timeline else {
         return Ok(None);
     };
-    let line_of = |offset: usize| parsed.body_line + body[..offset.min(body.len())].lines().count().max(1);
+    let line_of =
+        |offset: usize| parsed.body_line + body[..offset.min(body.len())].lines().count().max(1);
     let timeline = timeline::parse(&section, anchor);
     for span in &timeline.unparsed {
         let Some(entry) = section.entries.iter().find(|e| e.span == *span) else {
@@ -388,7 +401,11 @@ fn timeline_of(
         let first = entry.cells.first().map(String::as_str).unwrap_or("").trim();
         let year: String = first.chars().take_while(char::is_ascii_digit).collect();
         if !year.is_empty() && year.len() != 4 && first[year.len()..].starts_with(['-', '/']) {
-            let written = first.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+            let written = first
+                .split_whitespace()
+                .take(2)
+                .collect::<Vec<_>>()
+                .join(" ");
             return Err((
                 Some(line_of(span.start)),
                 format!(
@@ -403,8 +420,12 @@ fn timeline_of(
     };
     for event in &timeline.events {
         if dated(&event.written) {
-            times::plausible(&event.written, event.at, now)
-                .map_err(|why| (Some(line_of(event.span.start)), format!("timeline entry {why}")))?;
+            times::plausible(&event.written, event.at, now).map_err(|why| {
+                (
+                    Some(line_of(event.span.start)),
+                    format!("timeline entry {why}"),
+                )
+            })?;
         }
     }
     let first = timeline

@@ -210,7 +210,9 @@ impl Mapping {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read the mapping file: {e}", path.display()))?;
         let at = |span: Option<std::ops::Range<usize>>| {
-            let line = span.map_or(1, |s| text[..s.start.min(text.len())].lines().count().max(1));
+            let line = span.map_or(1, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
             format!("{}:{line}", path.display())
         };
         let file: MappingFile = toml::from_str(&text)
@@ -236,7 +238,10 @@ impl Mapping {
                     path.display()
                 ));
             }
-            let values = values.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect();
+            let values = values
+                .into_iter()
+                .map(|(k, v)| (k.to_lowercase(), v))
+                .collect();
             mapping.values.insert(field, values);
         }
         if let Some(zone) = file.timezone {

@@ -49,7 +49,9 @@ pub fn metadata(text: &str) -> Vec<Entry> {
             let text = level_and_text.trim_start_matches('#').trim();
             let level = 1 + level_and_text.len() - level_and_text.trim_start_matches('#').len();
             area = match area {
-                _ if text.eq_ignore_ascii_case("stats") || text.eq_ignore_ascii_case("statistics") => {
+                _ if text.eq_ignore_ascii_case("stats")
+                    || text.eq_ignore_ascii_case("statistics") =>
+                {
                     Area::Stats
                 }
                 Area::Top if level == 1 => Area::Top,
@@ -90,7 +92,11 @@ enum Area {
 /// `- Key: value`, `**Key:** value`, `Key: value` or `| Key | value |`, with the key short.
 fn key_value(line: &str) -> Option<(String, String)> {
     if let Some(row) = line.strip_prefix('|') {
-        let cells: Vec<&str> = row.trim_end_matches('|').split('|').map(str::trim).collect();
+        let cells: Vec<&str> = row
+            .trim_end_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
         return match cells.as_slice() {
             [key, value] if !key.starts_with(['-', ':']) => short_key(key).zip(Some(clean(value))),
             _ => None,

@@ -110,7 +110,10 @@ impl Report {
                 "\nGuessed, where the source gives no value (each marked `# guessed:` in the front matter; replace it with the real value):\n",
             );
             for ((key, why), slugs) in &guessed {
-                out.push_str(&format!("  {key}: {why}, in {}:\n", plural(slugs.len(), "document")));
+                out.push_str(&format!(
+                    "  {key}: {why}, in {}:\n",
+                    plural(slugs.len(), "document")
+                ));
                 for line in wrap(slugs, 96) {
                     out.push_str(&format!("    {line}\n"));
                 }
@@ -137,7 +140,11 @@ impl Report {
         out.push_str(&format!(
             "\n{} {}, {already} already imported, {skipped} skipped\n",
             imported,
-            if dry_run { "to import (dry run: nothing was written)" } else { "imported" },
+            if dry_run {
+                "to import (dry run: nothing was written)"
+            } else {
+                "imported"
+            },
         ));
         if skipped > 0 {
             out.push_str("Skipped files were not written: fix each as its line says, or leave it out, and import again.\n");

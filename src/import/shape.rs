@@ -120,7 +120,9 @@ fn yaml_entries(front_matter: &str) -> Result<Vec<Entry>, Refusal> {
         return Ok(Vec::new());
     }
     let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(front_matter).map_err(|e| {
-        let line = e.location().map(|l| l.line() + 1);
+        // The parser may notice a problem only at the end; the closing `---` is not it.
+        let last = front_matter.lines().count() + 1;
+        let line = e.location().map(|l| (l.line() + 1).min(last));
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or(&message);
         (
@@ -181,9 +183,13 @@ fn yaml_to_toml(value: serde_yaml_ng::Value) -> Option<toml::Value> {
 
 fn toml_entries(front_matter: &str) -> Result<Vec<Entry>, Refusal> {
     let table: toml::Table = toml::from_str(front_matter).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| front_matter[..s.start.min(front_matter.len())].lines().count().max(1) + 1);
+        let line = e.span().map(|s| {
+            front_matter[..s.start.min(front_matter.len())]
+                .lines()
+                .count()
+                .max(1)
+                + 1
+        });
         (
             line,
             format!(

@@ -41,8 +41,10 @@ pub fn find(paths: &[PathBuf]) -> Result<Vec<Source>, String> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn walk(folder: &Path, found: &mut Vec<Source>) -> Result<(), String> {
@@ -137,10 +139,19 @@ pub fn read(source: &Source, max_bytes: u64) -> Result<String, String> {
         .file_stem()
         .map(|s| s.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if ["readme", "index", "_index", "license", "contributing", "changelog"]
-        .contains(&stem.as_str())
+    if [
+        "readme",
+        "index",
+        "_index",
+        "license",
+        "contributing",
+        "changelog",
+    ]
+    .contains(&stem.as_str())
     {
-        return Err(format!("{stem}: a page about the archive, not a postmortem"));
+        return Err(format!(
+            "{stem}: a page about the archive, not a postmortem"
+        ));
     }
     if stem.contains("template") {
         return Err("a template, not a postmortem".into());
@@ -150,7 +161,12 @@ pub fn read(source: &Source, max_bytes: u64) -> Result<String, String> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase());
     let markdown_named = matches!(extension.as_deref(), Some("md" | "markdown" | "mdx"));
-    let first = text.trim_start_matches('\u{feff}').lines().next().unwrap_or("").trim_end();
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("")
+        .trim_end();
     let has_front_matter = first == "---" || first == "+++";
     if !markdown_named && !has_front_matter && super::plain::heading(&text, 0).is_none() {
         return Err("not Markdown: no front matter and no `# ` title".into());

@@ -23,19 +23,13 @@ const EARLIEST_YEAR: i32 = 1970;
 
 /// Reads `text` as an instant; times without a zone are taken to be in `assumed`. `now`
 /// bounds what is plausible. The error says what is wrong with the text, for the report.
-pub fn read_time(
-    text: &str,
-    assumed: FixedOffset,
-    now: DateTime<Utc>,
-) -> Result<ReadTime, String> {
+pub fn read_time(text: &str, assumed: FixedOffset, now: DateTime<Utc>) -> Result<ReadTime, String> {
     let text = text.trim().trim_matches('"').trim();
-    let read = parse(text, assumed).ok_or_else(|| {
-        match year_of(text) {
-            Some(year) if year.len() != 4 => format!(
-                "`{text}` is not a plausible date: the year `{year}` does not have four digits"
-            ),
-            _ => format!("`{text}` is not a date and time hindsight can read"),
+    let read = parse(text, assumed).ok_or_else(|| match year_of(text) {
+        Some(year) if year.len() != 4 => {
+            format!("`{text}` is not a plausible date: the year `{year}` does not have four digits")
         }
+        _ => format!("`{text}` is not a date and time hindsight can read"),
     })?;
     plausible(text, read.at, now)?;
     Ok(read)
@@ -90,7 +84,10 @@ fn parse(text: &str, assumed: FixedOffset) -> Option<ReadTime> {
             return Some(exact(at));
         }
     }
-    let (naive, utc) = match spaced.strip_suffix(" UTC").or_else(|| spaced.strip_suffix("Z")) {
+    let (naive, utc) = match spaced
+        .strip_suffix(" UTC")
+        .or_else(|| spaced.strip_suffix("Z"))
+    {
         Some(rest) => (rest, true),
         None => (spaced.as_str(), false),
     };
@@ -113,7 +110,10 @@ fn parse(text: &str, assumed: FixedOffset) -> Option<ReadTime> {
         .iter()
         .find_map(|format| NaiveDate::parse_from_str(text, format).ok())?;
     Some(ReadTime {
-        at: day.and_time(NaiveTime::MIN).and_local_timezone(offset).single()?,
+        at: day
+            .and_time(NaiveTime::MIN)
+            .and_local_timezone(offset)
+            .single()?,
         zone_assumed: true,
         day_only: true,
     })
@@ -194,10 +194,22 @@ mod tests {
             "2021-04-19T20:50:00+02:00",
         ] {
             let read = read_time(text, utc(), now()).expect(text);
-            assert_eq!(read.at.to_utc().to_rfc3339(), "2021-04-19T18:50:00+00:00", "{text}");
+            assert_eq!(
+                read.at.to_utc().to_rfc3339(),
+                "2021-04-19T18:50:00+00:00",
+                "{text}"
+            );
         }
-        assert!(read_time("2021-04-19 18:50", utc(), now()).unwrap().zone_assumed);
-        assert!(!read_time("2021-04-19T18:50:00Z", utc(), now()).unwrap().zone_assumed);
+        assert!(
+            read_time("2021-04-19 18:50", utc(), now())
+                .unwrap()
+                .zone_assumed
+        );
+        assert!(
+            !read_time("2021-04-19T18:50:00Z", utc(), now())
+                .unwrap()
+                .zone_assumed
+        );
         assert!(read_time("2021-12-10", utc(), now()).unwrap().day_only);
     }
 
@@ -212,8 +224,16 @@ mod tests {
 
     #[test]
     fn dates_before_1970_or_in_the_future_are_refused() {
-        assert!(read_time("1969-12-31", utc(), now()).unwrap_err().contains("before 1970"));
-        assert!(read_time("2031-01-01", utc(), now()).unwrap_err().contains("future"));
+        assert!(
+            read_time("1969-12-31", utc(), now())
+                .unwrap_err()
+                .contains("before 1970")
+        );
+        assert!(
+            read_time("2031-01-01", utc(), now())
+                .unwrap_err()
+                .contains("future")
+        );
     }
 
     #[test]

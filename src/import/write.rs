@@ -62,7 +62,9 @@ impl Existing {
 /// The `[extra.import]` table of a document's front matter.
 fn recorded_import(text: &str) -> Option<toml::Table> {
     let rest = text.strip_prefix("+++")?;
-    let rest = rest.strip_prefix("\r\n").or_else(|| rest.strip_prefix('\n'))?;
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))?;
     let end = rest.find("\n+++")?;
     let table: toml::Table = toml::from_str(&rest[..end]).ok()?;
     table.get("extra")?.get("import")?.as_table().cloned()
@@ -100,7 +102,12 @@ pub fn document_text(draft: &Draft, source: &str, digest: &str) -> String {
         };
         line(&mut out, "status", quoted(status), None);
     }
-    line(&mut out, "severity", quoted(&draft.severity), guess_of("severity"));
+    line(
+        &mut out,
+        "severity",
+        quoted(&draft.severity),
+        guess_of("severity"),
+    );
     line(
         &mut out,
         "services",
@@ -108,17 +115,30 @@ pub fn document_text(draft: &Draft, source: &str, digest: &str) -> String {
         guess_of("services"),
     );
     if !draft.tags.is_empty() {
-        line(&mut out, "tags", list(draft.tags.iter().map(|t| &t.id)), None);
+        line(
+            &mut out,
+            "tags",
+            list(draft.tags.iter().map(|t| &t.id)),
+            None,
+        );
     }
     out.push_str("\n[incident]\n");
-    line(&mut out, "started", rfc3339(draft.started), guess_of("incident.started"));
+    line(
+        &mut out,
+        "started",
+        rfc3339(draft.started),
+        guess_of("incident.started"),
+    );
     for (key, time) in [
         ("detected", draft.detected),
         ("mitigated", draft.mitigated),
         ("resolved", draft.resolved),
     ] {
         if let Some(time) = time {
-            let guess = draft.guesses.iter().find(|g| g.key.strip_prefix("incident.") == Some(key));
+            let guess = draft
+                .guesses
+                .iter()
+                .find(|g| g.key.strip_prefix("incident.") == Some(key));
             line(&mut out, key, rfc3339(time), guess);
         }
     }
