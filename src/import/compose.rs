@@ -471,9 +471,23 @@ fn severity_of(
     guesses: &mut Vec<Guess>,
 ) -> Result<String, Refusal> {
     let scale = &context.config.severities;
+    let ids: Vec<&str> = scale.iter().map(|s| s.id.as_str()).collect();
+    let on_scale = |mapped: &str, from: &str, line: Option<usize>| {
+        if ids.contains(&mapped) {
+            Ok(mapped.to_string())
+        } else {
+            Err((
+                line,
+                format!(
+                    "the mapping file gives {from} as `{mapped}`, which is not on this archive's scale ({}); fix the mapping file",
+                    ids.join(", ")
+                ),
+            ))
+        }
+    };
     let Some((written, line)) = written else {
         if let Some(default) = &context.mapping.default_severity {
-            return Ok(default.clone());
+            return on_scale(default, "the default severity", None);
         }
         let least = scale.last().map(|s| s.id.clone()).unwrap_or_default();
         guesses.push(Guess {
@@ -483,7 +497,7 @@ fn severity_of(
         return Ok(least);
     };
     if let Some(mapped) = context.mapping.value("severity", &written) {
-        return Ok(mapped.to_string());
+        return on_scale(mapped, &format!("the severity `{written}`"), Some(line));
     }
     let plain = written.trim().to_lowercase();
     if let Some(level) = scale
@@ -492,7 +506,6 @@ fn severity_of(
     {
         return Ok(level.id.clone());
     }
-    let ids: Vec<&str> = scale.iter().map(|s| s.id.as_str()).collect();
     Err((
         Some(line),
         format!(
