@@ -10,18 +10,18 @@
 //! Sources are only read. A file that cannot become a valid postmortem is skipped with the
 //! line and the reason, and nothing is written for it.
 
-pub mod compose;
-pub mod links;
-pub mod mapping;
-pub mod plain;
-pub mod report;
-pub mod shape;
-pub mod sources;
-pub mod times;
-pub mod write;
+mod compose;
+mod links;
+mod mapping;
+mod plain;
+mod report;
+mod shape;
+mod sources;
+mod times;
+mod write;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
@@ -155,9 +155,4 @@ fn unique_slug(draft: &compose::Draft, taken: &mut std::collections::HashSet<Str
     }
     taken.insert(slug.clone());
     slug
-}
-
-/// The path of a document written by import, relative to the archive root.
-pub fn document_path(slug: &str) -> PathBuf {
-    Path::new(write::POSTMORTEMS).join(format!("{slug}.md"))
 }

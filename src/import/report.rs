@@ -25,6 +25,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// A source written as `slug`, with what was guessed for it.
     pub fn imported(source: &str, slug: &str, draft: &Draft) -> Outcome {
         Outcome::Imported {
             source: source.to_string(),
@@ -33,6 +34,7 @@ impl Outcome {
         }
     }
 
+    /// A source not written, with the line (if any) and the reason the report prints.
     pub fn skipped(source: &str, line: Option<usize>, reason: &str) -> Outcome {
         Outcome::Skipped {
             source: source.to_string(),
@@ -53,6 +55,7 @@ pub struct Report {
 }
 
 impl Report {
+    /// Adds a file's outcome, in the order the files were read.
     pub fn push(&mut self, outcome: Outcome) {
         self.outcomes.push(outcome);
     }

@@ -41,7 +41,8 @@ fn year_of(text: &str) -> Option<&str> {
     (digits > 0 && text[digits..].starts_with(['-', '/', '.'])).then(|| &text[..digits])
 }
 
-/// Refuses an instant before 1970 or after `now` (a day's grace for zones east of UTC).
+/// Refuses an instant before 1970 or after `now`: `check` refuses an incident time in the
+/// future, so an import must not write one.
 pub fn plausible(text: &str, at: DateTime<FixedOffset>, now: DateTime<Utc>) -> Result<(), String> {
     use chrono::Datelike;
     if at.year() < EARLIEST_YEAR {
@@ -49,7 +50,7 @@ pub fn plausible(text: &str, at: DateTime<FixedOffset>, now: DateTime<Utc>) -> R
             "`{text}` is not a plausible date: it is before {EARLIEST_YEAR}"
         ));
     }
-    if at.with_timezone(&Utc) > now + TimeDelta::days(1) {
+    if at.with_timezone(&Utc) > now {
         return Err(format!(
             "`{text}` is not a plausible date: it is in the future"
         ));
