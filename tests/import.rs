@@ -664,3 +664,60 @@ fn toml_and_yaml_sources_link_to_each_other_and_merged_spellings_are_reported() 
     let (errors, _, diagnostics) = check(root);
     assert_eq!(errors, 0, "{diagnostics}");
 }
+
+#[test]
+fn a_source_marked_private_stays_out_of_the_public_edition() {
+    let sources = tempfile::tempdir().unwrap();
+    let src = sources.path().join("notes");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("secret.md"),
+        "---\ntitle: Key rotation leak\ndate: 2021-02-01T08:00:00Z\nprivate: true\n---\n\nThe signing key was exposed.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("unfinished.md"),
+        "---\ntitle: Half written\ndate: 2021-03-01T08:00:00Z\ndraft: true\n---\n\nTo do.\n",
+    )
+    .unwrap();
+    std::fs::write(src.join("open.md"), GOOD).unwrap();
+    let archive = tempfile::tempdir().unwrap();
+    let root = archive.path();
+
+    let output = hindsight(&["import", "--root", arg(root), arg(&src)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text_of(&output));
+    let (secret, _) = imported(root, "2021-02-01-key-rotation-leak");
+    assert_eq!(secret["visibility"].as_str(), Some("internal"));
+    let (unfinished, _) = imported(root, "2021-03-01-half-written");
+    assert_eq!(unfinished["status"].as_str(), Some("draft"));
+    let (open, _) = imported(root, "2021-05-01-queue-stalled");
+    assert!(
+        open.get("visibility").is_none(),
+        "public unless the source says otherwise"
+    );
+
+    let built = hindsight(&["build", "--root", arg(root), "--edition", "public"]);
+    assert_eq!(built.status.code(), Some(0), "{}", text_of(&built));
+    let public = root.join("public");
+    assert!(
+        public
+            .join("postmortems/2021-05-01-queue-stalled/index.html")
+            .exists()
+    );
+    for entry in walkdir::WalkDir::new(&public).into_iter().flatten() {
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains("signing key was exposed"),
+                "{}",
+                entry.path().display()
+            );
+            assert!(
+                !text.contains("Key rotation leak"),
+                "{}",
+                entry.path().display()
+            );
+        }
+    }
+}

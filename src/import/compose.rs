@@ -12,7 +12,7 @@ use std::path::Path;
 use chrono::{DateTime, FixedOffset, NaiveDate, TimeDelta, Utc};
 
 use crate::config::{Config, Edition};
-use crate::document::PostmortemStatus;
+use crate::document::{PostmortemStatus, Visibility};
 use crate::markdown;
 use crate::timeline::{self, Precision, ZoneSource};
 
@@ -28,6 +28,8 @@ pub struct Draft {
     pub summary: Option<String>,
     pub authors: Vec<String>,
     pub status: Option<PostmortemStatus>,
+    /// Written only when internal: a document is public unless it says otherwise.
+    pub visibility: Visibility,
     pub severity: String,
     /// Ids, each with the spellings that became it.
     pub services: Vec<Id>,
@@ -114,8 +116,10 @@ pub fn compose(parsed: Parsed, context: &Context) -> Result<Draft, Refusal> {
     let mut tags = Vec::new();
     let mut authors = Vec::new();
     let mut status = None;
+    let mut visibility = context.mapping.default_visibility;
     let mut url = None;
     let mut fields = toml::Table::new();
+    let mut guesses = Vec::new();
     for entry in &parsed.entries {
         let field = mapping.field(&entry.key);
         let read = || context.read_time(entry).map(|t| (t, entry.line));
@@ -130,6 +134,28 @@ pub fn compose(parsed: Parsed, context: &Context) -> Result<Draft, Refusal> {
                 status = text_of(&entry.value).and_then(|s| status_of(&s));
                 if status.is_none() {
                     fields.insert(entry.key.clone(), entry.value.clone());
+                }
+            }
+            Field::Draft => {
+                if entry.value.as_bool() == Some(true) {
+                    status = Some(PostmortemStatus::Draft);
+                } else {
+                    fields.insert(entry.key.clone(), entry.value.clone());
+                }
+            }
+            Field::Visibility => {
+                let seen = visibility_of(&entry.key, &entry.value);
+                // Of two keys that disagree, the one that keeps the document in wins.
+                if visibility != Some(Visibility::Internal) {
+                    visibility = Some(seen);
+                }
+                if seen == Visibility::Internal
+                    && !matches!(&entry.value, toml::Value::String(v) if v == "internal")
+                {
+                    guesses.push(Guess {
+                        key: "visibility",
+                        why: format!("the source's `{}` says it is not for everyone", entry.key),
+                    });
                 }
             }
             Field::Url => match text_of(&entry.value) {
@@ -174,7 +200,6 @@ pub fn compose(parsed: Parsed, context: &Context) -> Result<Draft, Refusal> {
             format!("the title \"{title}\" has no letters or digits to name the page after"),
         ));
     }
-    let mut guesses = Vec::new();
     let incident = incident_times(&parsed, &mut times, context, &mut guesses)?;
     let date = publication_date(&times, &incident, &mut guesses);
     let severity = severity_of(severity, context, &mut guesses)?;
@@ -195,6 +220,7 @@ pub fn compose(parsed: Parsed, context: &Context) -> Result<Draft, Refusal> {
         summary,
         authors,
         status,
+        visibility: visibility.unwrap_or_default(),
         severity,
         services: ids(services, "services", mapping),
         tags: ids(tags, "tags", mapping),
@@ -535,6 +561,23 @@ fn ids(written: Vec<String>, field: &str, mapping: &Mapping) -> Vec<Id> {
         }
     }
     ids
+}
+
+/// What a visibility key says: `visibility = "internal"`, `internal: true`, `private: true`.
+/// A value it cannot read keeps the document internal: leaving out a public document is
+/// easily undone, publishing an internal one is not.
+fn visibility_of(key: &str, value: &toml::Value) -> Visibility {
+    match value {
+        toml::Value::Boolean(false) => Visibility::Public,
+        toml::Value::Boolean(true) => Visibility::Internal,
+        toml::Value::String(text) if super::mapping::normalize(key) == "visibility" => {
+            match markdown::slugify(text).as_str() {
+                "public" | "external" => Visibility::Public,
+                _ => Visibility::Internal,
+            }
+        }
+        _ => Visibility::Internal,
+    }
 }
 
 fn status_of(written: &str) -> Option<PostmortemStatus> {

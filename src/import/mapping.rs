@@ -42,6 +42,10 @@ pub enum Field {
     Authors,
     Summary,
     Status,
+    /// `visibility = "internal"`, or `internal: true`, `private: true`: who may read it.
+    Visibility,
+    /// `draft: true`.
+    Draft,
     /// Where the source was published, shown as a link on the page.
     Url,
     TimeToDetect,
@@ -68,6 +72,7 @@ impl Field {
             "authors" => Field::Authors,
             "summary" => Field::Summary,
             "status" => Field::Status,
+            "visibility" => Field::Visibility,
             "url" => Field::Url,
             "time_to_detect" => Field::TimeToDetect,
             "time_to_resolve" => Field::TimeToResolve,
@@ -79,7 +84,7 @@ impl Field {
 }
 
 /// The names a mapping file may give in `[keys]`, for its error message.
-const FIELD_NAMES: &str = "title, date, started, detected, mitigated, resolved, severity, services, tags, authors, summary, status, url, time_to_detect, time_to_resolve, extra, ignore";
+const FIELD_NAMES: &str = "title, date, started, detected, mitigated, resolved, severity, services, tags, authors, summary, status, visibility, url, time_to_detect, time_to_resolve, extra, ignore";
 
 /// The spellings the archives this was made from use, normalized (see [`normalize`]).
 const BUILT_IN: &[(&str, Field)] = &[
@@ -149,6 +154,11 @@ const BUILT_IN: &[(&str, Field)] = &[
     ("summary", Field::Summary),
     ("description", Field::Summary),
     ("status", Field::Status),
+    ("visibility", Field::Visibility),
+    ("internal", Field::Visibility),
+    ("private", Field::Visibility),
+    ("confidential", Field::Visibility),
+    ("draft", Field::Draft),
     ("url", Field::Url),
     ("link", Field::Url),
     ("sourceurl", Field::Url),
@@ -181,6 +191,8 @@ pub struct Mapping {
     pub timezone: Option<FixedOffset>,
     pub default_severity: Option<String>,
     pub default_services: Vec<String>,
+    /// `internal` keeps every imported document out of the public edition.
+    pub default_visibility: Option<crate::document::Visibility>,
 }
 
 /// The mapping file as written.
@@ -201,6 +213,8 @@ struct MappingFile {
 struct Defaults {
     severity: Option<String>,
     #[serde(default)]
+    visibility: Option<crate::document::Visibility>,
+    #[serde(default)]
     services: Vec<String>,
 }
 
@@ -220,6 +234,7 @@ impl Mapping {
         let mut mapping = Mapping {
             default_severity: file.defaults.severity,
             default_services: file.defaults.services,
+            default_visibility: file.defaults.visibility,
             ..Mapping::default()
         };
         for (key, name) in file.keys {

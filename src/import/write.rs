@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::compose::{Draft, Guess, rfc3339};
-use crate::document::PostmortemStatus;
+use crate::document::{PostmortemStatus, Visibility};
 
 /// Where imported postmortems go, relative to the archive root.
 pub const POSTMORTEMS: &str = "content/postmortems";
@@ -101,6 +101,14 @@ pub fn document_text(draft: &Draft, source: &str, digest: &str) -> String {
             PostmortemStatus::Published => "published",
         };
         line(&mut out, "status", quoted(status), None);
+    }
+    if draft.visibility == Visibility::Internal {
+        line(
+            &mut out,
+            "visibility",
+            quoted("internal"),
+            guess_of("visibility"),
+        );
     }
     line(
         &mut out,
