@@ -209,7 +209,7 @@ fn the_dfds_postmortems_import_with_their_titles_timelines_and_stats() {
         "every file is imported or reported:\n{report}"
     );
     assert!(
-        skipped["dfds-postmortems/PM2020-003 - Postmortem for ADSync migration.md:13"]
+        skipped["dfds-postmortems/PM2020-003 - Postmortem for ADSync migration.md:14"]
             .contains("`20202-01-16 12:00` is not a plausible date"),
         "{report}"
     );

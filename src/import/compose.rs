@@ -18,7 +18,7 @@ use crate::timeline::{self, Precision, ZoneSource};
 
 use super::mapping::{Field, Mapping};
 use super::shape::{Entry, Parsed, Refusal, Shape};
-use super::times::{self, ReadTime};
+use super::times::{self, ReadTime, line_at};
 
 /// A postmortem ready to be written, and what the import had to guess for it.
 #[derive(Debug, Clone)]
@@ -417,8 +417,7 @@ fn timeline_of(
     let Some(section) = markdown::analyze(body, 0..body.len(), &markdown_context).timeline else {
         return Ok(None);
     };
-    let line_of =
-        |offset: usize| parsed.body_line + body[..offset.min(body.len())].lines().count().max(1);
+    let line_of = |offset: usize| parsed.body_line + line_at(body, offset);
     let timeline = timeline::parse(&section, anchor);
     for span in &timeline.unparsed {
         let Some(entry) = section.entries.iter().find(|e| e.span == *span) else {

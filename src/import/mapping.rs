@@ -224,9 +224,7 @@ impl Mapping {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("{}: cannot read the mapping file: {e}", path.display()))?;
         let at = |span: Option<std::ops::Range<usize>>| {
-            let line = span.map_or(1, |s| {
-                text[..s.start.min(text.len())].lines().count().max(1)
-            });
+            let line = span.map_or(1, |s| super::times::line_at(&text, s.start));
             format!("{}:{line}", path.display())
         };
         let file: MappingFile = toml::from_str(&text)

@@ -183,13 +183,9 @@ fn yaml_to_toml(value: serde_yaml_ng::Value) -> Option<toml::Value> {
 
 fn toml_entries(front_matter: &str) -> Result<Vec<Entry>, Refusal> {
     let table: toml::Table = toml::from_str(front_matter).map_err(|e| {
-        let line = e.span().map(|s| {
-            front_matter[..s.start.min(front_matter.len())]
-                .lines()
-                .count()
-                .max(1)
-                + 1
-        });
+        let line = e
+            .span()
+            .map(|s| super::times::line_at(front_matter, s.start) + 1);
         (
             line,
             format!(

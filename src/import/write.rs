@@ -190,6 +190,14 @@ fn list<'a>(items: impl Iterator<Item = &'a String>) -> String {
 /// is taken.
 pub fn write_new(root: &Path, slug: &str, text: &str) -> std::io::Result<PathBuf> {
     let folder = root.join(POSTMORTEMS);
+    // A folder that is a link could lead out of the archive: import writes only inside it.
+    for inside in ["content", POSTMORTEMS] {
+        if std::fs::symlink_metadata(root.join(inside)).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(std::io::Error::other(format!(
+                "{inside} is a symbolic link; import writes only into real folders of the archive"
+            )));
+        }
+    }
     std::fs::create_dir_all(&folder)?;
     let path = folder.join(format!("{slug}.md"));
     let staging = folder.join(format!(".{slug}.md.import"));
