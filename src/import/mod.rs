@@ -3,19 +3,22 @@
 //! Each source file is found ([`sources`]), recognized by its shape ([`shape`]: YAML or TOML
 //! front matter, or plain Markdown read by [`plain`]), mapped to hindsight's schema through
 //! the key names and the team's mapping file ([`mapping`]), composed into a postmortem with
-//! every guess listed ([`compose`]), given a slug from its date and title, its links to other
-//! imported files rewritten ([`links`]), and written without replacing anything ([`write`]).
+//! every guess listed ([`compose`], its times by [`incident`] and [`times`]), named from its
+//! date and title ([`slug`]), its links to other imported files rewritten ([`links`]), and
+//! written without replacing anything ([`write`]).
 //! The [`report`] says what happened to every file.
 //!
 //! Sources are only read. A file that cannot become a valid postmortem is skipped with the
 //! line and the reason, and nothing is written for it.
 
 mod compose;
+mod incident;
 mod links;
 mod mapping;
 mod plain;
 mod report;
 mod shape;
+mod slug;
 mod sources;
 mod times;
 mod write;
@@ -26,7 +29,6 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use crate::config::Config;
-use crate::markdown::slugify;
 
 pub use mapping::Mapping;
 pub use report::{Outcome, Report};
@@ -42,9 +44,6 @@ pub struct Request {
     /// Report without writing.
     pub dry_run: bool,
 }
-
-/// The longest slug import makes from a title, so that file names stay readable.
-const MAX_SLUG: usize = 80;
 
 /// Imports every source under the request's paths into the archive.
 ///
@@ -97,12 +96,12 @@ pub fn import(request: &Request, config: &Config, now: DateTime<Utc>) -> Result<
     let slugs: Vec<String> = drafts
         .iter()
         .map(|(source, _, draft)| {
-            let slug = unique_slug(draft, &mut existing.slugs);
-            if slug != base_slug(draft) {
+            let slug = slug::unique(draft, &mut existing.slugs);
+            if slug != slug::base(draft) {
                 report.notes.push(format!(
                     "{}: `{}` was taken, so it is `{slug}`",
                     source.name,
-                    base_slug(draft)
+                    slug::base(draft)
                 ));
             }
             slug
@@ -132,27 +131,4 @@ pub fn import(request: &Request, config: &Config, now: DateTime<Utc>) -> Result<
         report.push(outcome);
     }
     Ok(report)
-}
-
-/// `<date of the incident>-<title as a slug>`, the title cut at a word to stay short.
-fn base_slug(draft: &compose::Draft) -> String {
-    let mut title = slugify(&draft.title);
-    if title.len() > MAX_SLUG {
-        let cut = title[..MAX_SLUG].rfind('-').unwrap_or(MAX_SLUG);
-        title.truncate(cut);
-    }
-    format!("{}-{title}", draft.started.date_naive())
-}
-
-/// The base slug, or with `-2`, `-3`... when it is taken; the slug is then taken.
-fn unique_slug(draft: &compose::Draft, taken: &mut std::collections::HashSet<String>) -> String {
-    let base = base_slug(draft);
-    let mut slug = base.clone();
-    let mut n = 2;
-    while taken.contains(&slug) {
-        slug = format!("{base}-{n}");
-        n += 1;
-    }
-    taken.insert(slug.clone());
-    slug
 }
