@@ -6,12 +6,21 @@ use std::path::{Path, PathBuf};
 
 use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
+/// A body with its links rewritten, and the links to Markdown files that are not imported.
+pub struct Rewritten {
+    pub body: String,
+    /// Destinations as written of links to `.md` files no imported document was made from:
+    /// `check` reports each as a broken link until it is fixed.
+    pub left: Vec<String>,
+}
+
 /// `body` with every link to a file in `slugs` (canonical source path → new slug) pointing
 /// at `<slug>.md` instead; `from` is the source file the body was read from. Other links and
 /// every other byte stay as written.
-pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> String {
+pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> Rewritten {
     let folder = from.parent().unwrap_or(Path::new(""));
-    let target_of = |dest: &str| -> Option<String> {
+    let mut left = Vec::new();
+    let mut target_of = |dest: &str| -> Option<String> {
         let (path, fragment) = match dest.split_once('#') {
             Some((path, fragment)) => (path, Some(fragment)),
             None => (dest, None),
@@ -19,8 +28,17 @@ pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> Str
         if path.is_empty() || path.contains("://") || path.starts_with('/') {
             return None;
         }
-        let target = folder.join(percent_decode(path)).canonicalize().ok()?;
-        let slug = slugs.get(&target)?;
+        let slug = folder
+            .join(percent_decode(path))
+            .canonicalize()
+            .ok()
+            .and_then(|target| slugs.get(&target));
+        let Some(slug) = slug else {
+            if path.ends_with(".md") {
+                left.push(dest.to_string());
+            }
+            return None;
+        };
         Some(match fragment {
             Some(fragment) => format!("{slug}.md#{fragment}"),
             None => format!("{slug}.md"),
@@ -61,7 +79,7 @@ pub fn rewrite(body: &str, from: &Path, slugs: &HashMap<PathBuf, String>) -> Str
     for (range, new) in replacements.into_iter().rev() {
         out.replace_range(range, &new);
     }
-    out
+    Rewritten { body: out, left }
 }
 
 /// `%20` and the like as the bytes they stand for; a malformed escape stays as written.
@@ -96,10 +114,12 @@ mod tests {
         std::fs::write(&a, "").unwrap();
         std::fs::write(&b, "").unwrap();
         let slugs = HashMap::from([(b.canonicalize().unwrap(), "2021-01-02-second".to_string())]);
-        let body = "See [the second](PM2%20-%20Second.md#timeline), [again][2] and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: PM2%20-%20Second.md\n";
+        let body = "See [the second](PM2%20-%20Second.md#timeline), [again][2], [a third](PM3.md) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: PM2%20-%20Second.md\n";
+        let rewritten = rewrite(body, &a, &slugs);
+        assert_eq!(rewritten.left, ["PM3.md"]);
         assert_eq!(
-            rewrite(body, &a, &slugs),
-            "See [the second](2021-01-02-second.md#timeline), [again][2] and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: 2021-01-02-second.md\n"
+            rewritten.body,
+            "See [the second](2021-01-02-second.md#timeline), [again][2], [a third](PM3.md) and [elsewhere](https://x.org/PM2%20-%20Second.md).\n\n[2]: 2021-01-02-second.md\n"
         );
     }
 }

@@ -113,7 +113,14 @@ pub fn import(request: &Request, config: &Config, now: DateTime<Utc>) -> Result<
         .filter_map(|((source, _, _), slug)| Some((source.path.canonicalize().ok()?, slug.clone())))
         .collect();
     for ((source, digest, mut draft), slug) in drafts.into_iter().zip(slugs) {
-        draft.body = links::rewrite(&draft.body, &source.path, &by_source);
+        let rewritten = links::rewrite(&draft.body, &source.path, &by_source);
+        draft.body = rewritten.body;
+        for link in rewritten.left {
+            report.notes.push(format!(
+                "{}: the link to `{link}` leads to no imported document; `check` reports it as broken until it points at one (or at a web address)",
+                source.name
+            ));
+        }
         report.merge_ids(&draft);
         let text = write::document_text(&draft, &source.name, &digest);
         let outcome = if request.dry_run {
