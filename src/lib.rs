@@ -19,6 +19,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod document;
 pub mod highlight;
+pub mod import;
 pub mod load;
 pub mod markdown;
 pub mod metrics;

@@ -698,12 +698,24 @@ fn split_front_matter(source: &str) -> Result<Split, SplitError> {
     let first_line_end = source[start..]
         .find('\n')
         .map_or(source.len(), |i| start + i + 1);
-    if source[start..first_line_end].trim_end() != "+++" {
+    let first_line = source[start..first_line_end].trim_end();
+    if first_line != "+++" {
+        let (message, hint) = if first_line == "---" {
+            (
+                "the file starts with YAML front matter, which hindsight does not read",
+                "`hindsight import` converts files from Jekyll, Hugo and other archives (docs/guide/import.md); or write the front matter in TOML between two lines of `+++`",
+            )
+        } else {
+            (
+                "the file does not start with front matter",
+                "put the TOML front matter between two lines of `+++` at the top of the file; `hindsight import` converts postmortems written without it (docs/guide/import.md)",
+            )
+        };
         return Err((
             Code::MissingFrontMatter,
             start..first_line_end,
-            "the file does not start with front matter".into(),
-            "put the TOML front matter between two lines of `+++` at the top of the file".into(),
+            message.into(),
+            hint.into(),
         ));
     }
     let mut offset = first_line_end;

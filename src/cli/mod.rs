@@ -2,6 +2,7 @@
 
 mod build;
 mod check;
+mod import;
 mod new;
 mod serve;
 
@@ -36,6 +37,8 @@ enum Command {
     Build(build::Args),
     /// Check documents and report what is wrong, line by line.
     Check(check::Args),
+    /// Bring existing postmortems in: Markdown with YAML or TOML front matter, or none.
+    Import(import::Args),
     /// Start a new postmortem or premortem from a template.
     New(new::Args),
     /// Preview the archive in a browser, rebuilt and reloaded as you edit.
@@ -59,6 +62,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
+        Command::Import(args) => import::run(args),
         Command::New(args) => new::run(args),
         Command::Serve(args) => serve::run(args),
     }

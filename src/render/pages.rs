@@ -294,6 +294,50 @@ struct OwnView {
     /// The body after the timeline, when the timeline is shown visually.
     body_after: Markup,
     extra: toml::Table,
+    /// Where `hindsight import` brought the document from, shown as a small table.
+    imported: Option<ImportedView>,
+}
+
+/// The `[extra.import]` table an imported postmortem records: its source, the source's URL
+/// (a link only when it is http or https) and the source's keys the schema has no place for.
+#[derive(Serialize)]
+struct ImportedView {
+    source: String,
+    url: Option<String>,
+    fields: Vec<(String, String)>,
+}
+
+impl ImportedView {
+    fn of(extra: &toml::Table) -> Option<ImportedView> {
+        let import = extra.get("import")?.as_table()?;
+        let source = import.get("source")?.as_str()?.to_string();
+        let url = import
+            .get("url")
+            .and_then(toml::Value::as_str)
+            .filter(|u| {
+                (u.starts_with("https://") || u.starts_with("http://"))
+                    && crate::markdown::is_safe_url(u)
+            })
+            .map(String::from);
+        let fields = import
+            .get("fields")
+            .and_then(toml::Value::as_table)
+            .into_iter()
+            .flatten()
+            .map(|(key, value)| {
+                let shown = match value {
+                    toml::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (key.clone(), shown)
+            })
+            .collect();
+        Some(ImportedView {
+            source,
+            url,
+            fields,
+        })
+    }
 }
 
 fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
@@ -421,6 +465,7 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
         timeline: None,
         body_after: Markup(String::new()),
         extra: p.extra.clone(),
+        imported: ImportedView::of(&p.extra),
     };
     let html = d.body.html.get();
     let section = d.body.timeline.as_ref();
