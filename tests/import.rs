@@ -316,7 +316,7 @@ fn the_dfds_postmortems_import_with_their_titles_timelines_and_stats() {
         "the timeline table shows as a timeline"
     );
     assert_eq!(
-        page.matches("<li class=\"timeline-event\">").count(),
+        page.matches(" class=\"timeline-event\">").count(),
         8,
         "one event per row"
     );
