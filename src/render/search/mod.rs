@@ -11,7 +11,9 @@
 //! - `terms/KEY.json`: the terms whose longest shard key is KEY (its UTF-8 bytes in hex),
 //!   each with its postings. A query fetches only the shards its words can be in.
 //! - `doc/ID.json`: what a result shows (title, link, date, summary, text for the excerpt),
-//!   fetched only for the results on screen.
+//!   fetched only for the results on screen, and read for phrases.
+//! - `vocab/KEY.json`: the words that start with the letter KEY and how many documents have
+//!   each, fetched only to correct a query word found nowhere.
 //!
 //! Document ids count the documents oldest first, so a higher id is a newer document and
 //! postings sorted by id are sorted by age. A new postmortem, usually the newest, takes the
@@ -20,9 +22,13 @@
 //! ids newest first, or shards named by their rank, adding one postmortem rewrote every
 //! file under `search/`.)
 //!
-//! [`normalize`] and [`terms`] must do exactly what `normalize` and `terms` do in
-//! `themes/default/static/search.js`: the browser looks up what the build wrote.
+//! Terms are indexed as written (folded), each with its stem ([`words`]), so the browser
+//! finds a word's other forms without a vocabulary of its own.
 
+mod facets;
+pub mod words;
+
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -30,27 +36,38 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+use words::for_each_term;
+pub use words::{normalize, stem, terms};
 
 use super::views::{DocSummary, Views};
 use super::{Emit, KeyedFile, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
 use crate::build::timed;
 use crate::cache::Kept;
-use crate::document::{Document, Kind};
+use crate::document::Document;
 
-/// Where in a document a term occurs, as bits of a posting. Ranking weighs them in this
-/// order: a title hit outranks any combination of the others.
+/// Where in a document a term occurs, as bits of a posting. The browser weighs them title,
+/// then services and tags, then summary, then headings, then body (docs/search.md).
 pub mod field {
     pub const TITLE: u8 = 1;
     pub const SUMMARY: u8 = 2;
-    /// Services, tags, action items and premortem risks.
+    /// Services and tags.
     pub const META: u8 = 4;
+    /// The body's text, action items, premortem risks, link addresses and the extra fields.
     pub const BODY: u8 = 8;
+    pub const HEADING: u8 = 16;
 }
 
-/// Terms longer than this (hashes, encoded blobs) are not indexed; nobody types them.
-pub const MAX_TERM_CHARS: usize = 40;
+/// The bits of a posting that hold its fields.
+const FIELD_BITS: u32 = 5;
+/// The bits of a posting that hold how often the body has the term, in steps.
+const COUNT_BITS: u32 = 2;
+/// The bits below a posting's document id.
+const ID_SHIFT: u32 = FIELD_BITS + COUNT_BITS;
+
+/// Words shorter than this are not offered as corrections: too many are one edit apart.
+const MIN_VOCABULARY_CHARS: usize = 4;
 
 /// A shard holding more postings than this is split by one more character of prefix, so the
 /// file a query fetches stays small whatever the size of the archive.
@@ -61,51 +78,6 @@ const EXCERPT_SOURCE_BYTES: usize = 8_000;
 
 /// Documents per batch when collecting postings in parallel.
 const BATCH: usize = 256;
-
-/// Folds text for matching: canonical decomposition, combining marks removed, each character
-/// lower-cased on its own (no context rules, so that JavaScript can do the same).
-///
-/// Character by character: canonical decomposition only reorders combining marks, which are
-/// dropped, so decomposing each character alone gives the same text as decomposing the
-/// whole, and ASCII (most of any archive) takes no table lookup at all.
-pub fn normalize(text: &str) -> String {
-    if text.is_ascii() {
-        return text.to_ascii_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else {
-            decompose_canonical(c, |d| {
-                if !is_combining_mark(d) {
-                    out.extend(d.to_lowercase());
-                }
-            });
-        }
-    }
-    out
-}
-
-/// The terms of a text: runs of letters and digits of the normalized text, the over-long
-/// ones left out.
-pub fn terms(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for_each_term(text, |t| found.push(t.to_string()));
-    found
-}
-
-/// Calls `f` with each term of a text, without allocating one string per occurrence.
-fn for_each_term(text: &str, f: impl FnMut(&str)) {
-    split_normalized(&normalize(text)).for_each(f);
-}
-
-/// The terms of a text already normalized.
-fn split_normalized(normalized: &str) -> impl Iterator<Item = &str> {
-    normalized
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty() && t.chars().count() <= MAX_TERM_CHARS)
-}
 
 /// The search files of the site, handed to `emit`. The shards and the result records are
 /// made like pages: kept when `reuse` says their key is the recorded one. The postings are
@@ -168,15 +140,26 @@ fn shard_files<E: Send>(
     let postings = &made.terms;
     let shards = shard(postings);
     let index = IndexFile {
-        version: 1,
+        version: 2,
         count: archive.documents.len(),
         shards: shards.iter().map(|s| s.key).collect(),
-        facets: facets(archive, views),
+        facets: facets::facets(archive, views),
     };
     emit(
         Path::new("search/index.json"),
         &[&serde_json::to_vec(&index).unwrap_or_default()],
     )?;
+    let vocabulary = vocabulary(postings);
+    let vocabulary_files = vocabulary.par_iter().map(|(first, text)| {
+        let path = PathBuf::from(format!("search/vocab/{}.json", hex(&first.to_string())));
+        keyed(
+            path,
+            xxhash_rust::xxh3::xxh3_64(text.as_bytes()),
+            reuse,
+            emit,
+            || text.clone().into_bytes(),
+        )
+    });
     shards
         .par_iter()
         .map(|shard| {
@@ -189,6 +172,7 @@ fn shard_files<E: Send>(
                 || shard_json(postings).into_bytes(),
             )
         })
+        .chain(vocabulary_files)
         .collect()
 }
 
@@ -213,11 +197,16 @@ fn doc_path(id: DocId) -> PathBuf {
 /// keys, so that a new key leaves the others' files as they were. In hex, since a key can
 /// be any letters, and a file name such as `con.json` is not allowed everywhere.
 fn shard_path(key: &str) -> PathBuf {
+    PathBuf::from(format!("search/terms/{}.json", hex(key)))
+}
+
+/// A key's UTF-8 bytes in hex, as file names under `search/` spell it.
+fn hex(key: &str) -> String {
     let mut name = String::with_capacity(key.len() * 2);
     for byte in key.bytes() {
         let _ = write!(name, "{byte:02x}");
     }
-    PathBuf::from(format!("search/terms/{name}.json"))
+    name
 }
 
 /// Search ids count the documents from the oldest, positions in [`Archive::documents`] from
@@ -229,13 +218,36 @@ fn from_far_end(count: usize, n: usize) -> usize {
 /// One term and the documents it occurs in, ids ascending.
 type TermPostings = (String, Vec<Posting>);
 
-/// A document id and the fields a term occurs in, as `id << 4 | fields`: half the memory of
-/// a pair, which at 100,000 postmortems is 40 million postings held at once. (Ids stay
-/// below 2^28: an archive that large would not fit in memory anyway.)
+/// A document id, how often its body has a term (in steps: see [`count_step`]) and the
+/// fields it occurs in, as `id << 7 | step << 5 | fields`: half the memory of a tuple, which
+/// at 100,000 postmortems is 40 million postings held at once. (Ids stay below 2^25: an
+/// archive that large would not fit in memory anyway.)
 type Posting = u32;
 
 fn posting(id: u32, fields: u8) -> Posting {
-    (id << 4) | Posting::from(fields)
+    (id << ID_SHIFT) | Posting::from(fields)
+}
+
+/// The document id of a posting.
+fn posting_id(p: Posting) -> u32 {
+    p >> ID_SHIFT
+}
+
+/// A posting's bits below its id: body count step and fields.
+fn posting_detail(p: Posting) -> u32 {
+    p & ((1 << ID_SHIFT) - 1)
+}
+
+/// How often a body has a term, in four steps (once, 2 to 3, 4 to 7, 8 or more): enough for
+/// ranking to prefer the document about a thing over one that mentions it in passing, in
+/// two bits.
+fn count_step(count: u32) -> u32 {
+    match count {
+        0 | 1 => 0,
+        2..=3 => 1,
+        4..=7 => 2,
+        _ => 3,
+    }
 }
 
 /// Every term of the archive, sorted, with its postings, and the key of the document each
@@ -328,12 +340,12 @@ fn renumber(list: &mut Vec<Posting>, new_id: &[u32]) -> bool {
     let mut sorted = true;
     let mut previous = None;
     list.retain_mut(|p| {
-        let old = *p >> 4;
+        let old = posting_id(*p);
         sorted &= previous.is_none_or(|previous| old > previous);
         previous = Some(old);
         match new_id.get(old as usize) {
             Some(&id) if id != NO_ID => {
-                *p = posting(id, (*p & 0xf) as u8);
+                *p = (id << ID_SHIFT) | posting_detail(*p);
                 true
             }
             _ => false,
@@ -383,12 +395,13 @@ fn collect(archive: &Archive, ids: &[DocId]) -> Vec<TermPostings> {
                 for &id in ids {
                     let position = from_far_end(archive.documents.len(), id);
                     let texts = document_texts(&archive.documents[position]);
-                    for (term, fields) in document_terms(&texts) {
-                        let posting = posting(id as u32, fields);
-                        match map.get_mut(term) {
+                    for (term, (fields, count)) in document_terms(&texts) {
+                        let posting =
+                            posting(id as u32, fields) | (count_step(count) << FIELD_BITS);
+                        match map.get_mut(term.as_ref()) {
                             Some(list) => list.push(posting),
                             // A term is copied once per batch, not once per document.
-                            None => drop(map.insert(term.to_string(), vec![posting])),
+                            None => drop(map.insert(term.into_owned(), vec![posting])),
                         }
                     }
                 }
@@ -416,28 +429,76 @@ fn document_texts(d: &Document) -> Vec<(String, u8)> {
     for text in common.services.iter().chain(common.tags) {
         add(text, field::META);
     }
+    for heading in &d.body.headings {
+        add(&heading.text, field::HEADING);
+    }
     if let Some(p) = d.postmortem() {
         for action in &p.actions {
-            add(&action.title, field::META);
+            add(&action.title, field::BODY);
         }
     }
     if let Some(p) = d.premortem() {
         for risk in &p.risks {
-            add(&risk.title, field::META);
-            add(&risk.mitigation, field::META);
+            add(&risk.title, field::BODY);
+            add(&risk.mitigation, field::BODY);
         }
     }
+    let mut extra = String::new();
+    extra_text(&toml::Value::Table(common.extra.clone()), &mut extra);
+    add(&extra, field::BODY);
+    let mut urls = String::new();
+    for url in link_addresses(&d.body.html.get()) {
+        urls.push_str(&url);
+        urls.push('\n');
+    }
+    add(&urls, field::BODY);
     add(&d.body.text.get(), field::BODY);
     texts
 }
 
-/// The distinct terms of a document's texts with the fields each occurs in.
-fn document_terms(texts: &[(String, u8)]) -> FxHashMap<&str, u8> {
-    let mut found: FxHashMap<&str, u8> = FxHashMap::default();
-    for (text, bit) in texts {
-        for term in split_normalized(text) {
-            *found.entry(term).or_default() |= bit;
+/// The text of the extra fields an import keeps (strings, in tables and lists), one a line.
+fn extra_text(value: &toml::Value, out: &mut String) {
+    match value {
+        toml::Value::String(text) => {
+            out.push_str(text);
+            out.push('\n');
         }
+        toml::Value::Array(items) => items.iter().for_each(|v| extra_text(v, out)),
+        toml::Value::Table(table) => table.values().for_each(|v| extra_text(v, out)),
+        _ => {}
+    }
+}
+
+/// The addresses the links of a body's HTML (as the build made it) point to elsewhere, so
+/// that a word only in a link, such as `log4j` in a linked advisory, is found.
+fn link_addresses(html: &str) -> Vec<String> {
+    const HREF: &str = "href=\"";
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(HREF) {
+        rest = &rest[at + HREF.len()..];
+        let Some(end) = rest.find('"') else { break };
+        let address = &rest[..end];
+        rest = &rest[end..];
+        if address.contains("://") || address.starts_with("mailto:") {
+            found.push(address.replace("&amp;", "&"));
+        }
+    }
+    found
+}
+
+/// The distinct terms of a document's texts with the fields each occurs in, and how often
+/// its body has it.
+fn document_terms(texts: &[(String, u8)]) -> FxHashMap<Cow<'_, str>, (u8, u32)> {
+    let mut found: FxHashMap<Cow<'_, str>, (u8, u32)> = FxHashMap::default();
+    for (text, bit) in texts {
+        for_each_term(text, |term| {
+            let entry = found.entry(term).or_default();
+            entry.0 |= bit;
+            if *bit == field::BODY {
+                entry.1 += 1;
+            }
+        });
     }
     found
 }
@@ -505,8 +566,9 @@ fn prefix(term: &str, chars: usize) -> &str {
     }
 }
 
-/// A shard as JSON: `{"term":[p,...],...}` where each posting `p` is the id gap from the
-/// previous posting times 16 plus the field bits. Gaps keep the numbers short.
+/// A shard as JSON: `{"term":[p,...],...}`, or `{"term":["stem",p,...]}` where the term's
+/// stem is not the term itself. Each posting `p` is the id gap from the previous posting,
+/// shifted above the body count step and the field bits: gaps keep the numbers short.
 fn shard_json(postings: &[TermPostings]) -> String {
     let mut out = String::from("{");
     for (i, (term, list)) in postings.iter().enumerate() {
@@ -515,16 +577,23 @@ fn shard_json(postings: &[TermPostings]) -> String {
         }
         out.push_str(&serde_json::to_string(term).unwrap_or_default());
         out.push_str(":[");
+        let stem = stem(term);
+        if stem != term.as_str() {
+            out.push_str(&serde_json::to_string(&stem).unwrap_or_default());
+            if !list.is_empty() {
+                out.push(',');
+            }
+        }
         let mut previous = 0;
         for (j, &p) in list.iter().enumerate() {
             if j > 0 {
                 out.push(',');
             }
-            let (id, fields) = (p >> 4, p & 0xf);
+            let id = posting_id(p);
             let _ = write!(
                 out,
                 "{}",
-                (u64::from(id - previous) << 4) | u64::from(fields)
+                (u64::from(id - previous) << ID_SHIFT) | u64::from(posting_detail(p))
             );
             previous = id;
         }
@@ -532,6 +601,34 @@ fn shard_json(postings: &[TermPostings]) -> String {
     }
     out.push('}');
     out
+}
+
+/// The words offered as corrections, by first letter: `[["word", documents], ...]`, words
+/// of letters alone and long enough to be worth correcting to.
+fn vocabulary(postings: &[TermPostings]) -> BTreeMap<char, String> {
+    let mut files: BTreeMap<char, String> = BTreeMap::new();
+    for (term, list) in postings {
+        let Some(first) = term.chars().next() else {
+            continue;
+        };
+        if term.len() < MIN_VOCABULARY_CHARS || !term.bytes().all(|b| b.is_ascii_lowercase()) {
+            continue;
+        }
+        let file = files.entry(first).or_insert_with(|| String::from("["));
+        if file.len() > 1 {
+            file.push(',');
+        }
+        let _ = write!(
+            file,
+            "[{},{}]",
+            serde_json::to_string(term).unwrap_or_default(),
+            list.len()
+        );
+    }
+    for file in files.values_mut() {
+        file.push(']');
+    }
+    files
 }
 
 /// What a result shows; fetched only for the results on screen.
@@ -567,157 +664,12 @@ struct IndexFile<'a> {
     count: usize,
     /// Shard keys: the shard of key `k` is `terms/` and the hex of `k`'s UTF-8 bytes.
     shards: Vec<&'a str>,
-    facets: Vec<Facet>,
-}
-
-/// A facet: its values, and for every document the index of its value (or -1 when it has
-/// none), or the list of indexes where a document can have several.
-#[derive(Serialize)]
-struct Facet {
-    /// The URL parameter, such as `service` in `?service=deployer-api`.
-    name: &'static str,
-    label: &'static str,
-    /// (id, label) of each value, in the order they are listed.
-    values: Vec<(String, String)>,
-    docs: FacetDocs,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum FacetDocs {
-    One(Vec<i32>),
-    Many(Vec<Vec<u32>>),
-}
-
-fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
-    let docs = &archive.documents;
-    let position = |ids: &[String]| -> FxHashMap<String, u32> {
-        ids.iter()
-            .enumerate()
-            .map(|(i, id)| (id.clone(), i as u32))
-            .collect()
-    };
-
-    let service_ids: Vec<String> = archive.services.keys().cloned().collect();
-    let service_index = position(&service_ids);
-    let tag_ids: Vec<String> = archive.tags.keys().cloned().collect();
-    let tag_index = position(&tag_ids);
-    let many = |index: &FxHashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
-        FacetDocs::Many(
-            docs.iter()
-                .rev()
-                .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
-                .collect(),
-        )
-    };
-
-    let severity_ids = super::stats::severity_order(views);
-    let severity_index = position(&severity_ids);
-
-    let years: Vec<i32> = {
-        let mut years: Vec<i32> = docs.iter().map(year_of).collect();
-        years.sort_unstable_by(|a, b| b.cmp(a));
-        years.dedup();
-        years
-    };
-    let year_index: BTreeMap<i32, i32> = years
-        .iter()
-        .enumerate()
-        .map(|(i, &y)| (y, i as i32))
-        .collect();
-
-    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().rev().map(f).collect());
-    vec![
-        Facet {
-            name: "service",
-            label: "Service",
-            values: service_ids
-                .iter()
-                .map(|id| (id.clone(), views.service_link(id).name))
-                .collect(),
-            docs: many(&service_index, &|d| d.common().services),
-        },
-        Facet {
-            name: "severity",
-            label: "Severity",
-            values: severity_ids
-                .iter()
-                .map(|id| (id.clone(), archive.config.severity_label(id).to_string()))
-                .collect(),
-            docs: one(&|d| {
-                d.postmortem()
-                    .and_then(|p| severity_index.get(&p.severity))
-                    .map_or(-1, |&i| i as i32)
-            }),
-        },
-        Facet {
-            name: "tag",
-            label: "Tag",
-            values: tag_ids.iter().map(|t| (t.clone(), t.clone())).collect(),
-            docs: many(&tag_index, &|d| d.common().tags),
-        },
-        Facet {
-            name: "year",
-            label: "Year",
-            values: years
-                .iter()
-                .map(|y| (y.to_string(), y.to_string()))
-                .collect(),
-            docs: one(&|d| year_index[&year_of(d)]),
-        },
-        Facet {
-            name: "kind",
-            label: "Kind",
-            values: vec![
-                ("postmortem".into(), "Postmortem".into()),
-                ("premortem".into(), "Premortem".into()),
-            ],
-            docs: one(&|d| match d.kind() {
-                Kind::Postmortem => 0,
-                Kind::Premortem => 1,
-            }),
-        },
-        Facet {
-            name: "actions",
-            label: "Action items",
-            values: vec![("open".into(), "Has open action items".into())],
-            docs: one(&|d| {
-                let open = d
-                    .postmortem()
-                    .is_some_and(|p| p.actions.iter().any(|a| a.status.is_open()));
-                if open { 0 } else { -1 }
-            }),
-        },
-    ]
-}
-
-/// The year a document is filed under: the incident's for a postmortem (as the postmortems
-/// index groups them), the publication date's for a premortem.
-fn year_of(d: &Document) -> i32 {
-    use chrono::Datelike;
-    match d.postmortem() {
-        Some(p) => p.incident.started.0.year(),
-        None => d.date().year(),
-    }
+    facets: Vec<facets::Facet>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalization_folds_case_and_accents() {
-        assert_eq!(normalize("Crème BRÛLÉE Ångström"), "creme brulee angstrom");
-        assert_eq!(normalize("İSTANBUL ΣΟΦΊΑ"), "istanbul σοφια");
-    }
-
-    #[test]
-    fn terms_split_on_anything_but_letters_and_digits() {
-        let found: Vec<String> = terms("deployer-api: 502s, TLS/SSL (café)");
-        assert_eq!(found, ["deployer", "api", "502s", "tls", "ssl", "cafe"]);
-        let long = "a".repeat(MAX_TERM_CHARS + 1);
-        assert!(terms(&long).is_empty());
-    }
 
     fn postings_of(terms: &[(&str, usize)]) -> Vec<TermPostings> {
         let mut list: Vec<TermPostings> = terms
@@ -785,7 +737,14 @@ mod tests {
     #[test]
     fn shards_store_id_gaps_with_field_bits() {
         let list = vec![posting(2, 1), posting(3, 8), posting(10, 9)];
-        let postings = vec![("dns".to_string(), list)];
-        assert_eq!(shard_json(&postings), r#"{"dns":[33,24,121]}"#);
+        let step = count_step(5) << FIELD_BITS;
+        let postings = vec![
+            ("dns".to_string(), list),
+            ("outages".to_string(), vec![posting(4, 8) | step]),
+        ];
+        assert_eq!(
+            shard_json(&postings),
+            r#"{"dns":[257,136,905],"outages":["outag",584]}"#
+        );
     }
 }
