@@ -26,6 +26,7 @@
   var JOINER = /^[-_.]$/;
   var APOSTROPHE = /^['\u2019]$/;
   var LETTERS = /^[a-z]+$/;
+  var LETTER = /^\p{Alphabetic}/u;
   // Words shorter than this match whole; longer ones also match as prefixes ("certif").
   var PREFIX_MIN_CHARS = 3;
 
@@ -267,7 +268,7 @@
 
   // A query word: its term, stem, and whether it also matches as the start of longer words.
   function queryWord(term) {
-    return { term: term, stem: stem(term), prefix: length(term) >= PREFIX_MIN_CHARS && LETTERS.test(term[0]) };
+    return { term: term, stem: stem(term), prefix: length(term) >= PREFIX_MIN_CHARS && LETTER.test(term) };
   }
 
   // The query as groups: each a list of words that must all match (an identifier's parts, a
