@@ -323,8 +323,8 @@
   var EXACT = 1, STEM = 0.8, PREFIX = 0.55, CORRECTED = 0.5;
   // A newer document wins a tie, by at most this much.
   var RECENCY = 0.02;
-  // A phrase is checked in the text of this many of the best candidates.
-  var PHRASE_CANDIDATES = 200;
+  // A phrase is checked in the text of at most this many of the best candidates.
+  var PHRASE_CANDIDATES = 100;
   var PAGE_SIZE = 20;
   // Values a facet shows before a "Show more" button (the most frequent first).
   var FACET_VISIBLE = 8;
@@ -483,7 +483,7 @@
   // corrected, the words no result has, and whether a phrase could not be found.
   Index.prototype.search = function (groups, exact) {
     var self = this;
-    var result = { ids: [], corrected: [], missing: [], partial: false, phraseMissed: false };
+    var result = { ids: [], corrected: [], missing: [], partial: false, phraseMissed: false, phraseChecked: null };
     var included = groups.filter(function (g) { return !g.exclude; });
     var excluded = groups.filter(function (g) { return g.exclude; });
     if (included.length === 0) {
@@ -570,7 +570,9 @@
     return chosen.map(function (s) { return s[1]; });
   };
 
-  // Keeps the candidates whose text has every phrase; when none has, keeps them all and
+  // Keeps the candidates whose text has every phrase, checking the best first, a page of
+  // records at a time, until a page is found or PHRASE_CANDIDATES were read: a phrase costs
+  // result records, not an index of word positions. When none has it, keeps them all and
   // says so.
   Index.prototype.phrases = function (ids, groups, result) {
     var phrases = groups.filter(function (g) { return g.phrase; }).map(function (g) {
@@ -578,19 +580,29 @@
     });
     if (phrases.length === 0 || ids.length === 0) return ids;
     var self = this;
-    var candidates = ids.slice(0, PHRASE_CANDIDATES);
-    return Promise.all(candidates.map(function (id) { return self.doc(id); })).then(function (docs) {
-      var kept = candidates.filter(function (id, k) {
-        var doc = docs[k];
-        var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
-        return phrases.every(function (p) { return containsRun(stems, p); });
-      });
-      if (kept.length === 0) {
-        result.phraseMissed = true;
-        return ids;
+    var kept = [];
+    var checked = 0;
+    function next() {
+      if (kept.length >= PAGE_SIZE || checked >= Math.min(ids.length, PHRASE_CANDIDATES)) {
+        if (kept.length === 0) {
+          result.phraseMissed = true;
+          return ids;
+        }
+        if (checked < ids.length) result.phraseChecked = [checked, ids.length];
+        return kept;
       }
-      return kept;
-    });
+      var batch = ids.slice(checked, checked + PAGE_SIZE);
+      checked += batch.length;
+      return Promise.all(batch.map(function (id) { return self.doc(id); })).then(function (docs) {
+        batch.forEach(function (id, k) {
+          var doc = docs[k];
+          var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
+          if (phrases.every(function (p) { return containsRun(stems, p); })) kept.push(id);
+        });
+        return next();
+      });
+    }
+    return next();
   };
 
   function containsRun(list, run) {
@@ -882,6 +894,10 @@
       });
       p.appendChild(exact);
       node.appendChild(p);
+    }
+    if (found.phraseChecked) {
+      node.appendChild(element("p", "search-fallback-notice", "The phrase was looked for in the best " +
+        found.phraseChecked[0] + " of the " + found.phraseChecked[1] + " documents with its words."));
     }
     if (found.phraseMissed) {
       node.appendChild(element("p", "search-fallback-notice", "No document has the exact phrase; showing documents with its words."));
