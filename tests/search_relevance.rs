@@ -205,6 +205,9 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
     let server = StaticServer::start(&site);
 
     let mut misses = Vec::new();
+    // For docs/search.md: how often the document is first, and the mean reciprocal rank
+    // (over the first ten results), which chose the ranking's weights.
+    let (mut first, mut reciprocal) = (0, 0.0);
     for &(query, expected, kind) in QUERIES {
         let encoded: String = query
             .bytes()
@@ -222,11 +225,11 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
              if (s.startsWith('Nothing')) return ['nothing'];
              if (s.startsWith('Search failed') || s.startsWith('The search index')) return [s];
              if (!/best first/.test(s)) return null;
-             const items = [...document.querySelectorAll('#search-results .result')].slice(0, 3);
+             const items = [...document.querySelectorAll('#search-results .result')].slice(0, 10);
              if (items.some(i => !i.querySelector('.doc-title') && i.textContent === '')) return null;
              return items.map(i => i.querySelector('.doc-title') ? i.querySelector('.doc-title').getAttribute('href') : i.textContent);",
         );
-        let top: Vec<String> = top
+        let mut top: Vec<String> = top
             .as_array()
             .map(|a| {
                 a.iter()
@@ -235,6 +238,12 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
             })
             .unwrap_or_default();
         let want = format!("/postmortems/{expected}/");
+        let rank = top.iter().position(|t| *t == want);
+        if rank == Some(0) {
+            first += 1;
+        }
+        reciprocal += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
+        top.truncate(3);
         if !top.contains(&want) {
             misses.push(format!(
                 "{query:?} ({kind}): wanted {want}, top three {top:?}"
@@ -244,8 +253,10 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
     let found = QUERIES.len() - misses.len();
     let report = misses.join("\n");
     eprintln!(
-        "{found} of {} queries have their document in the top three\n{report}",
-        QUERIES.len()
+        "{found} of {} queries have their document in the top three, {first} first; \
+         mean reciprocal rank {:.3}\n{report}",
+        QUERIES.len(),
+        reciprocal / QUERIES.len() as f64
     );
     assert!(QUERIES.len() >= 40, "the suite needs at least 40 queries");
     assert!(
