@@ -414,13 +414,48 @@
     return word.term.startsWith(p) ? p : word.term;
   }
 
-  // For one query word, every document that has it: the fields, the body count step, how it
-  // matched (the best of exact, stem, prefix), and how many documents have it.
+  // The documents a query word matches, in typed arrays indexed by document id (a Map
+  // of thousands of entries was most of a query's time): the fields, the body count step,
+  // and how it matched (0 for not at all), with the ids in the order first seen.
+  function Matches(count) {
+    this.fields = new Uint8Array(count);
+    this.count = new Uint8Array(count);
+    this.kind = new Float32Array(count);
+    this.ids = [];
+    this.size = 0;
+  }
+
+  Matches.prototype.add = function (id, fields, count, kind) {
+    if (this.kind[id] === 0) {
+      this.ids.push(id);
+      this.size++;
+    }
+    this.fields[id] |= fields;
+    if (count > this.count[id]) this.count[id] = count;
+    if (kind > this.kind[id]) this.kind[id] = kind;
+  };
+
+  Matches.prototype.has = function (id) {
+    return this.kind[id] > 0;
+  };
+
+  // The score of the word in document id, before its idf (see docs/search.md).
+  Matches.prototype.score = function (id) {
+    var score = 0;
+    var fields = this.fields[id];
+    for (var f = 0; f < FIELDS.length; f++) {
+      if (fields & FIELDS[f][0]) score += FIELDS[f][1] * (FIELDS[f][0] === BODY ? BODY_COUNT_WEIGHT[this.count[id]] : 1);
+    }
+    return score * this.kind[id];
+  };
+
+  // For one query word, every document that has it, and how (the best of exact, stem and
+  // prefix); with `exact`, only the word as typed.
   Index.prototype.matchWord = function (word, exact) {
     var self = this;
     var shards = this.shardsFor(lookupPrefix(word)).map(function (n) { return self.shard(n); });
     return Promise.all(shards).then(function (loaded) {
-      var docs = new Map();
+      var docs = new Matches(self.count);
       loaded.forEach(function (shard) {
         for (var term in shard) {
           var entry = shard[term];
@@ -435,15 +470,7 @@
           for (var i = first; i < entry.length; i++) {
             var p = entry[i];
             id += Math.floor(p / 128);
-            var fields = p & 31;
-            var count = (p >> 5) & 3;
-            var had = docs.get(id);
-            if (!had) docs.set(id, { fields: fields, count: count, kind: kind });
-            else {
-              had.fields |= fields;
-              if (count > had.count) had.count = count;
-              if (kind > had.kind) had.kind = kind;
-            }
+            docs.add(id, p & 31, (p >> 5) & 3, kind);
           }
         }
       });
@@ -471,14 +498,6 @@
     return Math.log(1 + (count - df + 0.5) / (df + 0.5));
   }
 
-  function matchScore(m) {
-    var score = 0;
-    for (var f = 0; f < FIELDS.length; f++) {
-      if (m.fields & FIELDS[f][0]) score += FIELDS[f][1] * (FIELDS[f][0] === BODY ? BODY_COUNT_WEIGHT[m.count] : 1);
-    }
-    return score * m.kind;
-  }
-
   // A query's results, best first, with what the page must tell about them: the words it
   // corrected, the words no result has, and whether a phrase could not be found.
   Index.prototype.search = function (groups, exact) {
@@ -500,7 +519,7 @@
         return self.correct(words[k].word).then(function (term) {
           if (!term) return docs;
           return self.matchWord(queryWord(term), true).then(function (fixed) {
-            fixed.forEach(function (m) { m.kind = CORRECTED; });
+            fixed.ids.forEach(function (id) { fixed.kind[id] = CORRECTED; });
             result.corrected.push([words[k].word.term, term]);
             words[k].word = queryWord(term);
             return fixed;
@@ -530,28 +549,32 @@
     });
     var weights = matches.map(function (docs) { return idf(count, docs.size); });
     var total = live.reduce(function (sum, k) { return sum + weights[k]; }, 0);
-    var scores = new Map();
+    var score = new Float64Array(count);
+    var covered = new Float64Array(count);
+    var matched = new Uint8Array(count);
+    var touched = [];
     live.forEach(function (k) {
-      matches[k].forEach(function (m, id) {
-        var s = scores.get(id) || { score: 0, covered: 0, words: 0 };
-        s.score += weights[k] * matchScore(m);
-        s.covered += weights[k];
-        s.words++;
-        scores.set(id, s);
-      });
+      var docs = matches[k];
+      for (var n = 0; n < docs.ids.length; n++) {
+        var id = docs.ids[n];
+        if (matched[id] === 0) touched.push(id);
+        score[id] += weights[k] * docs.score(id);
+        covered[id] += weights[k];
+        matched[id]++;
+      }
     });
     bonus.forEach(function (docs) {
       var weight = idf(count, docs.size) / 2;
-      docs.forEach(function (m, id) {
-        var s = scores.get(id);
-        if (s) s.score += weight * matchScore(m);
+      docs.ids.forEach(function (id) {
+        if (matched[id] > 0) score[id] += weight * docs.score(id);
       });
     });
     var all = [];
     var some = [];
-    scores.forEach(function (s, id) {
-      var score = s.score * Math.pow(s.covered / total, 2) + RECENCY * id / count;
-      (s.words === live.length ? all : some).push([score, id]);
+    touched.forEach(function (id) {
+      var share = covered[id] / total;
+      var s = score[id] * share * share + RECENCY * id / count;
+      (matched[id] === live.length ? all : some).push([s, id]);
     });
     var order = function (a, b) { return b[0] - a[0] || b[1] - a[1]; };
     var chosen = all;
