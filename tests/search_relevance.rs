@@ -241,6 +241,11 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
         let rank = top.iter().position(|t| *t == want);
         if rank == Some(0) {
             first += 1;
+        } else {
+            eprintln!(
+                "not first: {query:?}: {want} at {rank:?}, after {:?}",
+                top.first()
+            );
         }
         reciprocal += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
         top.truncate(3);
@@ -375,7 +380,9 @@ fn jenkins(path: &Path) -> Option<String> {
     let mut services = Vec::new();
     for line in yaml.lines() {
         if let Some(item) = line.trim_start().strip_prefix("- ") {
-            services.push(slug(item.trim()));
+            // `plugins.jenkins.io (served by fastly / ...)`: the service, and a note.
+            let service = item.split(" (").next().unwrap_or(item);
+            services.push(slug(service.trim()));
         } else if let Some((key, value)) = line.split_once(':') {
             let value = value.trim();
             match key {
