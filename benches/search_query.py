@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Measure the search page of a built site in headless Chromium.
 
-    python3 benches/search_query.py --site DIR [QUERY ...]
+    python3 benches/search_query.py --site DIR [--build ARCHIVE --binary HINDSIGHT] [QUERY ...]
 
-Serves DIR on localhost, opens /search/ in Chromium through chromedriver, and prints:
-- for the first query, opened as /search/?q=..., the time to results and what it fetched,
+With --build, first builds ARCHIVE into DIR with the given hindsight binary and prints the
+build's time and the search phase's (HINDSIGHT_TIMINGS). Then prints the index's size (files,
+bytes, gzip -9 bytes of the shards), serves DIR on localhost, opens /search/ in Chromium
+through chromedriver, and prints:
+- for the first query, opened as /search/?q=..., the time to results (page load included,
+  and search.js's own measure from the query to results on screen) and what it fetched,
   with the size of each fetched file as gzip -9 would serve it;
 - for each query typed into the warm page after that, the time search.js takes from the
   query to facets and results on screen (its `hindsight-search` performance measure).
@@ -123,13 +127,59 @@ return items.length > 0 && items.every(i => i.querySelector('.doc-title'))
 """
 
 
+def build(archive, binary, site):
+    """Builds the archive, timing the whole build and, from its timings, the search phase."""
+    env = dict(os.environ, HINDSIGHT_TIMINGS="1")
+    started = time.perf_counter()
+    before = os.times()
+    done = subprocess.run([binary, "build", "--root", archive, "--out", site],
+                          env=env, capture_output=True, text=True)
+    after = os.times()
+    wall = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"build failed:\n{done.stderr[-3000:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    print(f"build: {wall:.1f} s wall, {cpu:.1f} s CPU")
+    for line in (done.stdout + done.stderr).splitlines():
+        if "files: search" in line and ":" in line:
+            print(f"    {line.strip()}")
+
+
+def index_size(site):
+    """Files and bytes under search/, and the shards' gzip -9 sizes."""
+    root = os.path.join(site, "search")
+    files = 0
+    raw = 0
+    shards = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            files += 1
+            raw += os.path.getsize(path)
+            if os.path.basename(folder) == "terms":
+                with open(path, "rb") as f:
+                    shards.append(len(gzip.compress(f.read(), 9)))
+    shards.sort()
+    with open(os.path.join(root, "index.json"), "rb") as f:
+        index = len(gzip.compress(f.read(), 9))
+    print(f"index: {files} files, {raw / 1e6:.1f} MB; index.json {index / 1024:.1f} KB gzip -9; "
+          f"{len(shards)} shards, median {shards[len(shards) // 2] / 1024:.1f} KB, "
+          f"largest {shards[-1] / 1024:.1f} KB gzip -9")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", required=True, help="a built site directory")
+    parser.add_argument("--build", metavar="ARCHIVE", help="build this archive into --site first")
+    parser.add_argument("--binary", default="target/release/hindsight",
+                        help="the hindsight binary for --build")
     parser.add_argument("queries", nargs="*", default=[
         "dns", "certificate expired", "deployer", "connection pool", "rollback",
         "memory", "timeout", "kafka", "cert", "database failover"])
     args = parser.parse_args()
+    if args.build:
+        build(args.build, args.binary, args.site)
+    index_size(args.site)
     server = serve(args.site)
     base = f"http://127.0.0.1:{server.server_address[1]}"
     profile = tempfile.mkdtemp()
@@ -146,7 +196,11 @@ def main():
         page = ["/search/", "/style.css", "/highlight.css"]
         total = sum(gzip_size(args.site, p) for p in fetched + page)
         search_only = sum(gzip_size(args.site, p) for p in fetched)
-        print(f"first query {first!r}: results in {elapsed * 1000:.0f} ms (page load included); "
+        measured = driver.script(
+            "const m = performance.getEntriesByName('hindsight-search'); "
+            "return m.length ? m[0].duration : null;")
+        print(f"first query {first!r}: results in {elapsed * 1000:.0f} ms with the page load, "
+              f"{measured:.0f} ms from the query to results on screen; "
               f"{len(fetched)} search files, {search_only / 1024:.1f} KB gzip -9 "
               f"({total / 1024:.1f} KB with the page's HTML and CSS)")
         for path in sorted(fetched, key=lambda p: -gzip_size(args.site, p))[:5]:

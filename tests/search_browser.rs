@@ -359,3 +359,313 @@ fn words_in_other_scripts_are_found_in_their_shards() {
     }
     screenshot(&browser, "search-other-scripts");
 }
+
+/// The status line, once it reports a query's results.
+fn status_of_query(browser: &Browser) -> String {
+    browser
+        .wait_for(
+            "the query's status line",
+            "const s = document.getElementById('search-status').textContent;
+             return /best first|Nothing matches/.test(s) ? s : null;",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The notice above the results: corrections, words left out, a phrase not found.
+fn notice(browser: &Browser) -> String {
+    browser
+        .script(
+            "const n = document.getElementById('search-notice');
+             return n.hidden ? '' : n.textContent;",
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_page_stems_words_exactly_as_the_index_does() {
+    // The browser stems a query with its own Snowball English; the build with rust-stemmers.
+    // Every word of the example archive and of the real corpora must get the same stem from
+    // both, and texts the same terms, or a word form would find nothing.
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("the_page_stems_words_exactly_as_the_index_does") else {
+        return;
+    };
+    let mut text = String::new();
+    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("content")];
+    if let Some(corpora) =
+        common::corpora::corpora("the_page_stems_words_exactly_as_the_index_does")
+    {
+        dirs.push(corpora);
+    }
+    for dir in dirs {
+        for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
+            if entry.file_type().is_file() {
+                text.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+                text.push('\n');
+            }
+        }
+    }
+    let mut words = hindsight::render::search::terms(&text);
+    words.sort();
+    words.dedup();
+    assert!(words.len() > 3000, "only {} words", words.len());
+    let expected: Vec<String> = words
+        .iter()
+        .map(|w| hindsight::render::search::stem(w).into_owned())
+        .collect();
+    let site = example_site();
+    browser.goto(&site.url("/search/"));
+    browser.wait_for("the page's words", "return !!window.hindsightSearch;");
+    let stems = browser.script(&format!(
+        "return {}.map(w => window.hindsightSearch.stem(w));",
+        serde_json::to_string(&words).expect("JSON")
+    ));
+    let stems = strings(&stems);
+    assert_eq!(stems.len(), words.len());
+    let differ: Vec<String> = words
+        .iter()
+        .zip(stems.iter().zip(&expected))
+        .filter(|(_, (js, rust))| js != rust)
+        .map(|(w, (js, rust))| format!("{w}: page {js}, index {rust}"))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "{} of {} differ:\n{}",
+        differ.len(),
+        words.len(),
+        differ.join("\n")
+    );
+    // Whole texts split the same way, identifiers and all.
+    let sample = text.chars().take(200_000).collect::<String>();
+    let page_terms = browser.script(&format!(
+        "return window.hindsightSearch.terms({});",
+        serde_json::to_string(&sample).expect("JSON")
+    ));
+    assert_eq!(
+        strings(&page_terms),
+        hindsight::render::search::terms(&sample)
+    );
+}
+
+#[test]
+fn a_misspelt_word_is_corrected_and_the_page_says_so_and_offers_the_exact_search() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start(
+        "a_misspelt_word_is_corrected_and_the_page_says_so_and_offers_the_exact_search",
+    ) else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/?q=synonim"));
+    let titles = result_titles(&browser);
+    assert_eq!(
+        titles[0],
+        "Search latency rose twentyfold after a synonym update"
+    );
+    let said = notice(&browser);
+    assert!(
+        said.contains("Showing results for synonym (no match for synonim)"),
+        "{said}"
+    );
+    screenshot(&browser, "search-corrected");
+    // The exact search is one click (or Enter on the link) away, and finds nothing.
+    browser.click(&browser.find("#search-notice a.search-exact"));
+    browser.wait_for(
+        "the exact search in the URL",
+        "return location.search === '?q=synonim&exact=1';",
+    );
+    assert_eq!(status_of_query(&browser), "Nothing matches “synonim”.");
+    let said = notice(&browser);
+    assert!(!said.contains("Showing results for"), "{said}");
+}
+
+#[test]
+fn when_no_document_has_every_word_the_best_partial_matches_are_shown_with_what_was_left_out() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start(
+        "when_no_document_has_every_word_the_best_partial_matches_are_shown_with_what_was_left_out",
+    ) else {
+        return;
+    };
+    let site = example_site();
+    // A word found nowhere, not even as a near miss, is left out.
+    browser.goto(&site.url("/search/?q=synonym+qqxqzz"));
+    assert_eq!(
+        result_titles(&browser)[0],
+        "Search latency rose twentyfold after a synonym update"
+    );
+    let said = notice(&browser);
+    assert!(said.contains("No document has qqxqzz"), "{said}");
+    // Two words no document has together: the documents with the rarer or better-placed one
+    // come first, and the notice names what the first result lacks.
+    browser.goto(&site.url("/search/?q=synonym+idempotent"));
+    let titles = result_titles(&browser);
+    assert!(titles.len() >= 2, "{titles:?}");
+    let said = notice(&browser);
+    assert!(
+        said.contains("No document has every word") && said.contains("left out"),
+        "{said}"
+    );
+    let left_out = browser.script(
+        "return [...document.querySelectorAll('#search-notice s')].map(s => s.textContent);",
+    );
+    let left_out = strings(&left_out);
+    assert!(
+        left_out == ["idempotent"] || left_out == ["synonym"],
+        "{left_out:?}"
+    );
+    screenshot(&browser, "search-fallback");
+}
+
+fn small_postmortem(title: &str, day: u32, body: &str) -> String {
+    format!(
+        "+++\ntitle = \"{title}\"\ndate = 2024-02-{day:02}\nsummary = \"What happened.\"\n\
+         severity = \"sev3\"\nservices = [\"edge\"]\n\n[incident]\n\
+         started = 2024-02-01T10:00:00Z\n+++\n{body}\n"
+    )
+}
+
+#[test]
+fn quoted_words_match_as_a_phrase_and_a_minus_leaves_documents_out() {
+    let _guard = one_at_a_time();
+    let Some(browser) =
+        Browser::start("quoted_words_match_as_a_phrase_and_a_minus_leaves_documents_out")
+    else {
+        return;
+    };
+    let site = serve_archive(&[
+        (
+            "pool.md".into(),
+            small_postmortem(
+                "Checkout stalled",
+                2,
+                "The connection pool ran dry in staging.",
+            ),
+        ),
+        (
+            "reversed.md".into(),
+            small_postmortem(
+                "Reports slowed",
+                3,
+                "The pool of each worker held a connection open for hours in production.",
+            ),
+        ),
+        (
+            "pools.md".into(),
+            small_postmortem("Search stalled", 4, "Both connection pools were full."),
+        ),
+    ]);
+    browser.goto(&site.url("/search/?q=connection+pool"));
+    assert_eq!(result_titles(&browser).len(), 3);
+    // The phrase, and its other word forms ("connection pools"), but not the words apart.
+    browser.goto(&site.url("/search/?q=%22connection+pool%22"));
+    let mut titles = result_titles(&browser);
+    titles.sort();
+    assert_eq!(titles, ["Checkout stalled", "Search stalled"]);
+    // A minus leaves out the documents with the word.
+    browser.goto(&site.url("/search/?q=%22connection+pool%22+-staging"));
+    status_of_query(&browser);
+    assert_eq!(result_titles(&browser), ["Search stalled"]);
+    browser.goto(&site.url("/search/?q=connection+-staging+-both"));
+    status_of_query(&browser);
+    assert_eq!(result_titles(&browser), ["Reports slowed"]);
+    screenshot(&browser, "search-phrase-exclusion");
+}
+
+#[test]
+fn the_box_has_focus_on_a_cold_load_and_the_keyboard_moves_through_results_as_a_listbox() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start(
+        "the_box_has_focus_on_a_cold_load_and_the_keyboard_moves_through_results_as_a_listbox",
+    ) else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/"));
+    browser.wait_for(
+        "the index",
+        "return document.getElementById('search-status').textContent.includes('All');",
+    );
+    // Nothing here focuses the box: the page must have.
+    assert_eq!(
+        browser.script("return document.activeElement.id;"),
+        "search-q"
+    );
+    let roles = browser.script(
+        "const q = document.getElementById('search-q');
+         return [q.getAttribute('role'), q.getAttribute('aria-controls'),
+                 document.getElementById('search-results').getAttribute('role')];",
+    );
+    assert_eq!(strings(&roles), ["combobox", "search-results", "listbox"]);
+    browser.press("dns");
+    browser.wait_for(
+        "the results of dns",
+        "return document.getElementById('search-status').textContent.includes('dns');",
+    );
+    result_titles(&browser);
+    assert_eq!(
+        browser.script("return document.getElementById('search-q').getAttribute('aria-expanded');"),
+        "true"
+    );
+    browser.press(&format!("{}{}", keys::DOWN, keys::DOWN));
+    let active = browser.script(
+        "const q = document.getElementById('search-q');
+         const id = q.getAttribute('aria-activedescendant');
+         const option = document.getElementById(id);
+         return [document.activeElement.id, id, option.getAttribute('role'),
+                 option.getAttribute('aria-selected'),
+                 document.querySelectorAll('#search-results [aria-selected=true]').length + ''];",
+    );
+    assert_eq!(
+        strings(&active),
+        ["search-q", "result-1", "option", "true", "1"],
+        "the second result is the active option, and focus stays in the box"
+    );
+    let first = browser
+        .script("return document.querySelector('#result-0 a.doc-title').getAttribute('href');");
+    browser.press(&format!("{}{}", keys::UP, keys::ENTER));
+    browser.wait_for(
+        "the first result's page",
+        &format!("return location.pathname === {first};"),
+    );
+}
+
+#[test]
+fn a_hostile_query_string_is_shown_as_text_and_never_runs() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("a_hostile_query_string_is_shown_as_text_and_never_runs")
+    else {
+        return;
+    };
+    let site = example_site();
+    let hostile = "<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>\"dns";
+    let encoded: String = hostile.bytes().map(|b| format!("%{b:02X}")).collect();
+    browser.goto(&site.url(&format!("/search/?q={encoded}")));
+    let status = status_of_query(&browser);
+    assert!(status.contains(hostile), "the query as typed: {status}");
+    assert_eq!(
+        browser.script("return document.getElementById('search-q').value;"),
+        hostile
+    );
+    let injected = browser.script(
+        "return document.querySelectorAll('#search img, #search script').length + ' ' + (window.pwned || 0);",
+    );
+    assert_eq!(
+        injected, "0 0",
+        "markup from the URL became elements or ran"
+    );
+    // With a misspelling, the correction notice repeats the query, as text too.
+    let hostile = "<b>synonim</b>";
+    let encoded: String = hostile.bytes().map(|b| format!("%{b:02X}")).collect();
+    browser.goto(&site.url(&format!("/search/?q={encoded}")));
+    status_of_query(&browser);
+    assert!(notice(&browser).contains("Search for exactly <b>synonim</b>"));
+    assert_eq!(
+        browser.script("return document.querySelectorAll('#search-notice b').length;"),
+        0
+    );
+}

@@ -1,0 +1,144 @@
+//! The facets of search: for every document its service(s), severity, tags, year, kind and
+//! whether it has open action items, as small integers, so the browser counts them exactly
+//! for any set of results.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::archive::Archive;
+use crate::document::{Document, Kind};
+use crate::render::views::Views;
+
+/// A facet: its values, and for every document the index of its value (or -1 when it has
+/// none), or the list of indexes where a document can have several.
+#[derive(Serialize)]
+pub struct Facet {
+    /// The URL parameter, such as `service` in `?service=deployer-api`.
+    name: &'static str,
+    label: &'static str,
+    /// (id, label) of each value, in the order they are listed.
+    values: Vec<(String, String)>,
+    docs: FacetDocs,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum FacetDocs {
+    One(Vec<i32>),
+    Many(Vec<Vec<u32>>),
+}
+
+/// The facets of the archive, values and documents, for `search/index.json`.
+pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
+    let docs = &archive.documents;
+    let position = |ids: &[String]| -> FxHashMap<String, u32> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i as u32))
+            .collect()
+    };
+
+    let service_ids: Vec<String> = archive.services.keys().cloned().collect();
+    let service_index = position(&service_ids);
+    let tag_ids: Vec<String> = archive.tags.keys().cloned().collect();
+    let tag_index = position(&tag_ids);
+    let many = |index: &FxHashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
+        FacetDocs::Many(
+            docs.iter()
+                .rev()
+                .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
+                .collect(),
+        )
+    };
+
+    let severity_ids = crate::render::stats::severity_order(views);
+    let severity_index = position(&severity_ids);
+
+    let years: Vec<i32> = {
+        let mut years: Vec<i32> = docs.iter().map(year_of).collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        years
+    };
+    let year_index: BTreeMap<i32, i32> = years
+        .iter()
+        .enumerate()
+        .map(|(i, &y)| (y, i as i32))
+        .collect();
+
+    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().rev().map(f).collect());
+    vec![
+        Facet {
+            name: "service",
+            label: "Service",
+            values: service_ids
+                .iter()
+                .map(|id| (id.clone(), views.service_link(id).name))
+                .collect(),
+            docs: many(&service_index, &|d| d.common().services),
+        },
+        Facet {
+            name: "severity",
+            label: "Severity",
+            values: severity_ids
+                .iter()
+                .map(|id| (id.clone(), archive.config.severity_label(id).to_string()))
+                .collect(),
+            docs: one(&|d| {
+                d.postmortem()
+                    .and_then(|p| severity_index.get(&p.severity))
+                    .map_or(-1, |&i| i as i32)
+            }),
+        },
+        Facet {
+            name: "tag",
+            label: "Tag",
+            values: tag_ids.iter().map(|t| (t.clone(), t.clone())).collect(),
+            docs: many(&tag_index, &|d| d.common().tags),
+        },
+        Facet {
+            name: "year",
+            label: "Year",
+            values: years
+                .iter()
+                .map(|y| (y.to_string(), y.to_string()))
+                .collect(),
+            docs: one(&|d| year_index[&year_of(d)]),
+        },
+        Facet {
+            name: "kind",
+            label: "Kind",
+            values: vec![
+                ("postmortem".into(), "Postmortem".into()),
+                ("premortem".into(), "Premortem".into()),
+            ],
+            docs: one(&|d| match d.kind() {
+                Kind::Postmortem => 0,
+                Kind::Premortem => 1,
+            }),
+        },
+        Facet {
+            name: "actions",
+            label: "Action items",
+            values: vec![("open".into(), "Has open action items".into())],
+            docs: one(&|d| {
+                let open = d
+                    .postmortem()
+                    .is_some_and(|p| p.actions.iter().any(|a| a.status.is_open()));
+                if open { 0 } else { -1 }
+            }),
+        },
+    ]
+}
+
+/// The year a document is filed under: the incident's for a postmortem (as the postmortems
+/// index groups them), the publication date's for a premortem.
+fn year_of(d: &Document) -> i32 {
+    use chrono::Datelike;
+    match d.postmortem() {
+        Some(p) => p.incident.started.0.year(),
+        None => d.date().year(),
+    }
+}
