@@ -6,8 +6,8 @@ Markdown tools, at each size asked for.
     benches/adversarial.py --sizes 262144 --binary target/debug/hindsight
     benches/adversarial.py --shapes headings,nested-html
 
-Prints one Markdown table row per shape: the wall time of `check` at each size, and its exit
-code (1 is expected where the shape is refused with a diagnostic, such as HTML nested past
+Prints one Markdown table row per shape: the wall time and the CPU time (user and system,
+which a busy machine inflates less) of `check` at each size, and its exit code (1 is expected where the shape is refused with a diagnostic, such as HTML nested past
 the limit). Each document is the front matter of a plain postmortem and a body of the
 shape, cut to the size (the front matter included), so that a 5 MiB file is exactly at the
 limit of `max_document_bytes`.
@@ -15,6 +15,7 @@ limit of `max_document_bytes`.
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def time_check(binary, shape, size, timeout):
         with open(os.path.join(folder, "adversarial.md"), "w", encoding="utf-8") as file:
             file.write(document(shape, size))
         started = time.perf_counter()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             run = subprocess.run(
                 [binary, "check", "--root", archive],
@@ -115,8 +117,11 @@ def time_check(binary, shape, size, timeout):
                 timeout=timeout,
             )
         except subprocess.TimeoutExpired:
-            return None, None
-        return time.perf_counter() - started, run.returncode
+            return None, None, None
+        wall = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+        return wall, cpu, run.returncode
     finally:
         shutil.rmtree(archive, ignore_errors=True)
 
@@ -133,13 +138,19 @@ def main():
     unknown = [shape for shape in shapes if shape not in SHAPES]
     if unknown:
         sys.exit(f"unknown shapes: {', '.join(unknown)}; known: {', '.join(SHAPES)}")
-    print("| shape | " + " | ".join(f"{size / (1 << 20):g} MiB (s, exit)" for size in sizes) + " |")
+    print(
+        "| shape | "
+        + " | ".join(f"{size / (1 << 20):g} MiB: wall s / CPU s (exit)" for size in sizes)
+        + " |"
+    )
     print("| --- |" + " --- |" * len(sizes))
     for shape in shapes:
         cells = []
         for size in sizes:
-            seconds, code = time_check(args.binary, shape, size, args.timeout)
-            cells.append(f"> {args.timeout:g}" if seconds is None else f"{seconds:.2f} ({code})")
+            wall, cpu, code = time_check(args.binary, shape, size, args.timeout)
+            cells.append(
+                f"> {args.timeout:g}" if wall is None else f"{wall:.2f} / {cpu:.2f} ({code})"
+            )
         print(f"| {shape} | " + " | ".join(cells) + " |", flush=True)
 
 
