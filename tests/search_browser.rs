@@ -626,7 +626,7 @@ fn the_box_has_focus_on_a_cold_load_and_the_keyboard_moves_through_results_as_a_
         "the second result is the active option, and focus stays in the box"
     );
     let first = browser
-        .script("return document.querySelector('#result-0 a.doc-title').getAttribute('href');");
+        .script("return document.querySelector('a#result-0.doc-title').getAttribute('href');");
     browser.press(&format!("{}{}", keys::UP, keys::ENTER));
     browser.wait_for(
         "the first result's page",

@@ -1004,13 +1004,21 @@
     var generation = this.generation;
     for (var k = this.shown; k < end; k++) {
       var id = this.results[k];
+      // The option is the result's link itself, so that no control sits inside another
+      // and its name is the title it shows; the rest of the row is beside it.
       var item = element("li", "doc-row result");
-      item.id = "result-" + k;
-      item.setAttribute("role", "option");
-      item.setAttribute("aria-selected", "false");
+      item.setAttribute("role", "none");
       item.dataset.doc = String(id);
+      var head = element("div", "doc-row-head");
+      var link = element("a", "");
+      link.id = "result-" + k;
+      link.setAttribute("role", "option");
+      link.setAttribute("aria-selected", "false");
+      link.tabIndex = -1;
+      head.appendChild(link);
+      item.appendChild(head);
       this.list.appendChild(item);
-      this.fill(item, id, this.highlight, generation);
+      this.fill(item, link, id, this.highlight, generation);
     }
     this.shown = end;
     this.more.hidden = this.shown >= this.results.length;
@@ -1024,21 +1032,18 @@
     return list.map(function (i) { return { index: i, label: f.values[i][1] }; });
   };
 
-  SearchPage.prototype.fill = function (item, id, words, generation) {
+  SearchPage.prototype.fill = function (item, link, id, words, generation) {
     var self = this;
     this.index.doc(id).then(function (doc) {
       if (generation !== self.generation) return;
-      var head = element("div", "doc-row-head");
+      var head = link.parentNode;
       self.facetValues("severity", id).forEach(function (s) {
-        head.appendChild(element("span", "sev sev-" + Math.min(s.index + 1, 5), s.label));
+        head.insertBefore(element("span", "sev sev-" + Math.min(s.index + 1, 5), s.label), link);
       });
-      var link = element("a", "doc-title");
       link.href = doc.url;
-      link.tabIndex = -1;
       appendMarked(link, doc.title, words);
-      head.appendChild(link);
-      item.appendChild(head);
-      item.setAttribute("aria-label", doc.title + ", " + doc.date);
+      // The title's class marks a row as loaded.
+      link.className = "doc-title";
 
       var meta = element("div", "doc-row-meta");
       var time = element("time", "", doc.date);
@@ -1059,7 +1064,7 @@
         item.appendChild(p);
       }
     }).catch(function () {
-      item.textContent = "This result could not be loaded.";
+      link.textContent = "This result could not be loaded.";
     });
   };
 
@@ -1069,7 +1074,7 @@
     var previous = this.list.querySelector(".result.active");
     if (previous) {
       previous.classList.remove("active");
-      previous.setAttribute("aria-selected", "false");
+      previous.querySelector("[role=option]").setAttribute("aria-selected", "false");
     }
     this.active = k;
     if (k < 0) {
@@ -1077,9 +1082,10 @@
       return;
     }
     var item = this.list.children[k];
+    var option = item.querySelector("[role=option]");
     item.classList.add("active");
-    item.setAttribute("aria-selected", "true");
-    this.input.setAttribute("aria-activedescendant", item.id);
+    option.setAttribute("aria-selected", "true");
+    this.input.setAttribute("aria-activedescendant", option.id);
     item.scrollIntoView({ block: "nearest" });
   };
 
