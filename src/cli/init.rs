@@ -33,13 +33,19 @@ pub fn run(args: Args) -> i32 {
             path.display()
         );
     }
-    let dir = args.dir.display();
-    let cd = match args.dir.as_os_str() == "." {
-        true => String::new(),
-        false => format!("cd {dir} && "),
-    };
-    eprintln!(
-        "\nThe archive is ready. Next:\n  {cd}hindsight serve                  preview it at http://127.0.0.1:1111\n  hindsight new postmortem \"Title\"   start a postmortem\n  hindsight check                    what CI will say about it"
+    let mut next = String::from("\nThe archive is ready. Next:\n");
+    if args.dir.as_os_str() != "." {
+        next.push_str(&format!("  cd {}\n", args.dir.display()));
+    }
+    next.push_str(
+        "  hindsight serve                    preview it at http://127.0.0.1:1111\n\
+         \x20 hindsight new postmortem \"Title\"   start a postmortem\n\
+         \x20 hindsight check                    what CI will say about it\n",
     );
+    next.push_str(&format!(
+        "Then push it to GitHub; the guide says how to deploy it:\n  https://github.com/{}/tree/main/docs/guide",
+        crate::init::hindsight_repository()
+    ));
+    eprintln!("{next}");
     EXIT_OK
 }
