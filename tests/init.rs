@@ -551,3 +551,111 @@ fn the_configuration_reference_lists_every_key_the_types_accept() {
         assert!(table.contains(&format!("| `{key}` |")), "{key} has no row");
     }
 }
+
+#[test]
+fn the_netlify_recipe_builds_the_public_edition_at_netlifys_address() {
+    if !cfg!(target_os = "linux") {
+        return; // the recipe downloads the Linux release
+    }
+    let dir = new_archive();
+    let archive = dir.path().join("archive");
+    let recipe: toml::Table = read(&archive.join("netlify.toml"))
+        .parse()
+        .expect("valid TOML");
+    let command = |context: Option<&str>| -> String {
+        let table = match context {
+            None => &recipe["build"],
+            Some(context) => &recipe["context"][context],
+        };
+        table["command"].as_str().expect("a command").to_string()
+    };
+    assert_eq!(recipe["build"]["publish"].as_str(), Some("public"));
+
+    // Netlify's image downloads the release archive; here `curl` hands over one made from
+    // this build, after checking it was asked for the archive the release workflow makes.
+    let (_, target) = this_target();
+    let fake_bin = dir.path().join("bin");
+    std::fs::create_dir(&fake_bin).unwrap();
+    let release = dir.path().join("release.tar.gz");
+    let binary = Path::new(env!("CARGO_BIN_EXE_hindsight"));
+    assert!(
+        Command::new("tar")
+            .arg("-czf")
+            .arg(&release)
+            .arg("-C")
+            .arg(binary.parent().unwrap())
+            .arg("hindsight")
+            .status()
+            .unwrap()
+            .success()
+    );
+    let curl = fake_bin.join("curl");
+    std::fs::write(
+        &curl,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *releases/download/v{}/hindsight-{target}.tar.gz) cat '{}' ;; *) echo \"unexpected download: $*\" >&2; exit 22 ;; esac\n",
+            env!("CARGO_PKG_VERSION"),
+            release.display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&curl).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&curl, permissions).unwrap();
+    let path = std::env::join_paths(std::iter::once(fake_bin.clone()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+
+    for (context, url) in [
+        (None, "https://postmortems.netlify.app"),
+        (
+            Some("deploy-preview"),
+            "https://deploy-preview-7--postmortems.netlify.app",
+        ),
+    ] {
+        let output = Command::new("sh")
+            .args(["-c", &command(context)])
+            .env("PATH", &path)
+            .env("URL", "https://postmortems.netlify.app")
+            .env(
+                "DEPLOY_PRIME_URL",
+                "https://deploy-preview-7--postmortems.netlify.app",
+            )
+            .current_dir(&archive)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{context:?}: {}",
+            stderr(&output)
+        );
+        let sitemap = read(&archive.join("public/sitemap.xml"));
+        assert!(
+            sitemap.contains(&format!("{url}/postmortems/")),
+            "{context:?}: {sitemap}"
+        );
+    }
+}
+
+#[test]
+fn the_release_workflow_makes_every_archive_the_setup_action_installs() {
+    let release = read(&manifest_dir().join(".github/workflows/release.yml"));
+    let install = read(&manifest_dir().join(".ci/install-release.sh"));
+    let installed: Vec<&str> = install
+        .lines()
+        .filter_map(|line| line.split_once(") target=")?.1.split_whitespace().next())
+        .collect();
+    assert!(installed.len() >= 5, "{installed:?}");
+    for target in installed {
+        assert!(
+            release.contains(&format!("- target: {target}\n")),
+            "the setup action installs {target}, which the release workflow does not build"
+        );
+    }
+    // The recipes init writes download the archive of Netlify's Linux image.
+    let dir = new_archive();
+    let netlify = read(&dir.path().join("archive/netlify.toml"));
+    assert!(netlify.contains("/hindsight-x86_64-unknown-linux-musl.tar.gz"));
+}
