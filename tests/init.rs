@@ -281,6 +281,9 @@ fn workflow_step(workflow: &str, step: &str) -> (String, Vec<(String, String)>) 
                 let (key, value) = lines[i].trim().split_once(": ").expect("key: value");
                 env.push((key.to_string(), value.to_string()));
             }
+        } else if let Some(command) = line.trim().strip_prefix("run: ").filter(|c| *c != "|") {
+            script.push_str(command);
+            script.push('\n');
         } else if line.trim() == "run: |" {
             while i + 1 < lines.len()
                 && (lines[i + 1].trim().is_empty() || indent(lines[i + 1]) > step_indent)
@@ -658,4 +661,50 @@ fn the_release_workflow_makes_every_archive_the_setup_action_installs() {
     let dir = new_archive();
     let netlify = read(&dir.path().join("archive/netlify.toml"));
     assert!(netlify.contains("/hindsight-x86_64-unknown-linux-musl.tar.gz"));
+}
+
+#[test]
+fn the_pages_workflow_builds_the_public_edition_at_the_pages_address() {
+    let dir = new_archive();
+    let archive = dir.path().join("archive");
+    let workflow = read(&archive.join(".github/workflows/deploy.yml"));
+    let (script, env) = workflow_step(&workflow, "Build the public edition");
+    assert_eq!(
+        env,
+        [(
+            "BASE_URL".to_string(),
+            "${{ steps.pages.outputs.base_url }}/".to_string()
+        )]
+    );
+    assert!(
+        workflow.contains("path: .hindsight-cache"),
+        "the cache is kept"
+    );
+    assert!(
+        workflow.contains("path: public"),
+        "the built site is what is published"
+    );
+    let bin = Path::new(env!("CARGO_BIN_EXE_hindsight")).parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let output = Command::new("bash")
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
+        .env("PATH", path)
+        .env("BASE_URL", "https://acme.github.io/postmortems/")
+        .current_dir(&archive)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page =
+        read(&archive.join("public/postmortems/2024-03-12-checkout-launch-errors/index.html"));
+    assert!(
+        page.contains("href=\"/postmortems/premortems/checkout-launch/"),
+        "links carry the repository's path on github.io"
+    );
+    assert!(
+        archive.join(".hindsight-cache").is_dir(),
+        "there is a cache to keep"
+    );
 }
