@@ -128,7 +128,7 @@ def time_check(binary, shape, size, timeout):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--binary", default="target/release/hindsight")
+    parser.add_argument("--binary", default="target/dist/hindsight")
     parser.add_argument("--sizes", default=f"{1 << 20},{5 << 20}")
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--timeout", type=float, default=120.0)

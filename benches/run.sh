@@ -11,8 +11,8 @@
 #   BENCH_DIR=DIR       work directory (default <repo>/target/bench)
 #   BENCH_HUGO=0        skip Hugo (e.g. for 100,000 documents)
 #   BENCH_HINDSIGHT=0   skip hindsight
-#   BENCH_NO_BUILD=1    do not run `cargo build --release`
-#   HINDSIGHT_BIN=PATH  the binary to measure (default <repo>/target/release/hindsight)
+#   BENCH_NO_BUILD=1    do not run `cargo build --profile dist`
+#   HINDSIGHT_BIN=PATH  the binary to measure (default <repo>/target/dist/hindsight, the released build)
 #
 # Each round runs, alternating which tool goes first:
 #   hindsight-cold        build after removing the output and CORPUS/.hindsight-cache
@@ -42,7 +42,7 @@ OUT=$BENCH_DIR/out-hindsight
 HUGO_SITE=$BENCH_DIR/hugo-site
 HUGO_OUT=$BENCH_DIR/out-hugo
 HUGO_CACHE=$BENCH_DIR/hugo-cache
-BIN=${HINDSIGHT_BIN:-$ROOT/target/release/hindsight}
+BIN=${HINDSIGHT_BIN:-$ROOT/target/dist/hindsight}
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$BENCH_DIR/results-$COUNT-$STAMP.tsv
 LOG=$BENCH_DIR/run-$COUNT-$STAMP.log
@@ -67,9 +67,9 @@ fi
 
 # --- hindsight --------------------------------------------------------------
 if [ "$DO_HINDSIGHT" = 1 ] && [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
-    say "== cargo build --release"
-    if ! (cd "$ROOT" && cargo build --release); then
-        say "run.sh: cargo build --release failed: hindsight figures will be n/a"
+    say "== cargo build --profile dist"
+    if ! (cd "$ROOT" && cargo build --profile dist); then
+        say "run.sh: cargo build --profile dist failed: hindsight figures will be n/a"
     fi
 fi
 if [ "$DO_HINDSIGHT" = 1 ] && [ ! -x "$BIN" ]; then

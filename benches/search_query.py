@@ -171,7 +171,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", required=True, help="a built site directory")
     parser.add_argument("--build", metavar="ARCHIVE", help="build this archive into --site first")
-    parser.add_argument("--binary", default="target/release/hindsight",
+    parser.add_argument("--binary", default="target/dist/hindsight",
                         help="the hindsight binary for --build")
     parser.add_argument("queries", nargs="*", default=[
         "dns", "certificate expired", "deployer", "connection pool", "rollback",

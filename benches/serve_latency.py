@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time `hindsight serve` from a one-file edit to the new page being served.
 
-    cargo build --release
+    cargo build --profile dist
     python3 benches/generate.py --count 10000 --out /tmp/corpus10k
     python3 benches/serve_latency.py --root /tmp/corpus10k [--runs 20] [--edit title|body]
         [--back-to-back] [--binary PATH]

@@ -15,6 +15,8 @@ pub const CONFIG_FILE: &str = "hindsight.toml";
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub title: String,
+    /// Where the site is published; empty until the file or the command line sets it (see
+    /// [`Config::settle_base_url`]).
     pub base_url: String,
     pub description: String,
     /// Where the archive's sources live; pages link to their file there for editing.
@@ -44,7 +46,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             title: "Postmortems".into(),
-            base_url: "http://127.0.0.1:1111".into(),
+            base_url: String::new(),
             description: String::new(),
             repo_url: None,
             repo_branch: "main".into(),
@@ -206,6 +208,91 @@ impl Config {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// base_url: where the site is published
+
+/// The address an internal build links with when no `base_url` is set: the one `serve`
+/// listens on first.
+pub const LOCAL_BASE_URL: &str = "http://127.0.0.1:1111";
+
+/// Why a base URL cannot be used, in words that say what to write instead.
+///
+/// A base URL is the start of every absolute link in feeds and the sitemap, so it must be an
+/// absolute `http` or `https` URL with a host; a path starting with `//` would read as another
+/// host in the links made from it.
+pub fn base_url_problem(url: &str) -> Option<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some(format!(
+            "`{url}` is not an absolute URL: write it with its scheme and host, such as `https://postmortems.example.com/`"
+        ));
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return Some(format!(
+            "`{url}` is not an http or https URL: the site is read in a browser, so its address starts with `https://`"
+        ));
+    }
+    let (host, path) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let host_name = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host_name = host_name.split(':').next().unwrap_or_default();
+    if host_name.is_empty() && !host.starts_with('[') {
+        return Some(format!(
+            "`{url}` has no host: write it as `https://HOST/` or `https://HOST/PATH/`"
+        ));
+    }
+    if path.starts_with("//") {
+        return Some(format!(
+            "the path of `{url}` starts with `//`, which links would read as another host: write a single `/`"
+        ));
+    }
+    if path.starts_with(['?', '#']) || path.contains(['?', '#']) {
+        return Some(format!(
+            "`{url}` has a query or a fragment: a base URL is a folder, such as `https://HOST/PATH/`"
+        ));
+    }
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    {
+        return Some(format!(
+            "`{url}` holds spaces or quotes, which a URL cannot"
+        ));
+    }
+    None
+}
+
+/// What to do when a public build has no base URL.
+pub const BASE_URL_HINT: &str = "set `base_url = \"https://HOST/\"` in hindsight.toml, or pass `--base-url`: on Netlify `--base-url \"$URL\"`, on GitHub Pages `https://OWNER.github.io/REPOSITORY/` (the deploy workflow `hindsight init` writes passes it)";
+
+impl Config {
+    /// Puts in place the base URL this build links with: the command line's over the file's,
+    /// and [`LOCAL_BASE_URL`] for an internal build when neither sets one.
+    ///
+    /// A public edition without one is refused rather than published with links to this
+    /// machine: the message says so, and [`BASE_URL_HINT`] says how to set one.
+    pub fn settle_base_url(
+        &mut self,
+        from_command_line: Option<&str>,
+        edition: Edition,
+    ) -> Result<(), String> {
+        if let Some(url) = from_command_line {
+            self.base_url = url.to_string();
+        }
+        if !self.base_url.is_empty() {
+            return Ok(());
+        }
+        match edition {
+            Edition::Internal => {
+                self.base_url = LOCAL_BASE_URL.to_string();
+                Ok(())
+            }
+            Edition::Public => Err(
+                "a public build needs the address the site is published at, and neither hindsight.toml nor the command line gives one"
+                    .to_string(),
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,5 +309,46 @@ mod tests {
             config.base_url = url.into();
             assert_eq!(config.base_path(), path, "{url}");
         }
+    }
+
+    #[test]
+    fn a_base_url_is_an_absolute_web_address_with_a_host() {
+        for good in [
+            "https://example.org/",
+            "https://example.org",
+            "http://127.0.0.1:1111",
+            "https://owner.github.io/repository/",
+            "https://[::1]:8080/archive/",
+        ] {
+            assert_eq!(base_url_problem(good), None, "{good}");
+        }
+        for (bad, says) in [
+            ("/preview", "not an absolute URL"),
+            ("example.org", "not an absolute URL"),
+            ("ftp://example.org/", "not an http or https URL"),
+            ("javascript://example.org/", "not an http or https URL"),
+            ("https:///archive/", "no host"),
+            ("https://example.org//evil.example/", "starts with `//`"),
+            ("https://example.org/?q=1", "query or a fragment"),
+            ("https://example.org/a b/", "spaces or quotes"),
+        ] {
+            let problem = base_url_problem(bad).unwrap_or_default();
+            assert!(problem.contains(says), "{bad}: {problem}");
+        }
+    }
+
+    #[test]
+    fn only_a_public_build_needs_a_base_url() {
+        let mut internal = Config::default();
+        internal
+            .settle_base_url(None, Edition::Internal)
+            .expect("internal builds link locally");
+        assert_eq!(internal.base_url, LOCAL_BASE_URL);
+        let mut public = Config::default();
+        assert!(public.settle_base_url(None, Edition::Public).is_err());
+        public
+            .settle_base_url(Some("https://example.org/"), Edition::Public)
+            .expect("the command line sets one");
+        assert_eq!(public.base_url, "https://example.org/");
     }
 }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use crate::cache::{BodyCache, HighlightCache};
-use crate::config::{CONFIG_FILE, Config, Edition};
+use crate::config::{BASE_URL_HINT, CONFIG_FILE, Config, Edition, base_url_problem};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind, Meta, Postmortem, Premortem};
 use crate::markdown;
@@ -274,10 +274,19 @@ pub fn load_settings(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (Config, Edition) {
     let mut config = load_config(&options.root, diagnostics);
-    if let Some(base_url) = &options.base_url {
-        config.base_url = base_url.clone();
-    }
     let edition = options.edition.unwrap_or(config.edition);
+    if let Some(problem) = options.base_url.as_deref().and_then(base_url_problem) {
+        diagnostics.push(Diagnostic::file(
+            Code::InvalidConfig,
+            CONFIG_FILE,
+            format!("--base-url: {problem}"),
+        ));
+    }
+    if let Err(message) = config.settle_base_url(options.base_url.as_deref(), edition) {
+        diagnostics.push(
+            Diagnostic::file(Code::InvalidConfig, CONFIG_FILE, message).with_hint(BASE_URL_HINT),
+        );
+    }
     (config, edition)
 }
 
@@ -367,7 +376,14 @@ pub fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
         return Config::default();
     };
     match toml::from_str::<Config>(&text) {
-        Ok(config) => config,
+        Ok(config) => {
+            if let Some(problem) =
+                base_url_problem(&config.base_url).filter(|_| !config.base_url.is_empty())
+            {
+                diagnostics.push(base_url_diagnostic(&text, problem));
+            }
+            config
+        }
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             let (code, message, hint) = classify_toml_error(error.message(), CONFIG_KEYS);
@@ -385,6 +401,27 @@ pub fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
             Config::default()
         }
     }
+}
+
+/// A `base_url` in the file that cannot be used, pointed at on its line.
+fn base_url_diagnostic(text: &str, problem: String) -> Diagnostic {
+    let mut offset = 0;
+    let mut span = 0..0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with("base_url") {
+            span = offset..offset + line.trim_end().len();
+            break;
+        }
+        offset += line.len();
+    }
+    Diagnostic::at(
+        Code::InvalidConfig,
+        CONFIG_FILE,
+        text,
+        span,
+        format!("{CONFIG_FILE}: base_url {problem}"),
+    )
+    .with_hint("write the address the site is published at, such as `base_url = \"https://postmortems.example.com/\"`")
 }
 
 const CONFIG_KEYS: &[&str] = &[

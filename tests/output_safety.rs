@@ -737,6 +737,8 @@ fn real_postmortem_bodies_build_in_both_editions_with_no_false_internal_markers(
             out.to_str().unwrap(),
             "--edition",
             edition,
+            "--base-url",
+            "https://example.org/",
         ]);
         let message = stderr(&output);
         assert!(output.status.success(), "{edition}: {message}");

@@ -47,7 +47,8 @@ fn build_edition(root: &Path, edition: Edition) -> std::path::PathBuf {
         root: root.to_path_buf(),
         out: Some(out.clone()),
         edition: Some(edition),
-        base_url: None,
+        // A public build needs the address it is published at.
+        base_url: Some("https://example.org/".into()),
         drafts: false,
     })
     .unwrap_or_else(|e| panic!("build failed: {e:?}"));

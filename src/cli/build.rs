@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::build::{BuildError, BuildOptions, build};
-use crate::config::Edition;
+use crate::config::{Edition, base_url_problem};
 use crate::diagnostic::Format;
 
 use super::{EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK, print_diagnostics, summary_line};
@@ -44,6 +44,13 @@ impl From<EditionArg> for Edition {
 }
 
 pub fn run(args: Args) -> i32 {
+    if let Some(code) = super::refuse_outside_archive(&args.root) {
+        return code;
+    }
+    if let Some(problem) = args.base_url.as_deref().and_then(base_url_problem) {
+        eprintln!("error: --base-url: {problem}");
+        return EXIT_CANNOT_RUN;
+    }
     let started = Instant::now();
     let options = BuildOptions {
         root: args.root.clone(),

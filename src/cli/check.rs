@@ -25,6 +25,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    if let Some(code) = super::refuse_outside_archive(&args.root) {
+        return code;
+    }
     let only = match scope(&args.root, &args.files) {
         Ok(only) => only,
         Err(message) => {

@@ -3,6 +3,7 @@
 mod build;
 mod check;
 mod import;
+mod init;
 mod new;
 mod serve;
 
@@ -11,6 +12,7 @@ use std::path::Path;
 
 use clap::{Parser, Subcommand};
 
+use crate::config::CONFIG_FILE;
 use crate::diagnostic::{Diagnostic, Format, render_github, render_human_from, render_json};
 
 /// Exit code: everything went well (warnings allowed).
@@ -39,6 +41,8 @@ enum Command {
     Check(check::Args),
     /// Bring existing postmortems in: Markdown with YAML or TOML front matter, or none.
     Import(import::Args),
+    /// Start an archive repository: configuration, examples, CI and deploy recipes.
+    Init(init::Args),
     /// Start a new postmortem or premortem from a template.
     New(new::Args),
     /// Preview the archive in a browser, rebuilt and reloaded as you edit.
@@ -63,9 +67,37 @@ pub fn main() -> i32 {
         Command::Build(args) => build::run(args),
         Command::Check(args) => check::run(args),
         Command::Import(args) => import::run(args),
+        Command::Init(args) => init::run(args),
         Command::New(args) => new::run(args),
         Command::Serve(args) => serve::run(args),
     }
+}
+
+/// Refuses to work in a folder that is not an archive, before anything is read or written.
+///
+/// A folder with neither `content/` nor `hindsight.toml` is most likely the wrong one: checking
+/// it would report "0 errors" and building it would write an empty site. Returns the exit code
+/// when the command must stop.
+pub fn refuse_outside_archive(root: &Path) -> Option<i32> {
+    if !root.is_dir() {
+        eprintln!("error: {} is not a folder", root.display());
+        eprintln!("help: pass --root with the archive's folder");
+        return Some(EXIT_CANNOT_RUN);
+    }
+    if root.join("content").is_dir() || root.join(CONFIG_FILE).exists() {
+        return None;
+    }
+    let shown = match root.as_os_str() == "." {
+        true => "this folder".to_string(),
+        false => root.display().to_string(),
+    };
+    eprintln!(
+        "error: {shown} is not a hindsight archive: it has no content/ folder and no {CONFIG_FILE}"
+    );
+    eprintln!(
+        "help: run `hindsight init` to start an archive here, or pass --root with the folder of an existing one"
+    );
+    Some(EXIT_CANNOT_RUN)
 }
 
 /// Prints diagnostics to standard error in the chosen format.

@@ -27,6 +27,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> i32 {
+    if let Some(code) = super::refuse_outside_archive(&args.root) {
+        return code;
+    }
     let options = ServeOptions {
         root: args.root,
         bind: args.bind,
