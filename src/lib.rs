@@ -30,3 +30,5 @@ pub mod theme;
 pub mod timeline;
 pub mod uptodate;
 pub mod write;
+pub mod zone;
+pub mod field_errors;

@@ -10,6 +10,8 @@
 mod actions;
 mod blame;
 mod catalogue;
+pub mod levels;
+mod plausible;
 mod sections;
 mod timeline;
 mod times;
@@ -37,8 +39,11 @@ use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
 /// in the past stays in the past, and no rule finds more as time goes by. Which documents
 /// are clean is kept there for the next build.
 pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Diagnostic> {
-    let rules = Rules::new(&loaded.config, now);
-    let settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    let typical_year = plausible::typical_year(&loaded.documents);
+    let rules = Rules::new(&loaded.config, now, typical_year);
+    // The typical year is part of what a document is checked against.
+    let mut settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    settings.extend(typical_year.unwrap_or_default().to_le_bytes());
     let mark = |document: &LoadedDocument| {
         let key = document.document.key?;
         Some(crate::cache::hash_parts([
@@ -85,16 +90,20 @@ struct Rules<'a> {
     catalogue: catalogue::Catalogue<'a>,
     sections: sections::RequiredSections,
     blame: blame::Phrases,
+    zone: crate::zone::Zone,
+    typical_year: Option<i32>,
 }
 
 impl<'a> Rules<'a> {
-    fn new(config: &'a Config, now: DateTime<Utc>) -> Self {
+    fn new(config: &'a Config, now: DateTime<Utc>, typical_year: Option<i32>) -> Self {
         Rules {
             config,
             now,
             catalogue: catalogue::Catalogue::new(config),
             sections: sections::RequiredSections::new(&config.check.required_sections),
             blame: blame::Phrases::new(&config.check.blame_phrases),
+            zone: crate::zone::Zone::parse(&config.timezone).unwrap_or_default(),
+            typical_year,
         }
     }
 
@@ -104,7 +113,8 @@ impl<'a> Rules<'a> {
         self.sections.check(found);
         actions::check(found, self.config);
         self.blame.check(found);
-        timeline::check(found);
+        timeline::check(found, self.zone);
+        plausible::check(found, self.typical_year);
     }
 }
 

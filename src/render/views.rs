@@ -200,11 +200,7 @@ impl<'a> Views<'a> {
             let days = archive.postmortems.iter().filter_map(|&id| {
                 let p = archive.documents[id].postmortem()?;
                 Some(
-                    p.incident
-                        .started
-                        .0
-                        .with_timezone(&archive.offset)
-                        .date_naive(),
+                    archive.zone.local(&p.incident.started.0).date_naive(),
                 )
             });
             days.fold(None, |span, day| match span {
@@ -356,7 +352,8 @@ impl<'a> Views<'a> {
 
     /// A time in the site's zone: `2016-09-05 09:29 UTC`.
     pub fn time(&self, t: Timestamp) -> String {
-        format_time(t.0, self.archive.offset)
+        let local = self.archive.zone.local(&t.0);
+        format_time(local, *local.offset())
     }
 }
 

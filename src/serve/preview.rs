@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::archive::{self, Archive, DocId, LinkOptions};
 use crate::cache::{BodyCache, HighlightCache};
 use crate::config::{Config, Edition};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Document, Kind};
 use crate::load::{self, FrontMatter, LoadOptions, Loaded, LoadedDocument};
 use crate::render::views::{Summaries, Views};
@@ -454,11 +454,19 @@ impl Preview {
                             front_matter: loaded.front_matter,
                         }),
                     },
-                    Err(diagnostic) => CachedFile {
-                        stamp,
-                        result: Err(diagnostic),
-                        notes: Vec::new(),
-                    },
+                    Err(errors) => {
+                        // Every error of the file is shown: the first as the reason, the
+                        // others with it. Loading never refuses a file without one.
+                        let mut errors = errors.into_iter();
+                        let first = errors.next().unwrap_or_else(|| {
+                            Diagnostic::file(Code::Unreadable, &path, "the file cannot be loaded")
+                        });
+                        CachedFile {
+                            stamp,
+                            result: Err(first),
+                            notes: errors.collect(),
+                        }
+                    }
                 };
                 (path, cached)
             })
@@ -493,6 +501,7 @@ impl Preview {
             if let Some(linked) = &self.linked {
                 diagnostics.extend(linked.diagnostics.iter().cloned());
             }
+            crate::check::levels::Levels::new(&self.config.check).apply(&mut diagnostics);
             Diagnostic::sort(&mut diagnostics);
             self.pending.clear();
             return Rebuild {
@@ -642,6 +651,7 @@ impl Preview {
             archive.suggested = carried_suggestions(&archive, &good.suggested);
         }
         diagnostics.extend(link_diagnostics.iter().cloned());
+        crate::check::levels::Levels::new(&self.config.check).apply(&mut diagnostics);
         phase("link");
         if let Err(diagnostic) = &self.theme {
             diagnostics.push(diagnostic.clone());
