@@ -117,6 +117,11 @@ impl FrontMatter {
         self.get().1
     }
 
+    /// Whether the front matter has `key` at its top level.
+    pub fn has_key(&self, key: &str) -> bool {
+        DeTable::parse(self.text()).is_ok_and(|table| table.get_ref().contains_key(key))
+    }
+
     /// The byte range in the file of the value at `path`, or of the opening `+++` line when
     /// the key is absent.
     pub fn span_of(&self, path: KeyPath) -> Range<usize> {
@@ -719,7 +724,7 @@ fn parse_meta(
             (meta, collected.errors, PREMORTEM_KEYS)
         }
     };
-    let diagnostics: Vec<Diagnostic> = errors
+    let mut diagnostics: Vec<Diagnostic> = errors
         .iter()
         .map(|(error, hint)| {
             let mut diagnostic = located(error, keys);
@@ -729,6 +734,7 @@ fn parse_meta(
             diagnostic
         })
         .collect();
+    Diagnostic::sort(&mut diagnostics);
     match meta {
         Some(meta) => Ok((meta, diagnostics)),
         None => Err(diagnostics),
@@ -966,7 +972,7 @@ mod tests {
             [
                 (Code::WrongType, 3),
                 (Code::UnknownField, 4),
-                (Code::ValueNotAllowed, 6)
+                (Code::ValueNotAllowed, 7)
             ]
         );
         // The quoted date and the misspelled key are read as meant, so the document still

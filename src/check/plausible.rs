@@ -97,7 +97,8 @@ pub(super) fn check(found: &mut Found, typical_year: Option<i32>) {
     if postmortem.status != PostmortemStatus::Published {
         return;
     }
-    if postmortem.summary.trim().is_empty() {
+    // An empty summary as the template leaves it; one left out is the writer's choice.
+    if postmortem.summary.trim().is_empty() && found.front_matter.has_key("summary") {
         found
             .at_key(
                 Code::EmptySummary,
