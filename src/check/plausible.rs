@@ -30,9 +30,12 @@ const LONGEST_INCIDENT_DAYS: i64 = 30;
 /// text.
 const PLACEHOLDERS: &[&str] = &[
     "YYYY-MM-DD",
+    "MM-DD",
     "HH:MM",
+    "HH:mm",
     "TODO",
     "TBD",
+    "XXX",
     "What happened, in a few sentences a reader outside the team understands",
     "Who and what was affected, and how much",
     "The conditions that let this happen, as many as there were",
