@@ -364,7 +364,9 @@ pub fn parse(section: &TimelineSection, started: DateTime<FixedOffset>, site: Si
             },
         };
         let at = match (zone_source, local_clocks) {
-            (ZoneSource::Incident, Some(site)) => site.instant_of(local),
+            (ZoneSource::Incident, Some(site)) => {
+                site.instant_of(local, timeline.events.last().map(|e| e.at))
+            }
             _ => local.and_local_timezone(zone.offset).single(),
         };
         let Some(at) = at else {
@@ -1010,5 +1012,37 @@ mod tests {
         println!("corpus: {structured} of {with_section} timelines structured, {events} events");
         assert!(with_section >= 35, "{with_section}");
         assert!(structured >= 33, "{structured} of {with_section}");
+    }
+
+    #[test]
+    fn a_local_timeline_across_a_daylight_saving_change_stays_in_order() {
+        let copenhagen = SiteZone::parse("Europe/Copenhagen").unwrap();
+        let at = |body: &str, started: &str| -> Vec<String> {
+            let started = DateTime::parse_from_rfc3339(started).unwrap();
+            parse(&section_of(body), started, copenhagen)
+                .events
+                .iter()
+                .map(|e| e.at.to_rfc3339())
+                .collect()
+        };
+        // The clocks go back at 03:00: 02:10 after 02:55 is the second 02:10.
+        let autumn = "## Timeline\n\n- 02:40 Errors start\n- 02:55 Paged\n- 02:10 Failed over\n";
+        assert_eq!(
+            at(autumn, "2024-10-27T02:40:00+02:00"),
+            [
+                "2024-10-27T02:40:00+02:00",
+                "2024-10-27T02:55:00+02:00",
+                "2024-10-27T02:10:00+01:00"
+            ]
+        );
+        // The clocks go forward at 02:00: 03:05 is twenty-five minutes after 01:40.
+        let spring = "## Timeline\n\n- 01:40 Queue grows\n- 03:05 Consumer restarted\n";
+        assert_eq!(
+            at(spring, "2024-03-31T01:40:00+01:00"),
+            ["2024-03-31T01:40:00+01:00", "2024-03-31T03:05:00+02:00"]
+        );
+        // Written with an offset, the start keeps it: the entries are in that offset.
+        let fixed = at(spring, "2024-03-31T00:40:00Z");
+        assert_eq!(fixed[1], "2024-03-31T03:05:00+00:00");
     }
 }

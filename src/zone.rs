@@ -42,15 +42,28 @@ impl Zone {
         utc.with_timezone(&self.offset_at(utc))
     }
 
-    /// The instant a clock of this zone showed `local`: the earlier one when the clocks went
-    /// back over it, `None` when they jumped over it.
-    pub fn instant_of(self, local: NaiveDateTime) -> Option<DateTime<FixedOffset>> {
+    /// The instant a clock of this zone showed `local`; `None` when the clocks jumped over
+    /// it. When they went back over it, it was shown twice: the first time, unless that is
+    /// before `not_before` (the entry before it in a timeline).
+    pub fn instant_of(
+        self,
+        local: NaiveDateTime,
+        not_before: Option<DateTime<FixedOffset>>,
+    ) -> Option<DateTime<FixedOffset>> {
+        use chrono::LocalResult;
         match self {
             Zone::Fixed(offset) => local.and_local_timezone(offset).single(),
-            Zone::Named(tz) => local
-                .and_local_timezone(tz)
-                .earliest()
-                .map(|t| t.fixed_offset()),
+            Zone::Named(tz) => match local.and_local_timezone(tz) {
+                LocalResult::Single(t) => Some(t.fixed_offset()),
+                LocalResult::Ambiguous(first, second) => {
+                    let (first, second) = (first.fixed_offset(), second.fixed_offset());
+                    Some(match not_before {
+                        Some(earlier) if first < earlier => second,
+                        _ => first,
+                    })
+                }
+                LocalResult::None => None,
+            },
         }
     }
 
@@ -81,12 +94,24 @@ mod tests {
         let zone = Zone::parse("Europe/Copenhagen").expect("an IANA zone");
         // 2024-03-31: the clocks went from 02:00 to 03:00.
         let skipped = "2024-03-31T02:30:00".parse::<NaiveDateTime>().unwrap();
-        assert_eq!(zone.instant_of(skipped), None);
+        assert_eq!(zone.instant_of(skipped, None), None);
         let after = "2024-03-31T03:30:00".parse::<NaiveDateTime>().unwrap();
         assert_eq!(
-            zone.instant_of(after).unwrap().to_rfc3339(),
+            zone.instant_of(after, None).unwrap().to_rfc3339(),
             "2024-03-31T03:30:00+02:00"
         );
+    }
+
+    #[test]
+    fn a_local_time_shown_twice_is_the_first_unless_that_goes_back() {
+        let zone = Zone::parse("Europe/Copenhagen").expect("an IANA zone");
+        // 2024-10-27: the clocks went from 03:00 back to 02:00.
+        let twice = "2024-10-27T02:10:00".parse::<NaiveDateTime>().unwrap();
+        let first = zone.instant_of(twice, None).unwrap();
+        assert_eq!(first.to_rfc3339(), "2024-10-27T02:10:00+02:00");
+        let later = DateTime::parse_from_rfc3339("2024-10-27T02:55:00+02:00").unwrap();
+        let second = zone.instant_of(twice, Some(later)).unwrap();
+        assert_eq!(second.to_rfc3339(), "2024-10-27T02:10:00+01:00");
     }
 
     #[test]

@@ -38,7 +38,11 @@ impl<'a> Vocabulary<'a> {
             if self.set.contains(value) {
                 return false;
             }
-            let hint = match did_you_mean(value, self.names.iter().copied()) {
+            // `DNS` for `dns` is the same id written as a name.
+            let slug = crate::render::views::path_segment(value);
+            let same_slug = self.set.get(slug.as_str()).copied();
+            let closest = same_slug.or_else(|| did_you_mean(value, self.names.iter().copied()));
+            let hint = match closest {
                 Some(known) => format!("did you mean `{known}`?"),
                 None => format!(
                     "use a name from {} in {CONFIG_FILE}, or add {}",
