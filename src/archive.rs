@@ -514,7 +514,13 @@ fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
         (
             "tags",
             "tag",
-            config.check.tags.iter().flatten().map(String::as_str).collect(),
+            config
+                .check
+                .tags
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect(),
         ),
     ];
     for (key, noun, catalogue) in lists {
@@ -551,8 +557,8 @@ fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
                     1 => " (and 1 other file)".to_string(),
                     n => format!(" (and {n} other files)"),
                 };
-                let text = std::fs::read_to_string(loaded.root.join(&d.document.path))
-                    .unwrap_or_default();
+                let text =
+                    std::fs::read_to_string(loaded.root.join(&d.document.path)).unwrap_or_default();
                 let span = d.front_matter.span_of(&[key, &i.to_string()]);
                 let message = format!(
                     "the {noun} `{}`{others} and `{}` ({kept_in}) both end up at /{key}/{segment}/: one page would take the other's place",

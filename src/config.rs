@@ -306,7 +306,10 @@ pub fn problems(config: &Config, text: &str) -> Vec<Diagnostic> {
 /// What is wrong with setting the rule `key` to `level`, if anything.
 fn rule_problem(key: &str, level: RuleLevel) -> Option<(String, String)> {
     let Some(code) = Code::find(key) else {
-        let names = Code::ALL.iter().filter(|c| c.is_tunable()).map(|c| c.name());
+        let names = Code::ALL
+            .iter()
+            .filter(|c| c.is_tunable())
+            .map(|c| c.name());
         let hint = match did_you_mean(key, names) {
             Some(name) => format!("did you mean `{name}`?"),
             None => "name a warning by its code or name, such as `W0004` or `no-action-items`; docs/diagnostics.md lists them".into(),
@@ -319,7 +322,11 @@ fn rule_problem(key: &str, level: RuleLevel) -> Option<(String, String)> {
                 "`{} {}` is an error and cannot be set to `{}`",
                 code.code(),
                 code.name(),
-                if level == RuleLevel::Allow { "allow" } else { "warn" }
+                if level == RuleLevel::Allow {
+                    "allow"
+                } else {
+                    "warn"
+                }
             ),
             "an error means the site would be wrong; fix what it reports instead".into(),
         )

@@ -122,7 +122,10 @@ fn repair_for(
     if let Some(DeValue::String(text)) = value_at(table.get_ref(), place)
         && let Ok(datetime) = text.trim().parse::<toml::value::Datetime>()
     {
-        let hint = format!("write `{}` without quotes: TOML dates and times are not strings", text.trim());
+        let hint = format!(
+            "write `{}` without quotes: TOML dates and times are not strings",
+            text.trim()
+        );
         return (Repair::Unquote(datetime), Some(hint));
     }
     (Repair::SetAside { lost: true }, None)

@@ -519,7 +519,9 @@ fn outside_the_document_folders(root: &Path) -> Vec<Diagnostic> {
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            !name.starts_with('.') && name != Kind::Postmortem.dir() && name != Kind::Premortem.dir()
+            !name.starts_with('.')
+                && name != Kind::Postmortem.dir()
+                && name != Kind::Premortem.dir()
         })
         .map(|entry| {
             let path = Path::new("content").join(entry.file_name());
@@ -528,7 +530,9 @@ fn outside_the_document_folders(root: &Path) -> Vec<Diagnostic> {
                 path,
                 "nothing here is read: documents go in content/postmortems/ or content/premortems/",
             )
-            .with_hint("move postmortems to content/postmortems/ and premortems to content/premortems/")
+            .with_hint(
+                "move postmortems to content/postmortems/ and premortems to content/premortems/",
+            )
         })
         .collect();
     found.sort_by(|a, b| a.file.cmp(&b.file));
@@ -565,19 +569,20 @@ pub fn load_document(
 ) -> Result<LoadedDocument, Vec<Diagnostic>> {
     let (bytes, file) = read_limited(&root.join(path), config.max_document_bytes)
         .map_err(|(code, message)| vec![Diagnostic::file(code, path, message)])?;
-    let source = String::from_utf8(bytes).map_err(|error| {
-        let offset = error.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-        Diagnostic::at(
-            Code::NotUtf8,
-            path,
-            &text,
-            offset..offset + 1,
-            "this file is not valid UTF-8",
-        )
-        .with_hint("save the file as UTF-8")
-    })
-    .map_err(|diagnostic| vec![diagnostic])?;
+    let source = String::from_utf8(bytes)
+        .map_err(|error| {
+            let offset = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Diagnostic::at(
+                Code::NotUtf8,
+                path,
+                &text,
+                offset..offset + 1,
+                "this file is not valid UTF-8",
+            )
+            .with_hint("save the file as UTF-8")
+        })
+        .map_err(|diagnostic| vec![diagnostic])?;
     let key =
         bodies.and_then(|bodies| Some((bodies, bodies.key_of_read(&source, &file, context)?)));
     let Some((bodies, key)) = key else {
@@ -587,7 +592,11 @@ pub fn load_document(
         Some(kept) => Ok(kept),
         None => {
             let (meta, errors) = parse_meta(path, kind, &source, front_matter)?;
-            Ok(with_errors(meta, markdown::analyze(&source, body, context), errors))
+            Ok(with_errors(
+                meta,
+                markdown::analyze(&source, body, context),
+                errors,
+            ))
         }
     })?;
     // A body with problems is analysed again each time, so that they are reported each time.
@@ -659,10 +668,7 @@ fn with_errors(
 fn parse_with(
     path: &Path,
     source: &str,
-    made: impl FnOnce(
-        &FrontMatter,
-        Range<usize>,
-    ) -> Result<(Meta, markdown::Body), Vec<Diagnostic>>,
+    made: impl FnOnce(&FrontMatter, Range<usize>) -> Result<(Meta, markdown::Body), Vec<Diagnostic>>,
 ) -> Result<LoadedDocument, Vec<Diagnostic>> {
     let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
         vec![Diagnostic::at(code, path, source, span, message).with_hint(hint)]
@@ -989,11 +995,18 @@ mod tests {
 
     #[test]
     fn a_value_set_aside_does_not_also_count_as_missing() {
-        let source = GOOD
-            .replace("severity = \"sev2\"", "severity = 2")
-            .replace("started = 2020-01-01T10:00:00Z", "started = 2020-01-01T10:00:00Z\nowner = 1");
-        assert_eq!(found(&source), [(Code::WrongType, 4), (Code::UnknownField, 9)]);
-        assert!(parse(&source).is_err(), "a value set aside is not what was written");
+        let source = GOOD.replace("severity = \"sev2\"", "severity = 2").replace(
+            "started = 2020-01-01T10:00:00Z",
+            "started = 2020-01-01T10:00:00Z\nowner = 1",
+        );
+        assert_eq!(
+            found(&source),
+            [(Code::WrongType, 4), (Code::UnknownField, 9)]
+        );
+        assert!(
+            parse(&source).is_err(),
+            "a value set aside is not what was written"
+        );
     }
 
     #[test]

@@ -204,10 +204,7 @@ pub fn compute(archive: &Archive) -> Metrics {
     let incidents: Vec<Option<IncidentMetrics>> = archive
         .documents
         .par_iter()
-        .map(|d| {
-            d.postmortem()
-                .map(|p| IncidentMetrics::of(p, archive.zone))
-        })
+        .map(|d| d.postmortem().map(|p| IncidentMetrics::of(p, archive.zone)))
         .collect();
     let group = |ids: &[DocId]| GroupMetrics::of(archive, &incidents, ids);
     let whole = group(&archive.postmortems);

@@ -320,7 +320,11 @@ pub fn of(document: &Document, site: SiteZone) -> Option<Timeline> {
 /// Entries that name no zone are in the zone of `started`; when that is the site's zone and
 /// the site's zone is an IANA one (`Europe/Copenhagen`), they are read on its clocks, so a
 /// timeline written in local time across a daylight-saving change stays in order.
-pub fn parse(section: &TimelineSection, started: DateTime<FixedOffset>, site: SiteZone) -> Timeline {
+pub fn parse(
+    section: &TimelineSection,
+    started: DateTime<FixedOffset>,
+    site: SiteZone,
+) -> Timeline {
     let local_clocks = match site {
         SiteZone::Named(_) if site.offset_at(started.to_utc()) == *started.offset() => Some(site),
         _ => None,

@@ -102,9 +102,16 @@ fn convert_notice(source: &str) -> String {
             }
         }
     }
-    let started = fields.get("date").and_then(|d| toml_time(d)).unwrap_or_default();
+    let started = fields
+        .get("date")
+        .and_then(|d| toml_time(d))
+        .unwrap_or_default();
     let resolved = fields.get("resolvedWhen").and_then(|d| toml_time(d));
-    let published = resolved.as_deref().unwrap_or(&started).get(..10).unwrap_or("");
+    let published = resolved
+        .as_deref()
+        .unwrap_or(&started)
+        .get(..10)
+        .unwrap_or("");
     let services: Vec<String> = affected.iter().map(|s| toml_string(s)).collect();
     let mut out = format!(
         "+++\ntitle = {}\ndate = {published}\nseverity = {}\nservices = [{}]\n\n[incident]\nstarted = {started}\n",
@@ -155,7 +162,9 @@ fn convert_postmortem(source: &str) -> String {
     match (started, resolved) {
         (Some(started), Some(resolved)) => out.push_str(&format!(
             "date = {}\n\n[incident]\nstarted = {started}\nresolved = {resolved}\n",
-            resolved.get(..resolved.find('T').unwrap_or(0)).unwrap_or("")
+            resolved
+                .get(..resolved.find('T').unwrap_or(0))
+                .unwrap_or("")
         )),
         // The template has no times: the converter can only leave them for a person to fill.
         _ => out.push_str("date = 2019-01-01\n\n[incident]\nstarted = 2019-01-01T00:00:00Z\n"),
@@ -213,8 +222,11 @@ fn jenkins_archive(corpora: &Path, root: &Path, config: &str) -> usize {
             continue; // .gitkeep
         }
         let source = std::fs::read_to_string(&path).unwrap();
-        std::fs::write(notices.join(path.file_name().unwrap()), convert_notice(&source))
-            .unwrap();
+        std::fs::write(
+            notices.join(path.file_name().unwrap()),
+            convert_notice(&source),
+        )
+        .unwrap();
         converted += 1;
     }
     converted
@@ -249,7 +261,11 @@ fn check_reports_what_is_wrong_with_the_jenkins_status_notices() {
         );
     }
     for d in &collisions {
-        assert!(d.line > 1, "a collision points at the service: {}", d.message);
+        assert!(
+            d.line > 1,
+            "a collision points at the service: {}",
+            d.message
+        );
     }
     // Services written as names rather than ids, each told the id its pages use.
     assert!(
@@ -355,9 +371,10 @@ fn check_reports_what_is_wrong_with_the_dfds_postmortems() {
     assert_eq!(of("empty-summary"), [template], "\n{all}");
     assert!(of("placeholder").contains(&template.to_string()), "\n{all}");
     // The `20202-01-16` typo of one timeline is not a date TOML can hold.
-    let typo = diagnostics
-        .iter()
-        .find(|d| d.file.ends_with("pm2020-003-postmortem-for-adsync-migration.md"));
+    let typo = diagnostics.iter().find(|d| {
+        d.file
+            .ends_with("pm2020-003-postmortem-for-adsync-migration.md")
+    });
     assert_eq!(
         typo.map(|d| (d.code.name(), d.line, d.message.as_str())),
         Some((

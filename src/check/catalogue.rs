@@ -4,8 +4,8 @@
 
 use std::collections::HashSet;
 
-use crate::config::{CONFIG_FILE, Config};
 use crate::archive::is_valid_slug;
+use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Code, did_you_mean};
 
 use super::Found;

@@ -21,7 +21,12 @@ impl Levels {
         let mut by_folder: Vec<(PathBuf, HashMap<Code, RuleLevel>)> = check
             .overrides
             .iter()
-            .map(|o| (PathBuf::from(o.folder.trim_end_matches('/')), codes(&o.rules)))
+            .map(|o| {
+                (
+                    PathBuf::from(o.folder.trim_end_matches('/')),
+                    codes(&o.rules),
+                )
+            })
             .collect();
         by_folder.sort_by_key(|(folder, _)| folder.components().count());
         Levels {
@@ -95,7 +100,9 @@ mod tests {
     fn a_folder_overrides_the_archive_and_errors_stay_errors() {
         let mut check = CheckConfig::default();
         check.rules.insert("W0004".into(), RuleLevel::Deny);
-        check.rules.insert("missing-section".into(), RuleLevel::Allow);
+        check
+            .rules
+            .insert("missing-section".into(), RuleLevel::Allow);
         check.overrides.push(RuleOverride {
             folder: "content/postmortems/status/".into(),
             rules: [("no-action-items".to_string(), RuleLevel::Allow)].into(),

@@ -195,7 +195,10 @@ mod tests {
     #[test]
     fn placeholders_are_found_as_words_only() {
         assert_eq!(first_placeholder("Owner: TBD."), Some("TBD"));
-        assert_eq!(first_placeholder("| YYYY-MM-DD HH:MM | x |"), Some("YYYY-MM-DD"));
+        assert_eq!(
+            first_placeholder("| YYYY-MM-DD HH:MM | x |"),
+            Some("YYYY-MM-DD")
+        );
         assert_eq!(first_placeholder("MASTODON and TODOS"), None);
         assert_eq!(first_placeholder("Resolved at 10:42."), None);
     }

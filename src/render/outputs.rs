@@ -68,7 +68,10 @@ pub fn page_source(kind: &PageKind, archive: &Archive) -> String {
 /// What a file other than a page is made from, in words.
 pub fn file_source(path: &Path, theme: &crate::theme::Theme) -> String {
     if theme.assets.iter().any(|(asset, _)| asset == path) {
-        format!("the static file {} (of the theme or static/)", path.display())
+        format!(
+            "the static file {} (of the theme or static/)",
+            path.display()
+        )
     } else {
         format!("hindsight's own {}", path.display())
     }

@@ -331,10 +331,7 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     // was 3% of a one-change build. A document without a key hashes them.
     let own = move || own_view(views, id);
     let made_from = match d.key {
-        Some(key) => super::hash_parts([
-            &key.to_le_bytes()[..],
-            archive.zone.name().as_bytes(),
-        ]),
+        Some(key) => super::hash_parts([&key.to_le_bytes()[..], archive.zone.name().as_bytes()]),
         None => super::key_of(&own()),
     };
     Page::deferred(

@@ -206,9 +206,9 @@ pub fn incidents_over_time(
 ) -> Option<ChartView> {
     let archive = views.archive;
     let started = |doc: DocId| {
-        archive.documents[doc].postmortem().map(|p| {
-            archive.zone.local(&p.incident.started.0).date_naive()
-        })
+        archive.documents[doc]
+            .postmortem()
+            .map(|p| archive.zone.local(&p.incident.started.0).date_naive())
     };
     let (first, last) = views.incident_span()?;
     if ids.is_empty() {

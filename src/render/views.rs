@@ -199,9 +199,7 @@ impl<'a> Views<'a> {
             let archive = self.archive;
             let days = archive.postmortems.iter().filter_map(|&id| {
                 let p = archive.documents[id].postmortem()?;
-                Some(
-                    archive.zone.local(&p.incident.started.0).date_naive(),
-                )
+                Some(archive.zone.local(&p.incident.started.0).date_naive())
             });
             days.fold(None, |span, day| match span {
                 None => Some((day, day)),
