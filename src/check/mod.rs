@@ -92,6 +92,7 @@ struct Rules<'a> {
     blame: blame::Phrases,
     zone: crate::zone::Zone,
     typical_year: Option<i32>,
+    placeholders: plausible::Placeholders,
 }
 
 impl<'a> Rules<'a> {
@@ -104,6 +105,7 @@ impl<'a> Rules<'a> {
             blame: blame::Phrases::new(&config.check.blame_phrases),
             zone: crate::zone::Zone::parse(&config.timezone).unwrap_or_default(),
             typical_year,
+            placeholders: plausible::Placeholders::new(),
         }
     }
 
@@ -114,7 +116,7 @@ impl<'a> Rules<'a> {
         actions::check(found, self.config);
         self.blame.check(found);
         timeline::check(found, self.zone);
-        plausible::check(found, self.typical_year);
+        plausible::check(found, self.typical_year, &self.placeholders);
     }
 }
 

@@ -4,6 +4,7 @@
 //! and each shows on the site as nonsense: the year 202 squeezes 1,800 empty years into the
 //! "incidents over time" chart.
 
+use aho_corasick::AhoCorasick;
 use chrono::{Datelike, NaiveDate};
 
 use crate::diagnostic::Code;
@@ -63,7 +64,43 @@ pub(super) fn typical_year(documents: &[LoadedDocument]) -> Option<i32> {
     Some(*years.select_nth_unstable(middle).1)
 }
 
-pub(super) fn check(found: &mut Found, typical_year: Option<i32>) {
+/// The placeholders, found in one pass over a text (a 10,000-postmortem archive is tens of
+/// megabytes of it).
+pub(super) struct Placeholders(Option<AhoCorasick>);
+
+impl Placeholders {
+    pub(super) fn new() -> Self {
+        Placeholders(AhoCorasick::new(PLACEHOLDERS).ok())
+    }
+
+    /// The first placeholder in `text` that stands as a word of its own.
+    fn first_in(&self, text: &str) -> Option<&'static str> {
+        let automaton = self.0.as_ref()?;
+        automaton
+            .find_overlapping_iter(text)
+            .find(|m| is_word_at(text, m.start(), &text[m.range()]))
+            .map(|m| PLACEHOLDERS[m.pattern().as_usize()])
+    }
+
+    /// The first placeholder left in a document's title, summary, action items or text.
+    fn in_document(&self, document: &Document) -> Option<&'static str> {
+        let common = document.common();
+        let actions = document.postmortem().into_iter().flat_map(|p| &p.actions);
+        let mut fields = [common.title, common.summary]
+            .into_iter()
+            .chain(actions.map(|a| a.title.as_str()));
+        if let Some(found) = fields.find_map(|field| self.first_in(field)) {
+            return Some(found);
+        }
+        document
+            .body
+            .text
+            .unpack()
+            .and_then(|text| self.first_in(&text))
+    }
+}
+
+pub(super) fn check(found: &mut Found, typical_year: Option<i32>, placeholders: &Placeholders) {
     let date = found.document.date();
     implausible_date(found, &["date"], "publication date", date, typical_year);
     let Some(postmortem) = found.document.postmortem() else {
@@ -112,7 +149,7 @@ pub(super) fn check(found: &mut Found, typical_year: Option<i32>) {
             "write one or two sentences in `summary`: what broke, for whom, for how long; listings and feeds show it".into(),
         );
     }
-    if let Some(placeholder) = placeholder_in(found.document) {
+    if let Some(placeholder) = placeholders.in_document(found.document) {
         let span = found
             .source()
             .match_indices(placeholder)
@@ -156,30 +193,6 @@ fn implausible_date(
         Some("check the year for a typo, such as `20202` or `202`".into());
 }
 
-/// The first placeholder left in a document's title, summary, action items or text.
-fn placeholder_in(document: &Document) -> Option<&'static str> {
-    let common = document.common();
-    let actions = document.postmortem().into_iter().flat_map(|p| &p.actions);
-    let mut fields = [common.title, common.summary]
-        .into_iter()
-        .chain(actions.map(|a| a.title.as_str()));
-    if let Some(found) = fields.find_map(first_placeholder) {
-        return Some(found);
-    }
-    document
-        .body
-        .text
-        .unpack()
-        .and_then(|text| first_placeholder(&text))
-}
-
-fn first_placeholder(text: &str) -> Option<&'static str> {
-    PLACEHOLDERS.iter().copied().find(|placeholder| {
-        text.match_indices(placeholder)
-            .any(|(at, _)| is_word_at(text, at, placeholder))
-    })
-}
-
 /// Whether `word` at byte `at` of `text` stands on its own: `TODO` but not `TODOS` or
 /// `MASTODON`.
 fn is_word_at(text: &str, at: usize, word: &str) -> bool {
@@ -194,12 +207,12 @@ mod tests {
 
     #[test]
     fn placeholders_are_found_as_words_only() {
-        assert_eq!(first_placeholder("Owner: TBD."), Some("TBD"));
-        assert_eq!(
-            first_placeholder("| YYYY-MM-DD HH:MM | x |"),
-            Some("YYYY-MM-DD")
-        );
-        assert_eq!(first_placeholder("MASTODON and TODOS"), None);
-        assert_eq!(first_placeholder("Resolved at 10:42."), None);
+        let placeholders = Placeholders::new();
+        let first = |text| placeholders.first_in(text);
+        assert_eq!(first("Owner: TBD."), Some("TBD"));
+        assert_eq!(first("| YYYY-MM-DD HH:MM | x |"), Some("YYYY-MM-DD"));
+        assert_eq!(first("| 2022-06-02 HH:mm | x |"), Some("HH:mm"));
+        assert_eq!(first("MASTODON and TODOS, XXXL"), None);
+        assert_eq!(first("Resolved at 10:42."), None);
     }
 }
