@@ -300,6 +300,7 @@ pub fn problems(config: &Config, text: &str) -> Vec<Diagnostic> {
             "keep one of the two spellings in the catalogue".into(),
         );
     }
+    Diagnostic::sort(&mut problems);
     problems
 }
 
@@ -363,5 +364,29 @@ mod tests {
             config.base_url = url.into();
             assert_eq!(config.base_path(), path, "{url}");
         }
+    }
+
+    #[test]
+    fn ids_that_make_one_url_and_rules_that_are_not_are_refused_at_their_lines() {
+        let text = "[[severities]]\nid = \"sev-1\"\nlabel = \"1\"\n\n[[severities]]\nid = \"Sev 1\"\nlabel = \"One\"\n\n[check.rules]\nblame-languag = \"allow\"\n";
+        let config: Config = toml::from_str(text).unwrap();
+        let found: Vec<(usize, String)> = problems(&config, text)
+            .into_iter()
+            .map(|d| (d.line, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    6,
+                    "hindsight.toml: the severities `sev-1` and `Sev 1` end up at one URL"
+                        .to_string()
+                ),
+                (
+                    10,
+                    "hindsight.toml: there is no rule `blame-languag`".to_string()
+                ),
+            ]
+        );
     }
 }

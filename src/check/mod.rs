@@ -4,7 +4,9 @@
 //! reports references that do not resolve. The rules here look at one loaded document at a
 //! time, with the archive's configuration: incident times in order and not in the future,
 //! services and tags known, the sections a severity requires, action items with owners, prompt
-//! publication, blameless language, and a Timeline section in order and in one zone. Error-level findings stop `build` exactly as load and
+//! publication, blameless language, a Timeline section in order and in one zone, and values
+//! that parse but cannot be meant (see [`plausible`]). [`levels`] then applies the levels
+//! `[check.rules]` sets. Error-level findings stop `build` exactly as load and
 //! link errors do, because [`crate::build::load_and_link`] runs these rules for every command.
 
 mod actions;
