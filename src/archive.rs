@@ -524,10 +524,13 @@ fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
         ),
     ];
     for (key, noun, catalogue) in lists {
-        let mut groups: BTreeMap<String, Vec<Spelling>> = BTreeMap::new();
+        // Each spelling once, in the order first met, with its uses; then by URL segment.
+        let mut spellings: Vec<Spelling> = Vec::new();
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
         for id in &catalogue {
-            spelling(&mut groups, id);
+            meet(&mut spellings, &mut index, id);
         }
+        let mut uses = Vec::new();
         for d in &loaded.documents {
             let common = d.document.common();
             let values = match key {
@@ -535,8 +538,16 @@ fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
                 _ => common.tags,
             };
             for (i, value) in values.iter().enumerate() {
-                spelling(&mut groups, value).uses.push((d, i));
+                uses.push((meet(&mut spellings, &mut index, value), d, i));
             }
+        }
+        for (at, d, i) in uses {
+            spellings[at].uses.push((d, i));
+        }
+        let mut groups: BTreeMap<String, Vec<Spelling>> = BTreeMap::new();
+        for spelling in spellings {
+            let segment = crate::render::views::path_segment(spelling.text);
+            groups.entry(segment).or_default().push(spelling);
         }
         for (segment, group) in groups.iter().filter(|(_, group)| group.len() > 1) {
             let kept = group
@@ -580,25 +591,19 @@ struct Spelling<'a> {
     uses: Vec<(&'a LoadedDocument, usize)>,
 }
 
-/// The spelling `text` among those of its URL segment, added when first met.
-fn spelling<'a, 'g>(
-    groups: &'g mut BTreeMap<String, Vec<Spelling<'a>>>,
+/// The index in `spellings` of `text`, added when first met.
+fn meet<'a>(
+    spellings: &mut Vec<Spelling<'a>>,
+    index: &mut FxHashMap<&'a str, usize>,
     text: &'a str,
-) -> &'g mut Spelling<'a> {
-    let group = groups
-        .entry(crate::render::views::path_segment(text))
-        .or_default();
-    let at = match group.iter().position(|s| s.text == text) {
-        Some(at) => at,
-        None => {
-            group.push(Spelling {
-                text,
-                uses: Vec::new(),
-            });
-            group.len() - 1
-        }
-    };
-    &mut group[at]
+) -> usize {
+    *index.entry(text).or_insert_with(|| {
+        spellings.push(Spelling {
+            text,
+            uses: Vec::new(),
+        });
+        spellings.len() - 1
+    })
 }
 
 fn closest_slug(

@@ -70,14 +70,19 @@ pub(super) struct Placeholders(Option<AhoCorasick>);
 
 impl Placeholders {
     pub(super) fn new() -> Self {
-        Placeholders(AhoCorasick::new(PLACEHOLDERS).ok())
+        // Leftmost-first, the longer of two that start together (`YYYY-MM-DD`, `MM-DD`)
+        // listed first: the search can skip ahead rather than report every overlap.
+        let automaton = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(PLACEHOLDERS);
+        Placeholders(automaton.ok())
     }
 
     /// The first placeholder in `text` that stands as a word of its own.
     fn first_in(&self, text: &str) -> Option<&'static str> {
         let automaton = self.0.as_ref()?;
         automaton
-            .find_overlapping_iter(text)
+            .find_iter(text)
             .find(|m| is_word_at(text, m.start(), &text[m.range()]))
             .map(|m| PLACEHOLDERS[m.pattern().as_usize()])
     }
