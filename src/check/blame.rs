@@ -94,7 +94,7 @@ impl Phrases {
             return true;
         };
         let common = found.document.common();
-        let text = found.document.body.text.get();
+        let text = found.text();
         [common.title, common.summary, &text].iter().any(|text| {
             first_words.find_overlapping_iter(*text).any(|hit| {
                 let phrase = &self.phrases[hit.pattern().as_usize()];

@@ -131,6 +131,7 @@ struct Found<'a> {
     document: &'a Document,
     front_matter: &'a FrontMatter,
     source: OnceCell<String>,
+    text: OnceCell<String>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -141,6 +142,7 @@ impl<'a> Found<'a> {
             document: &loaded.document,
             front_matter: &loaded.front_matter,
             source: OnceCell::new(),
+            text: OnceCell::new(),
             diagnostics: Vec::new(),
         }
     }
@@ -152,6 +154,12 @@ impl<'a> Found<'a> {
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default()
         })
+    }
+
+    /// The text a reader sees of the body, unpacked once for the rules that search it.
+    fn text(&self) -> &str {
+        self.text
+            .get_or_init(|| self.document.body.text.unpack().unwrap_or_default())
     }
 
     /// Reports `message` at the value of a front-matter key (or at the opening `+++` when the

@@ -87,8 +87,9 @@ impl Placeholders {
             .map(|m| PLACEHOLDERS[m.pattern().as_usize()])
     }
 
-    /// The first placeholder left in a document's title, summary, action items or text.
-    fn in_document(&self, document: &Document) -> Option<&'static str> {
+    /// The first placeholder left in a document's title, summary, action items or `text`,
+    /// the text of its body.
+    fn in_document(&self, document: &Document, text: &str) -> Option<&'static str> {
         let common = document.common();
         let actions = document.postmortem().into_iter().flat_map(|p| &p.actions);
         let mut fields = [common.title, common.summary]
@@ -97,11 +98,7 @@ impl Placeholders {
         if let Some(found) = fields.find_map(|field| self.first_in(field)) {
             return Some(found);
         }
-        document
-            .body
-            .text
-            .unpack()
-            .and_then(|text| self.first_in(&text))
+        self.first_in(text)
     }
 }
 
@@ -154,7 +151,7 @@ pub(super) fn check(found: &mut Found, typical_year: Option<i32>, placeholders: 
             "write one or two sentences in `summary`: what broke, for whom, for how long; listings and feeds show it".into(),
         );
     }
-    if let Some(placeholder) = placeholders.in_document(found.document) {
+    if let Some(placeholder) = placeholders.in_document(found.document, found.text()) {
         let span = found
             .source()
             .match_indices(placeholder)
