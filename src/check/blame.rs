@@ -95,7 +95,7 @@ impl Phrases {
         };
         let common = found.document.common();
         let text = found.text();
-        [common.title, common.summary, &text].iter().any(|text| {
+        [common.title, common.summary, text].iter().any(|text| {
             first_words.find_overlapping_iter(*text).any(|hit| {
                 let phrase = &self.phrases[hit.pattern().as_usize()];
                 match_at(text.as_bytes(), hit.start(), phrase.as_bytes()).is_some()
