@@ -57,7 +57,7 @@ fn main() {
     let timelines: Vec<_> = archive
         .documents
         .iter()
-        .map(hindsight::timeline::of)
+        .map(|d| hindsight::timeline::of(d, archive.zone))
         .collect();
     let structured = timelines
         .iter()

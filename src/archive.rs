@@ -18,6 +18,7 @@ use crate::config::{Config, Edition};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind};
 use crate::load::{Loaded, LoadedDocument};
+use crate::zone::Zone;
 
 /// Which documents a build includes, and what linking computes.
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,7 +46,7 @@ pub struct Archive {
     pub config: Config,
     pub edition: Edition,
     /// The zone times are shown in.
-    pub offset: FixedOffset,
+    pub zone: Zone,
     /// Every included document, newest first (by date, then slug).
     pub documents: Vec<Document>,
     /// Postmortems, newest first.
@@ -107,18 +108,9 @@ impl Archive {
 
 /// Links loaded documents into an archive, reporting every reference that does not resolve.
 pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) {
-    let mut diagnostics = validate_references(&loaded);
-    let offset = parse_offset(&loaded.config.timezone).unwrap_or_else(|| {
-        diagnostics.push(
-            Diagnostic::file(
-                Code::InvalidConfig,
-                crate::config::CONFIG_FILE,
-                format!("timezone `{}` is not understood", loaded.config.timezone),
-            )
-            .with_hint("use `UTC` or a fixed offset such as `+02:00`"),
-        );
-        FixedOffset::east_opt(0).expect("zero is a valid offset")
-    });
+    let diagnostics = validate_references(&loaded);
+    // A zone that is not one was reported with the configuration, at its line.
+    let zone = Zone::parse(&loaded.config.timezone).unwrap_or_default();
 
     let edition = loaded.edition;
     let root = loaded.root.clone();
@@ -137,7 +129,7 @@ pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) 
 
     let mut archive = Archive {
         edition,
-        offset,
+        zone,
         postmortems: Vec::new(),
         premortems: Vec::new(),
         services: loaded
@@ -302,6 +294,7 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
     let documents = &loaded.documents;
     let mut by_slug: FxHashMap<(Kind, &str), &LoadedDocument> = FxHashMap::default();
     let mut paths: FxHashSet<&std::path::Path> = FxHashSet::default();
+    let mut by_folded_slug: FxHashMap<(Kind, String), &Document> = FxHashMap::default();
     for loaded_document in documents {
         let d = &loaded_document.document;
         paths.insert(d.path.as_path());
@@ -321,6 +314,26 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
                 )),
             );
         }
+        let folded = (d.kind(), d.slug.to_lowercase());
+        match by_folded_slug.get(&folded) {
+            Some(first) if first.slug != d.slug => diagnostics.push(
+                Diagnostic::file(
+                    Code::DuplicateSlug,
+                    &d.path,
+                    format!(
+                        "the slug `{}` differs only in case from `{}` ({}): on a file system that ignores case, as macOS and Windows do by default, both pages are one file",
+                        d.slug,
+                        first.slug,
+                        first.path.display()
+                    ),
+                )
+                .with_hint("rename the file with lower-case letters, digits and dashes"),
+            ),
+            Some(_) => {}
+            None => {
+                by_folded_slug.insert(folded, d);
+            }
+        }
         if let Some(first) = by_slug.insert((d.kind(), d.slug.as_str()), loaded_document) {
             diagnostics.push(
                 Diagnostic::file(
@@ -336,6 +349,8 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
             );
         }
     }
+
+    diagnostics.extend(id_collisions(loaded));
 
     // Each document's references are checked on their own: in parallel.
     diagnostics.par_extend(documents.par_iter().flat_map_iter(|loaded_document| {
@@ -482,6 +497,113 @@ fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
         diagnostics
     }));
     diagnostics
+}
+
+/// Services and tags spelled two ways that make one URL (`github comment ops` and
+/// `github-comment-ops`): one page would take the other's place, so each is an error,
+/// reported where the other spelling is first used.
+fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let config = &loaded.config;
+    let lists: [(&str, &str, Vec<&str>); 2] = [
+        (
+            "services",
+            "service",
+            config.services.keys().map(String::as_str).collect(),
+        ),
+        (
+            "tags",
+            "tag",
+            config
+                .check
+                .tags
+                .iter()
+                .flatten()
+                .map(String::as_str)
+                .collect(),
+        ),
+    ];
+    for (key, noun, catalogue) in lists {
+        // Each spelling once, in the order first met, with its uses; then by URL segment.
+        let mut spellings: Vec<Spelling> = Vec::new();
+        let mut index: FxHashMap<&str, usize> = FxHashMap::default();
+        for id in &catalogue {
+            meet(&mut spellings, &mut index, id);
+        }
+        let mut uses = Vec::new();
+        for d in &loaded.documents {
+            let common = d.document.common();
+            let values = match key {
+                "services" => common.services,
+                _ => common.tags,
+            };
+            for (i, value) in values.iter().enumerate() {
+                uses.push((meet(&mut spellings, &mut index, value), d, i));
+            }
+        }
+        for (at, d, i) in uses {
+            spellings[at].uses.push((d, i));
+        }
+        let mut groups: BTreeMap<String, Vec<Spelling>> = BTreeMap::new();
+        for spelling in spellings {
+            let segment = crate::render::views::path_segment(spelling.text);
+            groups.entry(segment).or_default().push(spelling);
+        }
+        for (segment, group) in groups.iter().filter(|(_, group)| group.len() > 1) {
+            let kept = group
+                .iter()
+                .find(|s| catalogue.contains(&s.text))
+                .or_else(|| group.iter().find(|s| is_valid_slug(s.text)))
+                .unwrap_or(&group[0]);
+            let kept_in = kept.uses.first().map_or_else(
+                || crate::config::CONFIG_FILE.to_string(),
+                |(d, _)| d.document.path.display().to_string(),
+            );
+            for other in group.iter().filter(|s| s.text != kept.text) {
+                let Some((d, i)) = other.uses.first() else {
+                    continue;
+                };
+                let others = match other.uses.len() - 1 {
+                    0 => String::new(),
+                    1 => " (and 1 other file)".to_string(),
+                    n => format!(" (and {n} other files)"),
+                };
+                let text =
+                    std::fs::read_to_string(loaded.root.join(&d.document.path)).unwrap_or_default();
+                let span = d.front_matter.span_of(&[key, &i.to_string()]);
+                let message = format!(
+                    "the {noun} `{}`{others} and `{}` ({kept_in}) both end up at /{key}/{segment}/: one page would take the other's place",
+                    other.text, kept.text
+                );
+                diagnostics.push(
+                    Diagnostic::at(Code::IdCollision, &d.document.path, &text, span, message)
+                        .with_hint(format!("write `{}` here, as {kept_in} does", kept.text)),
+                );
+            }
+        }
+    }
+    diagnostics
+}
+
+/// One way a service or tag is written, and where: each document and the index in its list.
+struct Spelling<'a> {
+    text: &'a str,
+    uses: Vec<(&'a LoadedDocument, usize)>,
+}
+
+/// The index in `spellings` of `text`, added when first met.
+fn meet<'a>(
+    spellings: &mut Vec<Spelling<'a>>,
+    index: &mut FxHashMap<&'a str, usize>,
+    text: &'a str,
+) -> usize {
+    *index.entry(text).or_insert_with(|| {
+        spellings.push(Spelling {
+            text,
+            uses: Vec::new(),
+        });
+        spellings.len() - 1
+    })
 }
 
 fn closest_slug(

@@ -126,6 +126,7 @@ fn load_and_link_from(
     }));
     let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
     diagnostics.extend(link_diagnostics);
+    check::levels::Levels::new(&archive.config.check).apply(&mut diagnostics);
     Diagnostic::sort(&mut diagnostics);
     Ok((archive, diagnostics))
 }

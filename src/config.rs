@@ -7,6 +7,9 @@ use std::num::NonZeroUsize;
 
 use serde::{Deserialize, Serialize};
 
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::markdown::slugify;
+
 /// The file name of the configuration, relative to the archive root.
 pub const CONFIG_FILE: &str = "hindsight.toml";
 
@@ -23,7 +26,8 @@ pub struct Config {
     pub repo_url: Option<String>,
     /// The branch `repo_url` edit links point at.
     pub repo_branch: String,
-    /// The zone times are shown in: `UTC` or a fixed offset such as `+02:00`.
+    /// The zone times are shown in: `UTC`, a fixed offset such as `+02:00`, or an IANA zone
+    /// such as `Europe/Copenhagen`.
     pub timezone: String,
     /// Which edition `build` makes when the command line does not say.
     pub edition: Edition,
@@ -123,6 +127,32 @@ pub struct CheckConfig {
     pub required_sections: BTreeMap<String, Vec<String>>,
     /// Phrases that read as blame.
     pub blame_phrases: Vec<String>,
+    /// Levels of warnings by code or name (`W0004` or `no-action-items`): `allow`, `warn` or `deny`.
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Levels for the documents under one folder, over `rules`.
+    pub overrides: Vec<RuleOverride>,
+}
+
+/// What `[check.rules]` makes of a diagnostic, as clippy's and ESLint's levels do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// Not reported.
+    Allow,
+    /// Reported; the build goes on.
+    Warn,
+    /// Reported as an error; the build stops.
+    Deny,
+}
+
+/// Rule levels for the documents under one folder: `[[check.overrides]]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleOverride {
+    /// A folder relative to the archive root, such as `content/postmortems/status-page`.
+    pub folder: String,
+    /// Levels by code or name, as in `[check.rules]`.
+    pub rules: BTreeMap<String, RuleLevel>,
 }
 
 impl Default for CheckConfig {
@@ -154,6 +184,8 @@ impl Default for CheckConfig {
             ]
             .map(String::from)
             .to_vec(),
+            rules: BTreeMap::new(),
+            overrides: Vec::new(),
         }
     }
 }
@@ -293,6 +325,116 @@ impl Config {
     }
 }
 
+/// What deserializing cannot refuse in `text`, the configuration `config` was read from:
+/// a time zone that is not one, rule levels that name no rule or would allow an error, and
+/// severities or services whose ids end up at one URL. Each at its line.
+pub fn problems(config: &Config, text: &str) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut at = |keys: &[&str], message: String, hint: String| {
+        let span = crate::load::span_in(text, keys).unwrap_or(0..0);
+        problems.push(
+            Diagnostic::at(
+                Code::InvalidConfig,
+                CONFIG_FILE,
+                text,
+                span,
+                format!("{CONFIG_FILE}: {message}"),
+            )
+            .with_hint(hint),
+        );
+    };
+    if crate::zone::Zone::parse(&config.timezone).is_none() {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name());
+        let hint = match did_you_mean(&config.timezone, names) {
+            Some(name) => format!("did you mean `{name}`?"),
+            None => "use `UTC`, a fixed offset such as `+02:00`, or an IANA zone such as `Europe/Copenhagen`".into(),
+        };
+        at(
+            &["timezone"],
+            format!("timezone `{}` is not understood", config.timezone),
+            hint,
+        );
+    }
+    for (key, level) in &config.check.rules {
+        if let Some((message, hint)) = rule_problem(key, *level) {
+            at(&["check", "rules", key], message, hint);
+        }
+    }
+    for (i, over) in config.check.overrides.iter().enumerate() {
+        let index = i.to_string();
+        for (key, level) in &over.rules {
+            if let Some((message, hint)) = rule_problem(key, *level) {
+                at(&["check", "overrides", &index, "rules", key], message, hint);
+            }
+        }
+    }
+    let severities = config.severities.iter().enumerate();
+    for (first, j, second) in colliding(severities.map(|(j, s)| (j.to_string(), s.id.as_str()))) {
+        at(
+            &["severities", &j, "id"],
+            format!("the severities `{first}` and `{second}` end up at one URL"),
+            "give each severity an id of lower-case letters, digits and dashes of its own".into(),
+        );
+    }
+    let services = config.services.keys().map(|id| (id.clone(), id.as_str()));
+    for (first, key, second) in colliding(services) {
+        at(
+            &["services", &key],
+            format!(
+                "the services `{first}` and `{second}` end up at one URL, /services/{}/",
+                slugify(second)
+            ),
+            "keep one of the two spellings in the catalogue".into(),
+        );
+    }
+    Diagnostic::sort(&mut problems);
+    problems
+}
+
+/// What is wrong with setting the rule `key` to `level`, if anything.
+fn rule_problem(key: &str, level: RuleLevel) -> Option<(String, String)> {
+    let Some(code) = Code::find(key) else {
+        let names = Code::ALL
+            .iter()
+            .filter(|c| c.is_tunable())
+            .map(|c| c.name());
+        let hint = match did_you_mean(key, names) {
+            Some(name) => format!("did you mean `{name}`?"),
+            None => "name a warning by its code or name, such as `W0004` or `no-action-items`; docs/diagnostics.md lists them".into(),
+        };
+        return Some((format!("there is no rule `{key}`"), hint));
+    };
+    (!code.is_tunable() && level != RuleLevel::Deny).then(|| {
+        (
+            format!(
+                "`{} {}` is an error and cannot be set to `{}`",
+                code.code(),
+                code.name(),
+                if level == RuleLevel::Allow {
+                    "allow"
+                } else {
+                    "warn"
+                }
+            ),
+            "an error means the site would be wrong; fix what it reports instead".into(),
+        )
+    })
+}
+
+/// Each `(key, id)` whose id is spelled differently from an earlier one but makes the same
+/// URL segment, with that earlier spelling: `(first, key, id)`.
+fn colliding<'a, K>(ids: impl Iterator<Item = (K, &'a str)>) -> Vec<(&'a str, K, &'a str)> {
+    let mut first_of: BTreeMap<String, &'a str> = BTreeMap::new();
+    let mut found = Vec::new();
+    for (key, id) in ids {
+        let first = *first_of.entry(slugify(id)).or_insert(id);
+        if first != id {
+            found.push((first, key, id));
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -350,5 +492,29 @@ mod tests {
             .settle_base_url(Some("https://example.org/"), Edition::Public)
             .expect("the command line sets one");
         assert_eq!(public.base_url, "https://example.org/");
+    }
+
+    #[test]
+    fn ids_that_make_one_url_and_rules_that_are_not_are_refused_at_their_lines() {
+        let text = "[[severities]]\nid = \"sev-1\"\nlabel = \"1\"\n\n[[severities]]\nid = \"Sev 1\"\nlabel = \"One\"\n\n[check.rules]\nblame-languag = \"allow\"\n";
+        let config: Config = toml::from_str(text).unwrap();
+        let found: Vec<(usize, String)> = problems(&config, text)
+            .into_iter()
+            .map(|d| (d.line, d.message))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    6,
+                    "hindsight.toml: the severities `sev-1` and `Sev 1` end up at one URL"
+                        .to_string()
+                ),
+                (
+                    10,
+                    "hindsight.toml: there is no rule `blame-languag`".to_string()
+                ),
+            ]
+        );
     }
 }

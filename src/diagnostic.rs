@@ -38,12 +38,29 @@ macro_rules! codes {
                 match self { $(Code::$variant => $name),* }
             }
 
-            /// Whether this kind of diagnostic is an error or a warning.
+            /// Whether this kind of diagnostic is an error or a warning, unless
+            /// `[check.rules]` says otherwise.
             pub fn level(self) -> Level {
                 match self { $(Code::$variant => Level::$level),* }
             }
         }
     };
+}
+
+impl Code {
+    /// Whether `[check.rules]` may set this code's level: warnings can be allowed, warned or
+    /// denied; an error means the site would be wrong, so it stays an error.
+    pub fn is_tunable(self) -> bool {
+        self.level() == Level::Warning
+    }
+
+    /// The code written either way: `W0004` or `no-action-items`.
+    pub fn find(code_or_name: &str) -> Option<Code> {
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.code().eq_ignore_ascii_case(code_or_name) || c.name() == code_or_name)
+    }
 }
 
 codes! {
@@ -82,12 +99,22 @@ codes! {
     TimelineMixedZones = "W0007" "timeline-mixed-zones" Warning;
     PublishedLate = "W0008" "published-late" Warning;
     BlameLanguage = "W0009" "blame-language" Warning;
+    IdCollision = "E0027" "id-collision" Error;
+    DuplicateOutput = "E0028" "duplicate-output" Error;
+    IdNotSlug = "W0010" "id-not-slug" Warning;
+    ImplausibleDate = "W0011" "implausible-date" Warning;
+    LongIncident = "W0012" "long-incident" Warning;
+    Placeholder = "W0013" "placeholder" Warning;
+    EmptySummary = "W0014" "empty-summary" Warning;
+    NotADocument = "W0015" "not-a-document" Warning;
 }
 
 /// A finding about one place in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub code: Code,
+    /// The code's level, or the one `[check.rules]` or `check --deny warnings` gave it.
+    pub level: Level,
     /// The file, relative to the archive root.
     pub file: PathBuf,
     /// 1-based line and column of the span's start (0 when the file has no text to point at).
@@ -104,6 +131,7 @@ impl Diagnostic {
     pub fn file(code: Code, file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             code,
+            level: code.level(),
             file: file.into(),
             line: 0,
             column: 0,
@@ -126,6 +154,7 @@ impl Diagnostic {
         let (line, column) = line_column(source, start);
         Diagnostic {
             code,
+            level: code.level(),
             file: file.into(),
             line,
             column,
@@ -142,7 +171,7 @@ impl Diagnostic {
     }
 
     pub fn level(&self) -> Level {
-        self.code.level()
+        self.level
     }
 
     pub fn is_error(&self) -> bool {

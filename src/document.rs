@@ -91,9 +91,11 @@ impl Document {
     /// The body's Timeline section read into times, for a postmortem that has one; read the
     /// first time something asks. Only the pages and files made again read it: reading
     /// every timeline was a tenth of the link of a one-change build.
-    pub fn timeline(&self) -> Option<&crate::timeline::Timeline> {
+    ///
+    /// `zone` is the site's: the zone read the first time is kept, and every build has one.
+    pub fn timeline(&self, zone: crate::zone::Zone) -> Option<&crate::timeline::Timeline> {
         self.timeline
-            .get_or_init(|| crate::timeline::of(self))
+            .get_or_init(|| crate::timeline::of(self, zone))
             .as_ref()
     }
 

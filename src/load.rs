@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use rayon::prelude::*;
-use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use crate::cache::{BodyCache, HighlightCache};
@@ -118,31 +117,39 @@ impl FrontMatter {
         self.get().1
     }
 
+    /// Whether the front matter has `key` at its top level.
+    pub fn has_key(&self, key: &str) -> bool {
+        DeTable::parse(self.text()).is_ok_and(|table| table.get_ref().contains_key(key))
+    }
+
     /// The byte range in the file of the value at `path`, or of the opening `+++` line when
     /// the key is absent.
     pub fn span_of(&self, path: KeyPath) -> Range<usize> {
-        let fallback = 0..3;
-        let Ok(table) = DeTable::parse(self.text()) else {
-            return fallback;
-        };
-        let mut span = None;
-        let mut current: Option<&DeValue> = None;
-        for (i, key) in path.iter().enumerate() {
-            let next = match current {
-                None if i == 0 => table.get_ref().get(*key),
-                Some(value) => match key.parse::<usize>() {
-                    Ok(index) => value.get(index),
-                    Err(_) => value.get(*key),
-                },
-                None => None,
-            };
-            let Some(next) = next else { break };
-            span = Some(next.span());
-            current = Some(next.get_ref());
-        }
         let offset = self.offset();
-        span.map_or(fallback, |s| s.start + offset..s.end + offset)
+        span_in(self.text(), path).map_or(0..3, |s| s.start + offset..s.end + offset)
     }
+}
+
+/// The byte range in TOML `text` of the value at `path`, or of the deepest part of the path
+/// that is there; `None` when not even its first key is.
+pub fn span_in(text: &str, path: KeyPath) -> Option<Range<usize>> {
+    let table = DeTable::parse(text).ok()?;
+    let mut span = None;
+    let mut current: Option<&DeValue> = None;
+    for (i, key) in path.iter().enumerate() {
+        let next = match current {
+            None if i == 0 => table.get_ref().get(*key),
+            Some(value) => match key.parse::<usize>() {
+                Ok(index) => value.get(index),
+                Err(_) => value.get(*key),
+            },
+            None => None,
+        };
+        let Some(next) = next else { break };
+        span = Some(next.span());
+        current = Some(next.get_ref());
+    }
+    span
 }
 
 /// Reads the configuration and every content file under `root`.
@@ -197,7 +204,7 @@ pub fn load_from(options: &LoadOptions, sources: Option<&Sources>) -> Result<Loa
         };
         load_file(&context, path, kind)
     };
-    let results: Vec<Result<LoadedDocument, Diagnostic>> = files
+    let results: Vec<Result<LoadedDocument, Vec<Diagnostic>>> = files
         .par_iter()
         .zip(unread)
         .map(|((kind, path), unread)| unread.map_or_else(|| load_one(*kind, path, None), Ok))
@@ -206,7 +213,7 @@ pub fn load_from(options: &LoadOptions, sources: Option<&Sources>) -> Result<Loa
     for result in results {
         match result {
             Ok(document) => documents.push(document),
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(mut refused) => diagnostics.append(&mut refused),
         }
     }
     if edition == Edition::Public {
@@ -230,7 +237,7 @@ pub fn load_from(options: &LoadOptions, sources: Option<&Sources>) -> Result<Loa
             })
             .map(|(i, _)| i)
             .collect();
-        let relinked: Vec<(usize, Result<LoadedDocument, Diagnostic>)> = to_relink
+        let relinked: Vec<(usize, Result<LoadedDocument, Vec<Diagnostic>>)> = to_relink
             .into_par_iter()
             .map(|i| {
                 let d = &documents[i].document;
@@ -240,7 +247,7 @@ pub fn load_from(options: &LoadOptions, sources: Option<&Sources>) -> Result<Loa
         for (i, result) in relinked {
             match result {
                 Ok(relinked) => documents[i] = relinked,
-                Err(diagnostic) => diagnostics.push(diagnostic),
+                Err(mut refused) => diagnostics.append(&mut refused),
             }
         }
     }
@@ -320,12 +327,12 @@ impl FileContext<'_> {
 }
 
 /// Loads one content file: what [`load`] does for each file, and what `serve` repeats for
-/// each file that changed.
+/// each file that changed. A file that cannot be loaded gives every error found in it.
 pub fn load_file(
     context: &FileContext,
     path: &Path,
     kind: Kind,
-) -> Result<LoadedDocument, Diagnostic> {
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
     context.markdown(path, |markdown| {
         load_document(
             context.root,
@@ -382,6 +389,9 @@ pub fn load_config(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Config {
             {
                 diagnostics.push(base_url_diagnostic(&text, problem));
             }
+            // A setting that is refused is reported; the rest of the file still applies, so
+            // that one mistake does not bring every unknown-service warning with it.
+            diagnostics.extend(crate::config::problems(&config, &text));
             config
         }
         Err(error) => {
@@ -490,11 +500,15 @@ pub fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kin
                 }
                 continue;
             }
-            if entry.file_type().is_file() && is_markdown {
-                files.push((kind, path));
+            if entry.file_type().is_file() {
+                match is_markdown {
+                    true => files.push((kind, path)),
+                    false => diagnostics.extend(not_a_document(&path)),
+                }
             }
         }
     }
+    diagnostics.extend(outside_the_document_folders(root));
     // Sorted once here rather than by the walk, which compares file names it parses out of
     // each path again at every comparison (a fifth of listing 100,000 files). In the order
     // of paths compared component by component, so that of a walk sorted by name.
@@ -502,6 +516,62 @@ pub fn content_files(root: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<(Kin
         a_kind.cmp(b_kind).then_with(|| component_order(a, b))
     });
     files
+}
+
+/// The warning for a file in a document folder that is not read, unless it is hidden (such
+/// as `.gitkeep`): a document saved as `.MD` or `.markdown` would otherwise be lost without
+/// a word.
+fn not_a_document(path: &Path) -> Option<Diagnostic> {
+    let name = path.file_name()?.to_string_lossy();
+    if name.starts_with('.') {
+        return None;
+    }
+    let extension = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+    let (message, hint) = match extension.as_deref() {
+        Some("md" | "markdown" | "mdown" | "mkd") => (
+            "this file is not read: only files ending in `.md` (lower case) are documents",
+            format!(
+                "rename it to `{}.md`",
+                path.file_stem()?.to_string_lossy()
+            ),
+        ),
+        _ => (
+            "this file is not read: only `.md` files in content/ are documents",
+            "if it is a document, give it the `.md` extension; if it is an image or an attachment, keep it elsewhere and link to it by its full URL".to_string(),
+        ),
+    };
+    Some(Diagnostic::file(Code::NotADocument, path, message).with_hint(hint))
+}
+
+/// Warnings for what sits in content/ outside content/postmortems/ and content/premortems/,
+/// where nothing is read.
+fn outside_the_document_folders(root: &Path) -> Vec<Diagnostic> {
+    let Ok(entries) = std::fs::read_dir(root.join("content")) else {
+        return Vec::new();
+    };
+    let mut found: Vec<Diagnostic> = entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.')
+                && name != Kind::Postmortem.dir()
+                && name != Kind::Premortem.dir()
+        })
+        .map(|entry| {
+            let path = Path::new("content").join(entry.file_name());
+            Diagnostic::file(
+                Code::NotADocument,
+                path,
+                "nothing here is read: documents go in content/postmortems/ or content/premortems/",
+            )
+            .with_hint(
+                "move postmortems to content/postmortems/ and premortems to content/premortems/",
+            )
+        })
+        .collect();
+    found.sort_by(|a, b| a.file.cmp(&b.file));
+    found
 }
 
 /// The order of `Path`'s own comparison, component by component, from the paths' bytes: a
@@ -531,21 +601,23 @@ pub fn load_document(
     config: &Config,
     context: &markdown::Context,
     bodies: Option<&BodyCache>,
-) -> Result<LoadedDocument, Diagnostic> {
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
     let (bytes, file) = read_limited(&root.join(path), config.max_document_bytes)
-        .map_err(|(code, message)| Diagnostic::file(code, path, message))?;
-    let source = String::from_utf8(bytes).map_err(|error| {
-        let offset = error.utf8_error().valid_up_to();
-        let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-        Diagnostic::at(
-            Code::NotUtf8,
-            path,
-            &text,
-            offset..offset + 1,
-            "this file is not valid UTF-8",
-        )
-        .with_hint("save the file as UTF-8")
-    })?;
+        .map_err(|(code, message)| vec![Diagnostic::file(code, path, message)])?;
+    let source = String::from_utf8(bytes)
+        .map_err(|error| {
+            let offset = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Diagnostic::at(
+                Code::NotUtf8,
+                path,
+                &text,
+                offset..offset + 1,
+                "this file is not valid UTF-8",
+            )
+            .with_hint("save the file as UTF-8")
+        })
+        .map_err(|diagnostic| vec![diagnostic])?;
     let key =
         bodies.and_then(|bodies| Some((bodies, bodies.key_of_read(&source, &file, context)?)));
     let Some((bodies, key)) = key else {
@@ -554,8 +626,12 @@ pub fn load_document(
     let mut loaded = parse_with(path, &source, |front_matter, body| match bodies.take(key) {
         Some(kept) => Ok(kept),
         None => {
-            let meta = parse_meta(path, kind, &source, front_matter)?;
-            Ok((meta, markdown::analyze(&source, body, context)))
+            let (meta, errors) = parse_meta(path, kind, &source, front_matter)?;
+            Ok(with_errors(
+                meta,
+                markdown::analyze(&source, body, context),
+                errors,
+            ))
         }
     })?;
     // A body with problems is analysed again each time, so that they are reported each time.
@@ -599,11 +675,27 @@ pub fn parse_document(
     kind: Kind,
     source: &str,
     context: &markdown::Context,
-) -> Result<LoadedDocument, Diagnostic> {
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
     parse_with(path, source, |front_matter, body| {
-        let meta = parse_meta(path, kind, source, front_matter)?;
-        Ok((meta, markdown::analyze(source, body, context)))
+        let (meta, errors) = parse_meta(path, kind, source, front_matter)?;
+        Ok(with_errors(
+            meta,
+            markdown::analyze(source, body, context),
+            errors,
+        ))
     })
+}
+
+/// A document's front matter and body, with the front-matter errors that did not stop it
+/// from loading carried by the body, as its own problems are: they are reported with the
+/// file's, and the body is analysed again each time, so that they are reported each time.
+fn with_errors(
+    meta: Meta,
+    mut body: markdown::Body,
+    mut errors: Vec<Diagnostic>,
+) -> (Meta, markdown::Body) {
+    body.diagnostics.append(&mut errors);
+    (meta, body)
 }
 
 /// Splits a document and makes its front matter and body with `made`, from the front matter
@@ -611,10 +703,10 @@ pub fn parse_document(
 fn parse_with(
     path: &Path,
     source: &str,
-    made: impl FnOnce(&FrontMatter, Range<usize>) -> Result<(Meta, markdown::Body), Diagnostic>,
-) -> Result<LoadedDocument, Diagnostic> {
+    made: impl FnOnce(&FrontMatter, Range<usize>) -> Result<(Meta, markdown::Body), Vec<Diagnostic>>,
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
     let split = split_front_matter(source).map_err(|(code, span, message, hint)| {
-        Diagnostic::at(code, path, source, span, message).with_hint(hint)
+        vec![Diagnostic::at(code, path, source, span, message).with_hint(hint)]
     })?;
     let front_matter = FrontMatter::read(
         &source[split.front_matter.clone()],
@@ -643,14 +735,15 @@ fn document(path: &Path, meta: Meta, body: markdown::Body) -> Document {
     }
 }
 
-/// Deserializes a document's front matter.
+/// Deserializes a document's front matter, field by field: every error of it, and the
+/// document when what was written could still be read (see [`crate::field_errors`]).
 fn parse_meta(
     path: &Path,
     kind: Kind,
     source: &str,
     front_matter: &FrontMatter,
-) -> Result<Meta, Diagnostic> {
-    let located = |error: toml::de::Error, keys: &[&str]| {
+) -> Result<(Meta, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let located = |error: &toml::de::Error, keys: &[&str]| {
         let span = error.span().unwrap_or(0..0);
         let offset = front_matter.offset();
         let span = span.start + offset..span.end + offset;
@@ -659,16 +752,34 @@ fn parse_meta(
         diagnostic.hint = hint;
         diagnostic
     };
-    let table = DeTable::parse(front_matter.text()).map_err(|e| located(e, &[]))?;
-    let deserializer = toml::de::Deserializer::from(table);
-    Ok(match kind {
-        Kind::Postmortem => Meta::Postmortem(Box::new(
-            Postmortem::deserialize(deserializer).map_err(|e| located(e, POSTMORTEM_KEYS))?,
-        )),
-        Kind::Premortem => Meta::Premortem(Box::new(
-            Premortem::deserialize(deserializer).map_err(|e| located(e, PREMORTEM_KEYS))?,
-        )),
-    })
+    let table = DeTable::parse(front_matter.text()).map_err(|e| vec![located(&e, &[])])?;
+    let (meta, errors, keys) = match kind {
+        Kind::Postmortem => {
+            let collected = crate::field_errors::deserialize::<Postmortem>(table);
+            let meta = collected.value.map(|p| Meta::Postmortem(Box::new(p)));
+            (meta, collected.errors, POSTMORTEM_KEYS)
+        }
+        Kind::Premortem => {
+            let collected = crate::field_errors::deserialize::<Premortem>(table);
+            let meta = collected.value.map(|p| Meta::Premortem(Box::new(p)));
+            (meta, collected.errors, PREMORTEM_KEYS)
+        }
+    };
+    let mut diagnostics: Vec<Diagnostic> = errors
+        .iter()
+        .map(|(error, hint)| {
+            let mut diagnostic = located(error, keys);
+            if hint.is_some() {
+                diagnostic.hint = hint.clone();
+            }
+            diagnostic
+        })
+        .collect();
+    Diagnostic::sort(&mut diagnostics);
+    match meta {
+        Some(meta) => Ok((meta, diagnostics)),
+        None => Err(diagnostics),
+    }
 }
 
 const POSTMORTEM_KEYS: &[&str] = &[
@@ -843,7 +954,7 @@ fn classify_toml_error(message: &str, keys: &[&str]) -> (Code, String, Option<St
 mod tests {
     use super::*;
 
-    fn parse(source: &str) -> Result<LoadedDocument, Diagnostic> {
+    fn parse(source: &str) -> Result<LoadedDocument, Vec<Diagnostic>> {
         let path = Path::new("content/postmortems/x.md");
         parse_document(
             path,
@@ -851,6 +962,19 @@ mod tests {
             source,
             &markdown::Context::for_tests(path),
         )
+    }
+
+    /// Every error of a file, whether or not it still loaded.
+    fn errors(source: &str) -> Vec<Diagnostic> {
+        match parse(source) {
+            Ok(loaded) => loaded.document.body.diagnostics,
+            Err(errors) => errors,
+        }
+    }
+
+    /// `(code, line)` of every error of a file.
+    fn found(source: &str) -> Vec<(Code, usize)> {
+        errors(source).iter().map(|d| (d.code, d.line)).collect()
     }
 
     const GOOD: &str = "+++\ntitle = \"T\"\ndate = 2020-01-02\nseverity = \"sev2\"\nservices = [\"api\"]\n\n[incident]\nstarted = 2020-01-01T10:00:00Z\n+++\n\n## Summary\n\nText.\n";
@@ -872,7 +996,10 @@ mod tests {
 
     #[test]
     fn a_misspelled_field_is_reported_on_its_line_with_a_hint() {
-        let error = parse(&GOOD.replace("services =", "servics =")).unwrap_err();
+        let errors = errors(&GOOD.replace("services =", "servics ="));
+        let [error] = errors.as_slice() else {
+            panic!("one error, not {errors:?}")
+        };
         assert_eq!(error.code, Code::UnknownField);
         assert_eq!(error.line, 5);
         assert_eq!(error.hint.as_deref(), Some("did you mean `services`?"));
@@ -880,9 +1007,53 @@ mod tests {
 
     #[test]
     fn a_toml_syntax_error_is_reported_at_its_line_in_the_file() {
-        let error = parse(&GOOD.replace("date = 2020-01-02", "date = = 2020")).unwrap_err();
-        assert_eq!(error.code, Code::TomlSyntax);
-        assert_eq!(error.line, 3);
+        let errors = errors(&GOOD.replace("date = 2020-01-02", "date = = 2020"));
+        assert_eq!(
+            errors.iter().map(|e| (e.code, e.line)).collect::<Vec<_>>(),
+            [(Code::TomlSyntax, 3)]
+        );
+    }
+
+    #[test]
+    fn every_front_matter_error_of_a_file_is_reported_in_one_run() {
+        let source = GOOD
+            .replace("date = 2020-01-02", "date = \"2020-01-02\"")
+            .replace("severity =", "severty =")
+            .replace("[incident]", "status = \"publishd\"\n[incident]");
+        assert_eq!(
+            found(&source),
+            [
+                (Code::WrongType, 3),
+                (Code::UnknownField, 4),
+                (Code::ValueNotAllowed, 7)
+            ]
+        );
+        // The quoted date and the misspelled key are read as meant, so the document still
+        // loads for the rules to look at, its errors with it.
+        let quoted = GOOD.replace("date = 2020-01-02", "date = \"2020-01-02\"");
+        let loaded = parse(&quoted).expect("loads with its error");
+        assert_eq!(loaded.document.date().to_string(), "2020-01-02");
+        let hint = loaded.document.body.diagnostics[0].hint.clone();
+        assert_eq!(
+            hint.as_deref(),
+            Some("write `2020-01-02` without quotes: TOML dates and times are not strings")
+        );
+    }
+
+    #[test]
+    fn a_value_set_aside_does_not_also_count_as_missing() {
+        let source = GOOD.replace("severity = \"sev2\"", "severity = 2").replace(
+            "started = 2020-01-01T10:00:00Z",
+            "started = 2020-01-01T10:00:00Z\nowner = 1",
+        );
+        assert_eq!(
+            found(&source),
+            [(Code::WrongType, 4), (Code::UnknownField, 9)]
+        );
+        assert!(
+            parse(&source).is_err(),
+            "a value set aside is not what was written"
+        );
     }
 
     #[test]

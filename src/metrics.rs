@@ -8,12 +8,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, FixedOffset, TimeDelta};
+use chrono::{Datelike, TimeDelta};
 use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::{Archive, DocId};
 use crate::document::Postmortem;
+use crate::zone::Zone;
 
 /// The times of one incident, each absent when a time it needs is absent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -45,16 +46,16 @@ pub enum Measure {
 }
 
 impl IncidentMetrics {
-    /// The metrics of one postmortem; `offset` is the site's zone, in which the publication
+    /// The metrics of one postmortem; `zone` is the site's, in which the publication
     /// date is a calendar day.
-    pub fn of(postmortem: &Postmortem, offset: FixedOffset) -> Self {
+    pub fn of(postmortem: &Postmortem, zone: Zone) -> Self {
         let incident = &postmortem.incident;
         let since_start = |t: Option<crate::document::Timestamp>| {
             t.map(|t| t.0 - incident.started.0)
                 .filter(|d| *d >= TimeDelta::zero())
         };
         let publish = incident.resolved.and_then(|resolved| {
-            let resolved_day = resolved.0.with_timezone(&offset).date_naive();
+            let resolved_day = zone.local(&resolved.0).date_naive();
             let days = (postmortem.date.0 - resolved_day).num_days();
             (days >= 0).then(|| TimeDelta::days(days))
         });
@@ -172,7 +173,7 @@ impl GroupMetrics {
         let mut years: BTreeMap<i32, Vec<DocId>> = BTreeMap::new();
         for &id in ids {
             if let Some(p) = archive.documents[id].postmortem() {
-                let year = p.incident.started.0.with_timezone(&archive.offset).year();
+                let year = archive.zone.local(&p.incident.started.0).year();
                 years.entry(year).or_default().push(id);
             }
         }
@@ -203,10 +204,7 @@ pub fn compute(archive: &Archive) -> Metrics {
     let incidents: Vec<Option<IncidentMetrics>> = archive
         .documents
         .par_iter()
-        .map(|d| {
-            d.postmortem()
-                .map(|p| IncidentMetrics::of(p, archive.offset))
-        })
+        .map(|d| d.postmortem().map(|p| IncidentMetrics::of(p, archive.zone)))
         .collect();
     let group = |ids: &[DocId]| GroupMetrics::of(archive, &incidents, ids);
     let whole = group(&archive.postmortems);

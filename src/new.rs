@@ -139,6 +139,36 @@ pub fn create(
     Ok(path)
 }
 
+/// What to warn about in the services a writer asked for: each that the archive's catalogue
+/// does not list (when it keeps one), with the closest that it does. The file is written all
+/// the same: `check` reports the same thing, and a new service may be on its way into the
+/// catalogue.
+pub fn service_warnings(root: &Path, request: &Request) -> Vec<String> {
+    let config = load::load_config(root, &mut Vec::new());
+    if config.services.is_empty() {
+        return Vec::new();
+    }
+    let known = || config.services.keys().map(String::as_str);
+    request
+        .services
+        .iter()
+        .filter(|service| !config.services.contains_key(service.as_str()))
+        .map(|service| {
+            let closest = did_you_mean(service, known())
+                .or_else(|| did_you_mean(&slugify(service), known()));
+            match closest {
+                Some(closest) => format!(
+                    "the service `{service}` is not in the catalogue of {CONFIG_FILE}; did you mean `{closest}`?"
+                ),
+                None => format!(
+                    "the service `{service}` is not in the catalogue of {CONFIG_FILE}; add `[services.{}]` there if it is new",
+                    slugify(service)
+                ),
+            }
+        })
+        .collect()
+}
+
 /// The severity a new postmortem starts with: the one asked for, which must be on the scale,
 /// or the least severe.
 fn severity_of<'a>(config: &'a Config, asked: Option<&'a str>) -> Result<&'a str, NewError> {

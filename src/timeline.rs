@@ -23,6 +23,7 @@ use chrono::{DateTime, Days, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, T
 use serde::{Deserialize, Serialize};
 
 use crate::document::Document;
+use crate::zone::Zone as SiteZone;
 
 /// The Timeline section as the Markdown pass found it, before any time is read.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -304,17 +305,30 @@ impl Timeline {
     }
 }
 
-/// The timeline of a postmortem, if its body has a Timeline section.
-pub fn of(document: &Document) -> Option<Timeline> {
+/// The timeline of a postmortem, if its body has a Timeline section; `site` is the
+/// archive's zone (see [`parse`]).
+pub fn of(document: &Document, site: SiteZone) -> Option<Timeline> {
     let postmortem = document.postmortem()?;
     let section = document.body.timeline.as_ref()?;
-    Some(parse(section, postmortem.incident.started.0))
+    Some(parse(section, postmortem.incident.started.0, site))
 }
 
 /// Reads the times of a Timeline section. Entries without a date take the date of `started`
 /// (the one nearest to it, for a timeline that begins the evening before) and roll over
 /// midnight when the clock goes back by more than twelve hours.
-pub fn parse(section: &TimelineSection, started: DateTime<FixedOffset>) -> Timeline {
+///
+/// Entries that name no zone are in the zone of `started`; when that is the site's zone and
+/// the site's zone is an IANA one (`Europe/Copenhagen`), they are read on its clocks, so a
+/// timeline written in local time across a daylight-saving change stays in order.
+pub fn parse(
+    section: &TimelineSection,
+    started: DateTime<FixedOffset>,
+    site: SiteZone,
+) -> Timeline {
+    let local_clocks = match site {
+        SiteZone::Named(_) if site.offset_at(started.to_utc()) == *started.offset() => Some(site),
+        _ => None,
+    };
     let declared_zone = section.notes.iter().find_map(|note| declared_zone(note));
     let mut timeline = Timeline {
         declared_zone,
@@ -353,9 +367,23 @@ pub fn parse(section: &TimelineSection, started: DateTime<FixedOffset>) -> Timel
                 None => nearest_to(started, zone.offset, time),
             },
         };
-        let Some(at) = local.and_local_timezone(zone.offset).single() else {
+        let at = match (zone_source, local_clocks) {
+            (ZoneSource::Incident, Some(site)) => {
+                site.instant_of(local, timeline.events.last().map(|e| e.at))
+            }
+            _ => local.and_local_timezone(zone.offset).single(),
+        };
+        let Some(at) = at else {
             timeline.unparsed.push(entry.span.clone());
             continue;
+        };
+        // On a site's clocks, the offset is the one in force at the entry's own time.
+        let zone = match local_clocks {
+            Some(_) if zone_source == ZoneSource::Incident => Zone {
+                label: zone_label(*at.offset()),
+                offset: *at.offset(),
+            },
+            _ => zone,
         };
         previous = Some(local);
         timeline.events.push(TimelineEvent {
@@ -713,7 +741,7 @@ mod tests {
     }
 
     fn timeline_of(body: &str) -> Timeline {
-        parse(&section_of(body), started())
+        parse(&section_of(body), started(), SiteZone::default())
     }
 
     /// The instant (as RFC 3339 in its written offset) and text of a one-item timeline.
@@ -799,7 +827,7 @@ mod tests {
         let body = "## Timeline\n\n- 23:40 UTC — ETL starts\n- 23:52 UTC — Retry\n- 00:30 UTC — Found\n- 02:40 UTC — Fixed\n";
         let section = section_of(body);
         let started = DateTime::parse_from_rfc3339("2023-10-02T23:52:00Z").unwrap();
-        let timeline = parse(&section, started);
+        let timeline = parse(&section, started, SiteZone::default());
         let at: Vec<String> = timeline.events.iter().map(|e| e.at.to_rfc3339()).collect();
         assert_eq!(
             at,
@@ -817,7 +845,7 @@ mod tests {
     fn a_timeline_starting_the_evening_before_the_incident_takes_the_day_before() {
         let section = section_of("## Timeline\n\n- 23:50 — Deploy\n- 00:05 — Errors\n");
         let started = DateTime::parse_from_rfc3339("2023-10-03T00:05:00Z").unwrap();
-        let at: Vec<String> = parse(&section, started)
+        let at: Vec<String> = parse(&section, started, SiteZone::default())
             .events
             .iter()
             .map(|e| e.at.to_rfc3339())
@@ -896,7 +924,7 @@ mod tests {
         let body = "# Title\n\n## Timeline\n\n- 09:29 — A\n- 09:31 — B\n\n## Lessons\n\n- 10:00 — not a timeline entry\n";
         let section = section_of(body);
         assert_eq!(&body[section.heading_span.clone()], "## Timeline");
-        let timeline = parse(&section, started());
+        let timeline = parse(&section, started(), SiteZone::default());
         assert_eq!(timeline.events.len(), 2);
         assert_eq!(&body[timeline.events[1].span.clone()], "- 09:31 — B");
     }
@@ -953,7 +981,7 @@ mod tests {
                 continue;
             };
             with_section += 1;
-            let timeline = parse(&section, started());
+            let timeline = parse(&section, started(), SiteZone::default());
             for event in &timeline.events {
                 let written = event.written.split(' ').next().unwrap_or("");
                 assert!(text[event.span.clone()].contains(written), "{written}");
@@ -988,5 +1016,37 @@ mod tests {
         println!("corpus: {structured} of {with_section} timelines structured, {events} events");
         assert!(with_section >= 35, "{with_section}");
         assert!(structured >= 33, "{structured} of {with_section}");
+    }
+
+    #[test]
+    fn a_local_timeline_across_a_daylight_saving_change_stays_in_order() {
+        let copenhagen = SiteZone::parse("Europe/Copenhagen").unwrap();
+        let at = |body: &str, started: &str| -> Vec<String> {
+            let started = DateTime::parse_from_rfc3339(started).unwrap();
+            parse(&section_of(body), started, copenhagen)
+                .events
+                .iter()
+                .map(|e| e.at.to_rfc3339())
+                .collect()
+        };
+        // The clocks go back at 03:00: 02:10 after 02:55 is the second 02:10.
+        let autumn = "## Timeline\n\n- 02:40 Errors start\n- 02:55 Paged\n- 02:10 Failed over\n";
+        assert_eq!(
+            at(autumn, "2024-10-27T02:40:00+02:00"),
+            [
+                "2024-10-27T02:40:00+02:00",
+                "2024-10-27T02:55:00+02:00",
+                "2024-10-27T02:10:00+01:00"
+            ]
+        );
+        // The clocks go forward at 02:00: 03:05 is twenty-five minutes after 01:40.
+        let spring = "## Timeline\n\n- 01:40 Queue grows\n- 03:05 Consumer restarted\n";
+        assert_eq!(
+            at(spring, "2024-03-31T01:40:00+01:00"),
+            ["2024-03-31T01:40:00+01:00", "2024-03-31T03:05:00+02:00"]
+        );
+        // Written with an offset, the start keeps it: the entries are in that offset.
+        let fixed = at(spring, "2024-03-31T00:40:00Z");
+        assert_eq!(fixed[1], "2024-03-31T03:05:00+00:00");
     }
 }

@@ -532,6 +532,7 @@ impl Warning {
         let code = *Code::ALL.iter().find(|code| code.code() == self.code)?;
         Some(Diagnostic {
             code,
+            level: code.level(),
             file: self.file,
             line: self.line,
             column: self.column,

@@ -25,7 +25,11 @@ fn load(source: &str, kind: Kind) {
             highlights: None,
             withheld_targets: None,
         };
-        if let Err(diagnostic) = parse_document(path, kind, source, &context) {
+        let diagnostics = match parse_document(path, kind, source, &context) {
+            Ok(loaded) => loaded.document.body.diagnostics,
+            Err(errors) => errors,
+        };
+        for diagnostic in diagnostics {
             assert!(diagnostic.line <= source.lines().count() + 1);
         }
     }

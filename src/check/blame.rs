@@ -94,8 +94,8 @@ impl Phrases {
             return true;
         };
         let common = found.document.common();
-        let text = found.document.body.text.get();
-        [common.title, common.summary, &text].iter().any(|text| {
+        let text = found.text();
+        [common.title, common.summary, text].iter().any(|text| {
             first_words.find_overlapping_iter(*text).any(|hit| {
                 let phrase = &self.phrases[hit.pattern().as_usize()];
                 match_at(text.as_bytes(), hit.start(), phrase.as_bytes()).is_some()

@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 
+use crate::archive::is_valid_slug;
 use crate::config::{CONFIG_FILE, Config};
 use crate::diagnostic::{Code, did_you_mean};
 
@@ -31,12 +32,17 @@ struct Vocabulary<'a> {
 }
 
 impl<'a> Vocabulary<'a> {
-    fn check(&self, found: &mut Found, values: &[String]) {
-        for (i, value) in values.iter().enumerate() {
-            if self.set.contains(value.as_str()) {
-                continue;
+    /// Reports `value`, the `i`th of the list, when it is not a known name; whether it did.
+    fn check(&self, found: &mut Found, i: usize, value: &str) -> bool {
+        {
+            if self.set.contains(value) {
+                return false;
             }
-            let hint = match did_you_mean(value, self.names.iter().copied()) {
+            // `DNS` for `dns` is the same id written as a name.
+            let slug = crate::render::views::path_segment(value);
+            let same_slug = self.set.get(slug.as_str()).copied();
+            let closest = same_slug.or_else(|| did_you_mean(value, self.names.iter().copied()));
+            let hint = match closest {
                 Some(known) => format!("did you mean `{known}`?"),
                 None => format!(
                     "use a name from {} in {CONFIG_FILE}, or add {}",
@@ -48,6 +54,7 @@ impl<'a> Vocabulary<'a> {
             found
                 .at_key(self.code, &[self.key, &i.to_string()], message)
                 .hint = Some(hint);
+            true
         }
     }
 }
@@ -89,11 +96,42 @@ impl<'a> Catalogue<'a> {
 
     pub(super) fn check(&self, found: &mut Found) {
         let common = found.document.common();
-        if let Some(services) = &self.services {
-            services.check(found, common.services);
-        }
-        if let Some(tags) = &self.tags {
-            tags.check(found, common.tags);
+        let lists = [
+            ("services", "service", &self.services, common.services),
+            ("tags", "tag", &self.tags, common.tags),
+        ];
+        for (key, noun, vocabulary, values) in lists {
+            for (i, value) in values.iter().enumerate() {
+                let unknown = vocabulary
+                    .as_ref()
+                    .is_some_and(|vocabulary| vocabulary.check(found, i, value));
+                if !unknown && !is_valid_slug(value) {
+                    not_a_slug(found, (key, noun), i, value, vocabulary.as_ref());
+                }
+            }
         }
     }
+}
+
+/// Reports an id that is not URL-safe, naming the one its pages use instead.
+fn not_a_slug(
+    found: &mut Found,
+    (key, noun): (&str, &str),
+    i: usize,
+    value: &str,
+    vocabulary: Option<&Vocabulary>,
+) {
+    let used = crate::render::views::path_segment(value);
+    let known = vocabulary.and_then(|v| did_you_mean(&used, v.names.iter().copied()));
+    let hint = match known {
+        Some(known) => format!("did you mean `{known}`?"),
+        None => format!("write `{used}`: lower-case letters, digits and dashes"),
+    };
+    found
+        .at_key(
+            Code::IdNotSlug,
+            &[key, &i.to_string()],
+            format!("the {noun} `{value}` is not a URL-safe id; its pages use `{used}`"),
+        )
+        .hint = Some(hint);
 }

@@ -4,14 +4,17 @@
 //! reports references that do not resolve. The rules here look at one loaded document at a
 //! time, with the archive's configuration: incident times in order and not in the future,
 //! services and tags known, the sections a severity requires, action items with owners, prompt
-//! publication, blameless language, and a Timeline section in order and in one zone.
-//! Error-level findings stop `build` exactly as load and link errors do: `build` and `check`
-//! run them through [`crate::build::load_and_link`], and `serve` runs [`Rules`] on every file
-//! it loads.
+//! publication, blameless language, a Timeline section in order and in one zone, and values
+//! that parse but cannot be meant (see [`plausible`]). [`levels`] then applies the levels
+//! `[check.rules]` sets. Error-level findings stop `build` exactly as load and link errors
+//! do: `build` and `check` run them through [`crate::build::load_and_link`], and `serve` runs
+//! [`Rules`] on every file it loads.
 
 mod actions;
 mod blame;
 mod catalogue;
+pub mod levels;
+mod plausible;
 mod sections;
 mod timeline;
 mod times;
@@ -41,8 +44,11 @@ use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
 /// used by a check whose `now` is earlier (a `SOURCE_DATE_EPOCH` set back). Which documents
 /// are clean is kept there for the next build.
 pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Diagnostic> {
-    let rules = Rules::new(&loaded.config, now);
-    let settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    let typical_year = plausible::typical_year(&loaded.documents);
+    let rules = Rules::new(&loaded.config, now, typical_year);
+    // The typical year is part of what a document is checked against.
+    let mut settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
+    settings.extend(typical_year.unwrap_or_default().to_le_bytes());
     let mark = |document: &LoadedDocument| {
         let key = document.document.key?;
         Some(crate::cache::hash_parts([
@@ -92,18 +98,25 @@ pub struct Rules<'a> {
     catalogue: catalogue::Catalogue<'a>,
     sections: sections::RequiredSections,
     blame: blame::Phrases,
+    zone: crate::zone::Zone,
+    typical_year: Option<i32>,
+    placeholders: plausible::Placeholders,
 }
 
 impl<'a> Rules<'a> {
     /// Prepares the rules for an archive's configuration; `now` is the instant "in the
-    /// future" is measured from.
-    pub fn new(config: &'a Config, now: DateTime<Utc>) -> Self {
+    /// future" is measured from, and `typical_year` the archive's usual incident year (see
+    /// [`plausible::typical_year`]), when it has one.
+    pub fn new(config: &'a Config, now: DateTime<Utc>, typical_year: Option<i32>) -> Self {
         Rules {
             config,
             now,
             catalogue: catalogue::Catalogue::new(config),
             sections: sections::RequiredSections::new(&config.check.required_sections),
             blame: blame::Phrases::new(&config.check.blame_phrases),
+            zone: crate::zone::Zone::parse(&config.timezone).unwrap_or_default(),
+            typical_year,
+            placeholders: plausible::Placeholders::new(),
         }
     }
 
@@ -120,7 +133,8 @@ impl<'a> Rules<'a> {
         self.sections.check(found);
         actions::check(found, self.config);
         self.blame.check(found);
-        timeline::check(found);
+        timeline::check(found, self.zone);
+        plausible::check(found, self.typical_year, &self.placeholders);
     }
 }
 
@@ -133,6 +147,7 @@ struct Found<'a> {
     document: &'a Document,
     front_matter: &'a FrontMatter,
     source: OnceCell<String>,
+    text: OnceCell<String>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -143,6 +158,7 @@ impl<'a> Found<'a> {
             document: &loaded.document,
             front_matter: &loaded.front_matter,
             source: OnceCell::new(),
+            text: OnceCell::new(),
             diagnostics: Vec::new(),
         }
     }
@@ -154,6 +170,12 @@ impl<'a> Found<'a> {
                 .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
                 .unwrap_or_default()
         })
+    }
+
+    /// The text a reader sees of the body, unpacked once for the rules that search it.
+    fn text(&self) -> &str {
+        self.text
+            .get_or_init(|| self.document.body.text.unpack().unwrap_or_default())
     }
 
     /// Reports `message` at the value of a front-matter key (or at the opening `+++` when the

@@ -5,11 +5,12 @@
 
 use crate::diagnostic::Code;
 use crate::timeline;
+use crate::zone::Zone;
 
 use super::Found;
 
-pub(super) fn check(found: &mut Found) {
-    let Some(timeline) = timeline::of(found.document) else {
+pub(super) fn check(found: &mut Found, zone: Zone) {
+    let Some(timeline) = timeline::of(found.document, zone) else {
         return;
     };
     for (before, after) in timeline.out_of_order() {

@@ -18,10 +18,20 @@ pub struct Args {
     /// How to print diagnostics: for a terminal, as GitHub Actions annotations, or as JSON.
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
+    /// `--deny warnings`: every warning fails the check, as an error would (for CI).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    deny: Option<Deny>,
     /// Report only on these files or directories (a pull request's changed files), relative
     /// to the root or to the current directory; references still resolve against the whole
     /// archive.
     files: Vec<PathBuf>,
+}
+
+/// What `--deny` turns into errors.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Deny {
+    /// Every warning.
+    Warnings,
 }
 
 pub fn run(args: Args) -> i32 {
@@ -65,6 +75,9 @@ pub fn run(args: Args) -> i32 {
     };
     if let Some(only) = &only {
         diagnostics.retain(|d| only.iter().any(|path| d.file.starts_with(path)));
+    }
+    if args.deny == Some(Deny::Warnings) {
+        crate::check::levels::deny_warnings(&mut diagnostics);
     }
     print_diagnostics(&args.root, &diagnostics, args.format);
     if args.format == Format::Human {

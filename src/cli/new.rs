@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use crate::diagnostic::Format;
 use crate::document::Kind;
-use crate::new::{NewError, Request, create};
+use crate::new::{NewError, Request, create, service_warnings};
 
 use super::{EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK, print_diagnostics};
 
@@ -78,6 +78,9 @@ pub fn run(args: Args) -> i32 {
     match create(&root, &request, chrono::Local::now().fixed_offset()) {
         Ok(path) => {
             println!("{}", root.join(path).display());
+            for warning in service_warnings(&root, &request) {
+                eprintln!("warning: {warning}");
+            }
             EXIT_OK
         }
         Err(NewError::BadRequest { message, hint }) => {

@@ -211,7 +211,8 @@ fn timeline_of(
         return Ok(None);
     };
     let line_of = |offset: usize| parsed.body_line + line_at(body, offset);
-    let timeline = timeline::parse(&section, anchor);
+    // Entries that name no zone are in the anchor's offset, as import has always read them.
+    let timeline = timeline::parse(&section, anchor, crate::zone::Zone::default());
     for span in &timeline.unparsed {
         let Some(entry) = section.entries.iter().find(|e| e.span == *span) else {
             continue;

@@ -191,7 +191,7 @@ pub fn all<E: Send>(
                 schema: SCHEMA,
                 version: VERSION,
                 document: document(views, id),
-                timeline: d.timeline().map(|t| TimelineData {
+                timeline: d.timeline(views.archive.zone).map(|t| TimelineData {
                     structured: t.is_structured(),
                     timeline: t,
                 }),

@@ -6,6 +6,7 @@ pub mod charts;
 mod data;
 pub mod feeds;
 mod key_bytes;
+mod outputs;
 mod pages;
 mod paginate;
 pub mod search;
@@ -267,6 +268,7 @@ pub fn render_each<E: Send>(
     timed("summaries", || views.make_all_summaries());
     let site_view = site_context(&views).map_err(Stop::Render)?;
     let site_key = key_of(&views.site());
+    let outputs = outputs::Outputs::default();
     let pages: Vec<(String, PathBuf, u64)> = timed("pages", || {
         pages::all(&views)
             .par_iter()
@@ -274,6 +276,9 @@ pub fn render_each<E: Send>(
                 let page = pages::build(kind, &views);
                 let key = page.key(site_key);
                 let output = page.output_path();
+                outputs
+                    .claim(&output, || outputs::page_source(kind, archive))
+                    .map_err(Stop::Render)?;
                 if reuse(&output, key) {
                     return Ok((page.path, output, key));
                 }
@@ -290,10 +295,12 @@ pub fn render_each<E: Send>(
         .unzip();
     let files = AtomicUsize::new(0);
     let keyed = render_files(&views, theme, &page_paths, reuse, kept, &|path, parts| {
+        outputs
+            .claim(path, || outputs::file_source(path, theme))
+            .map_err(Stop::Render)?;
         files.fetch_add(1, Ordering::Relaxed);
-        emit(path, parts)
-    })
-    .map_err(Stop::Emit)?;
+        emit(path, parts).map_err(Stop::Emit)
+    })?;
     page_keys.extend(keyed.keys);
     Ok(Rendered {
         // A kept file is not emitted, but is part of the site all the same.

@@ -405,10 +405,7 @@ fn postmortem<'v>(views: &'v Views, id: DocId) -> Page<'v> {
     // was 3% of a one-change build. A document without a key hashes them.
     let own = move || own_view(views, id);
     let made_from = match d.key {
-        Some(key) => super::hash_parts([
-            &key.to_le_bytes()[..],
-            &archive.offset.local_minus_utc().to_le_bytes(),
-        ]),
+        Some(key) => super::hash_parts([&key.to_le_bytes()[..], archive.zone.name().as_bytes()]),
         None => super::key_of(&own()),
     };
     Page::deferred(
@@ -470,7 +467,7 @@ fn own_view(views: &Views, id: DocId) -> OwnView {
     let html = d.body.html.get();
     let section = d.body.timeline.as_ref();
     let visual = section
-        .zip(d.timeline())
+        .zip(d.timeline(views.archive.zone))
         .and_then(|(section, timeline)| super::timeline::structured(section, timeline, incident));
     // The written blocks the visual timeline takes the place of.
     let blocks = match (&visual, section) {

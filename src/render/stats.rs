@@ -206,13 +206,9 @@ pub fn incidents_over_time(
 ) -> Option<ChartView> {
     let archive = views.archive;
     let started = |doc: DocId| {
-        archive.documents[doc].postmortem().map(|p| {
-            p.incident
-                .started
-                .0
-                .with_timezone(&archive.offset)
-                .date_naive()
-        })
+        archive.documents[doc]
+            .postmortem()
+            .map(|p| archive.zone.local(&p.incident.started.0).date_naive())
     };
     let (first, last) = views.incident_span()?;
     if ids.is_empty() {
@@ -372,12 +368,7 @@ pub fn this_week_in_history<'a>(views: &'a Views, today: NaiveDate) -> Vec<Liste
         .flat_map(|(_, ids)| ids.iter().copied())
         .filter(|&id| {
             archive.documents[id].postmortem().is_some_and(|p| {
-                let started = p
-                    .incident
-                    .started
-                    .0
-                    .with_timezone(&archive.offset)
-                    .date_naive();
+                let started = archive.zone.local(&p.incident.started.0).date_naive();
                 let w = started.iso_week();
                 w.week() == week.week() && w.year() < week.year()
             })

@@ -224,7 +224,7 @@ mod tests {
         let context = Context::for_tests(Path::new("content/postmortems/a.md"));
         let analysed = analyze(body, 0..body.len(), &context);
         let section = analysed.timeline.as_ref()?;
-        let timeline = crate::timeline::parse(section, incident.started.0);
+        let timeline = crate::timeline::parse(section, incident.started.0, Default::default());
         let mut view = structured(section, &timeline, incident)?;
         let html = split(&analysed.html.get(), &section.html_blocks)?;
         view.written_html = crate::render::Markup(html.written);

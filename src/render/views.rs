@@ -199,13 +199,7 @@ impl<'a> Views<'a> {
             let archive = self.archive;
             let days = archive.postmortems.iter().filter_map(|&id| {
                 let p = archive.documents[id].postmortem()?;
-                Some(
-                    p.incident
-                        .started
-                        .0
-                        .with_timezone(&archive.offset)
-                        .date_naive(),
-                )
+                Some(archive.zone.local(&p.incident.started.0).date_naive())
             });
             days.fold(None, |span, day| match span {
                 None => Some((day, day)),
@@ -356,7 +350,8 @@ impl<'a> Views<'a> {
 
     /// A time in the site's zone: `2016-09-05 09:29 UTC`.
     pub fn time(&self, t: Timestamp) -> String {
-        format_time(t.0, self.archive.offset)
+        let local = self.archive.zone.local(&t.0);
+        format_time(local, *local.offset())
     }
 }
 

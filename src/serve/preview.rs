@@ -27,7 +27,7 @@ use crate::archive::{self, Archive, DocId, LinkOptions};
 use crate::cache::{BodyCache, HighlightCache};
 use crate::check;
 use crate::config::{Config, Edition};
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Document, Kind};
 use crate::load::{self, FrontMatter, LoadOptions, Loaded, LoadedDocument};
 use crate::render::views::{Summaries, Views};
@@ -445,8 +445,10 @@ impl Preview {
             withheld_targets: (self.edition == Edition::Public).then_some(&self.internal),
         };
         // The rules `check` and `build` run, on each file as it is loaded: a document's
-        // findings depend on it and the configuration alone.
-        let rules = check::Rules::new(&self.config, crate::clock::now());
+        // findings depend on it and the configuration alone, but for the one comparison
+        // with the archive's typical year, which a preview leaves out (its documents are
+        // lent to the archive between rebuilds).
+        let rules = check::Rules::new(&self.config, crate::clock::now(), None);
         let loaded: Vec<(PathBuf, CachedFile)> = files
             .into_par_iter()
             .map(|(kind, path, stamp)| {
@@ -463,11 +465,19 @@ impl Preview {
                             front_matter: loaded.front_matter,
                         }),
                     },
-                    Err(diagnostic) => CachedFile {
-                        stamp,
-                        result: Err(diagnostic),
-                        notes: Vec::new(),
-                    },
+                    Err(errors) => {
+                        // Every error of the file is shown: the first as the reason, the
+                        // others with it. Loading never refuses a file without one.
+                        let mut errors = errors.into_iter();
+                        let first = errors.next().unwrap_or_else(|| {
+                            Diagnostic::file(Code::Unreadable, &path, "the file cannot be loaded")
+                        });
+                        CachedFile {
+                            stamp,
+                            result: Err(first),
+                            notes: errors.collect(),
+                        }
+                    }
                 };
                 (path, cached)
             })
@@ -502,6 +512,7 @@ impl Preview {
             if let Some(linked) = &self.linked {
                 diagnostics.extend(linked.diagnostics.iter().cloned());
             }
+            crate::check::levels::Levels::new(&self.config.check).apply(&mut diagnostics);
             Diagnostic::sort(&mut diagnostics);
             self.pending.clear();
             return Rebuild {
@@ -657,6 +668,7 @@ impl Preview {
             archive.suggested = carried_suggestions(&archive, &good.suggested);
         }
         diagnostics.extend(link_diagnostics.iter().cloned());
+        crate::check::levels::Levels::new(&self.config.check).apply(&mut diagnostics);
         phase("link");
         if let Err(diagnostic) = &self.theme {
             diagnostics.push(diagnostic.clone());
