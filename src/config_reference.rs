@@ -80,7 +80,11 @@ pub const KEYS: &[KeyDoc] = &[
     )
     .for_example("\"https://github.com/example/postmortems\""),
     key("repo_branch", "string", "The branch the edit links of `repo_url` point at."),
-    key("timezone", "string: `UTC` or an offset such as `+02:00`", "The zone the site shows times in."),
+    key(
+        "timezone",
+        "string: `UTC`, an offset such as `+02:00`, or an IANA zone such as `Europe/Copenhagen`",
+        "The zone the site shows times in; timeline times that name no zone are read on its clocks.",
+    ),
     key(
         "edition",
         "`internal` or `public`",
@@ -146,6 +150,13 @@ pub const KEYS: &[KeyDoc] = &[
         "array of strings",
         "Phrases that read as blaming a person; `check` warns where a document uses one.",
     ),
+    key(
+        "check.overrides",
+        "array of tables: `folder` and `rules`",
+        "Levels for the documents under one folder, over `check.rules`; the deepest folder wins.",
+    )
+    .default_is("none")
+    .for_example("[{ folder = \"content/postmortems/status-page\", rules = { W0004 = \"allow\" } }]"),
     // A key whose value is a table comes last among its table's keys: the new
     // hindsight.toml writes it as a table of its own.
     key(
@@ -153,6 +164,13 @@ pub const KEYS: &[KeyDoc] = &[
         "table: severity id to array of headings",
         "The sections a postmortem of each severity must have.",
     ),
+    key(
+        "check.rules",
+        "table: warning code or name to `allow`, `warn` or `deny`",
+        "Levels for the warnings, as clippy's: `allow` silences one, `deny` makes it fail the check. Errors cannot be allowed.",
+    )
+    .default_is("none: every warning warns")
+    .for_example("{ no-action-items = \"allow\" }"),
     key(
         "max_document_bytes",
         "integer",
