@@ -695,7 +695,15 @@ fn a_source_marked_private_stays_out_of_the_public_edition() {
         "public unless the source says otherwise"
     );
 
-    let built = hindsight(&["build", "--root", arg(root), "--edition", "public"]);
+    let built = hindsight(&[
+        "build",
+        "--root",
+        arg(root),
+        "--edition",
+        "public",
+        "--base-url",
+        "https://example.org/",
+    ]);
     assert_eq!(built.status.code(), Some(0), "{}", text_of(&built));
     let public = root.join("public");
     assert!(
