@@ -219,11 +219,19 @@ fn template_of(root: &Path, config: &Config, kind: Kind) -> Result<(PathBuf, Str
 
 /// Words joined by commas, in lines of at most 80 characters (a longer word gets its own line).
 fn comment_lines<'a>(words: impl IntoIterator<Item = &'a String>) -> Vec<String> {
-    const WIDTH: usize = 80;
+    comma_lines(words, 80)
+}
+
+/// Words joined by commas, in lines of at most `width` characters (a longer word gets its own
+/// line): how `new` and `import` list ids in a comment or a report.
+pub(crate) fn comma_lines<'a>(
+    words: impl IntoIterator<Item = &'a String>,
+    width: usize,
+) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     for word in words {
-        if !line.is_empty() && line.len() + word.len() + 2 > WIDTH {
+        if !line.is_empty() && line.len() + word.len() + 2 > width {
             line.push(',');
             lines.push(std::mem::take(&mut line));
         }

@@ -117,7 +117,7 @@ impl Report {
                     "  {key}: {why}, in {}:\n",
                     plural(slugs.len(), "document")
                 ));
-                for line in wrap(slugs, 96) {
+                for line in crate::new::comma_lines(slugs, 96) {
                     out.push_str(&format!("    {line}\n"));
                 }
             }
@@ -179,24 +179,4 @@ impl Report {
 
 fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-/// Words joined by commas in lines of at most `width` characters.
-fn wrap(words: &[String], width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in words {
-        if !line.is_empty() && line.len() + word.len() + 2 > width {
-            line.push(',');
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push_str(", ");
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
