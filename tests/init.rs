@@ -671,10 +671,17 @@ fn the_pages_workflow_builds_the_public_edition_at_the_pages_address() {
     let (script, env) = workflow_step(&workflow, "Build the public edition");
     assert_eq!(
         env,
-        [(
-            "BASE_URL".to_string(),
-            "${{ steps.pages.outputs.base_url }}/".to_string()
-        )]
+        [
+            (
+                "BASE_URL".to_string(),
+                "${{ steps.pages.outputs.base_url }}/".to_string()
+            ),
+            // The kept cache is sealed: a new runner needs the key to use it.
+            (
+                "HINDSIGHT_CACHE_KEY".to_string(),
+                "${{ secrets.HINDSIGHT_CACHE_KEY }}".to_string()
+            )
+        ]
     );
     assert!(
         workflow.contains("path: .hindsight-cache"),
