@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use hindsight::build::{BuildOptions, build};
-use hindsight::load::LoadOptions;
 use hindsight::render::{RENDER_ALL, search};
 
 #[path = "support/cpu_time.rs"]
@@ -28,16 +27,9 @@ fn main() {
     };
     let root = PathBuf::from(root);
     let out = std::env::temp_dir().join("hindsight-search-bench");
-    let (archive, _) = hindsight::build::load_and_link(
-        &LoadOptions {
-            root: root.clone(),
-            edition: None,
-            base_url: None,
-            render_html: true,
-        },
-        Default::default(),
-    )
-    .unwrap_or_else(|e| panic!("loading {}: {e}", root.display()));
+    let context = hindsight::pipeline::Context::new(root.clone());
+    let (archive, _) = hindsight::pipeline::load_and_link(&context, None, Default::default())
+        .unwrap_or_else(|e| panic!("loading {}: {e}", root.display()));
     let theme = hindsight::theme::load(&root, archive.config.theme.as_deref())
         .unwrap_or_else(|e| panic!("loading the theme of {}: {}", root.display(), e.message));
     let views = Views::new(&archive, &theme);

@@ -5,8 +5,7 @@
 use std::time::Instant;
 
 use hindsight::archive::LinkOptions;
-use hindsight::build::load_and_link;
-use hindsight::load::LoadOptions;
+use hindsight::pipeline::{self, Context};
 
 #[path = "../benches/support/cpu_time.rs"]
 mod cpu_time;
@@ -17,14 +16,12 @@ fn main() {
         eprintln!("usage: related_timing ARCHIVE_DIR");
         std::process::exit(2);
     };
-    let options = LoadOptions {
-        root: root.into(),
-        edition: None,
-        base_url: None,
+    let context = Context {
         render_html: false,
+        ..Context::new(root.into())
     };
     let start = Instant::now();
-    let (archive, _) = match load_and_link(&options, LinkOptions::default()) {
+    let (archive, _) = match pipeline::load_and_link(&context, None, LinkOptions::default()) {
         Ok(linked) => linked,
         Err(e) => {
             eprintln!("{e}");

@@ -1,16 +1,18 @@
-//! The whole pipeline, load → link → render → write, as `build` and `serve` run it.
+//! The driver of `build`: the shared pipeline (see [`crate::pipeline`]), then write, with
+//! what the last build left reused.
 
 use std::path::PathBuf;
 
-use crate::archive::{self, Archive, LinkOptions};
-use crate::cache::Kept;
+use crate::archive::{Archive, LinkOptions};
 use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
-use crate::load::{self, LoadOptions};
+use crate::incremental::kept::{Keep, RenderMemory};
+use crate::incremental::uptodate::{Asked, Fingerprint, LastBuild};
+use crate::pipeline::{self, Context};
 use crate::render::{self, Site};
 use crate::theme::{self, Theme};
-use crate::uptodate::{Fingerprint, LastBuild, Sources};
-use crate::{check, write};
+use crate::timing::timed;
+use crate::write;
 
 /// What `hindsight build` was asked for.
 #[derive(Debug, Clone)]
@@ -26,6 +28,16 @@ pub struct BuildOptions {
 impl BuildOptions {
     pub fn out_dir(&self) -> PathBuf {
         self.out.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+
+    /// What the phases are told, with the clock read once, now.
+    pub fn context(&self) -> Context {
+        Context {
+            edition: self.edition,
+            base_url: self.base_url.clone(),
+            drafts: self.drafts,
+            ..Context::new(self.root.clone())
+        }
     }
 }
 
@@ -50,113 +62,19 @@ pub struct BuildReport {
     pub unchanged: bool,
 }
 
-/// Prints how long a phase took when `HINDSIGHT_TIMINGS` is set: the numbers profiling and
-/// docs/performance.md start from.
-pub fn timed<T>(phase: &str, f: impl FnOnce() -> T) -> T {
-    let started = std::time::Instant::now();
-    let cpu_before = cpu_seconds();
-    let value = f();
-    if std::env::var_os("HINDSIGHT_TIMINGS").is_some() {
-        let wall = started.elapsed().as_secs_f64();
-        let mut notes = Vec::new();
-        if let Some(mb) = resident_mb() {
-            notes.push(format!("RSS {mb} MB"));
-        }
-        // CPU time over wall time: how many cores the phase kept busy.
-        if let (Some(after), Some(before)) = (cpu_seconds(), cpu_before)
-            && wall > 0.05
-        {
-            notes.push(format!("{:.1} cores", (after - before) / wall));
-        }
-        let notes = match notes.is_empty() {
-            true => String::new(),
-            false => format!("  ({})", notes.join(", ")),
-        };
-        eprintln!("timing: {phase:<8} {:>8.1} ms{notes}", wall * 1e3);
-    }
-    value
-}
-
-/// The process's CPU time so far (user and system), where the system says (Linux).
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // After the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = [11, 12]
-        .iter()
-        .map(|&i| fields.get(i)?.parse::<f64>().ok())
-        .sum::<Option<f64>>()?;
-    // Clock ticks are a hundredth of a second on every Linux this runs on.
-    Some(ticks / 100.0)
-}
-
-/// The process's resident memory now, where the system says (Linux).
-fn resident_mb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024)
-}
-
-/// Loads and links an archive, with every diagnostic of both phases and of the check rules.
-///
-/// `build`, `check` and `serve` all come through here, so an archive that `check` rejects
-/// never builds, and both show the same diagnostics.
-pub fn load_and_link(
-    load_options: &LoadOptions,
-    link_options: LinkOptions,
-) -> Result<(Archive, Vec<Diagnostic>), String> {
-    load_and_link_from(load_options, None, link_options)
-}
-
-/// [`load_and_link`], with the source files as a build's fingerprint found them (see
-/// [`load::load_from`]).
-fn load_and_link_from(
-    load_options: &LoadOptions,
-    sources: Option<&Sources>,
-    link_options: LinkOptions,
-) -> Result<(Archive, Vec<Diagnostic>), String> {
-    let loaded = timed("load", || load::load_from(load_options, sources))?;
-    let mut diagnostics = loaded.diagnostics.clone();
-    let kept = link_options
-        .kept
-        .then(|| Kept::clean(&loaded.root, loaded.edition));
-    diagnostics.extend(timed("check", || {
-        check::check(&loaded, crate::clock::now(), kept.as_ref())
-    }));
-    let (archive, link_diagnostics) = timed("link", || archive::link(loaded, link_options));
-    diagnostics.extend(link_diagnostics);
-    check::levels::Levels::new(&archive.config.check).apply(&mut diagnostics);
-    Diagnostic::sort(&mut diagnostics);
-    Ok((archive, diagnostics))
-}
-
 /// Loads, checks and links the archive and loads its theme: everything before rendering.
+/// What the last build kept is taken, and this one's kept, when `keep` is given.
 fn prepare(
-    options: &BuildOptions,
-    sources: Option<&Sources>,
+    context: &Context,
+    keep: Option<&Keep>,
 ) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
-    let load_options = LoadOptions {
-        root: options.root.clone(),
-        edition: options.edition,
-        base_url: options.base_url.clone(),
-        render_html: true,
-    };
-    let (archive, diagnostics) = load_and_link_from(
-        &load_options,
-        sources,
-        LinkOptions {
-            drafts: options.drafts,
-            kept: true,
-            ..LinkOptions::default()
-        },
-    )
-    .map_err(BuildError::Fatal)?;
+    let (archive, diagnostics) = pipeline::load_and_link(context, keep, LinkOptions::default())
+        .map_err(BuildError::Fatal)?;
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Invalid(diagnostics));
     }
     let theme = timed("theme", || {
-        theme::load(&options.root, archive.config.theme.as_deref())
+        theme::load(&context.root, archive.config.theme.as_deref())
     })
     .map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((archive, theme, diagnostics))
@@ -164,7 +82,7 @@ fn prepare(
 
 /// Builds the site in memory, without writing it.
 pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnostic>), BuildError> {
-    let (archive, theme, diagnostics) = prepare(options, None)?;
+    let (archive, theme, diagnostics) = prepare(&options.context(), None)?;
     let site = timed("render", || render::render(&archive, &theme))
         .map_err(|d| BuildError::Invalid(vec![d]))?;
     Ok((site, archive, diagnostics))
@@ -179,8 +97,17 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
     write::check_output_dir(&options.root, &out).map_err(fatal)?;
     write::recover(&out).map_err(fatal)?;
+    let context = options.context();
     let last = LastBuild::read(&options.root);
-    let fingerprint = timed("fingerprint", || Fingerprint::of(options, &last));
+    let today = context.now.date_naive();
+    let asked = Asked {
+        root: &options.root,
+        out: &out,
+        edition: options.edition,
+        base_url: options.base_url.as_deref(),
+        drafts: options.drafts,
+    };
+    let fingerprint = timed("fingerprint", || Fingerprint::of(asked, today, &last));
     let unchanged = fingerprint
         .as_ref()
         .and_then(|(f, _)| f.unchanged(&last, &out));
@@ -193,8 +120,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
             unchanged: true,
         });
     }
-    let sources = fingerprint.as_ref().map(|(_, sources)| sources);
-    let (archive, theme, warnings) = prepare(options, sources)?;
+    let keep = Keep {
+        sources: fingerprint.as_ref().map(|(_, sources)| sources),
+    };
+    let (archive, theme, warnings) = prepare(&context, Some(&keep))?;
     let staging = write::Staging::begin(&out, last.left(&out)).map_err(fatal)?;
     // Pages whose key is the one the last build recorded for the file, with the same program
     // and templates, are kept as they are. Without a fingerprint nothing is recorded, and
@@ -207,7 +136,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         kept.get(path.as_os_str())
             .is_some_and(|page| staging.keep(path, |meta| page.is_page(key, meta)))
     };
-    let kept_files = render::KeptFiles::of(&options.root, archive.edition);
+    let kept_files = RenderMemory::of(&options.root, archive.edition);
     let rendered = timed("render+write", || {
         render::render_each(&archive, &theme, &keep, Some(&kept_files), |path, parts| {
             staging.put_parts(path, parts)

@@ -107,6 +107,7 @@ codes! {
     Placeholder = "W0013" "placeholder" Warning;
     EmptySummary = "W0014" "empty-summary" Warning;
     NotADocument = "W0015" "not-a-document" Warning;
+    LinkToInternal = "W0016" "link-to-internal" Warning;
 }
 
 /// A finding about one place in one file.

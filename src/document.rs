@@ -43,13 +43,13 @@ pub struct Document {
     /// [`Document::timeline`]), kept with the document once read.
     pub timeline: OnceLock<Option<crate::timeline::Timeline>>,
     /// What the document was made from, hashed with the identity of its file on this disk
-    /// (see [`crate::cache::BodyCache::key`]): what later builds keep its body and the
+    /// (see [`crate::load::Bodies::key`]): what later builds keep its body and the
     /// records made from it by. `None` when nothing made from it may be kept.
     pub key: Option<u64>,
 }
 
 /// The front matter of a document, by kind. It is read from TOML, and kept between builds in
-/// a compact binary form (see [`crate::cache::BodyCache`]): dates and the free-form `extra`
+/// a compact binary form (see `src/incremental/bodies.rs`): dates and the free-form `extra`
 /// table are written as text there, since such a form cannot say what type comes next.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub enum Meta {
@@ -168,9 +168,9 @@ pub struct Postmortem {
     pub tags: Vec<String>,
     #[serde(default)]
     pub visibility: Visibility,
-    /// Premortem risks this incident realized, as `slug` or `slug#risk-id`.
+    /// Premortem risks this incident realized, written `slug` or `slug#risk-id`.
     #[serde(default)]
-    pub premortems: Vec<String>,
+    pub premortems: Vec<RiskRef>,
     /// Slugs of other postmortems.
     #[serde(default)]
     pub related: Vec<String>,
@@ -228,13 +228,47 @@ mod extra {
     }
 }
 
-impl Postmortem {
-    /// The premortem references split into slug and optional risk id.
-    pub fn realized_risks(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
-        self.premortems.iter().map(|r| match r.split_once('#') {
-            Some((slug, risk)) => (slug, Some(risk)),
-            None => (r.as_str(), None),
-        })
+/// A postmortem's reference to a premortem, or to one risk of it: written `slug` or
+/// `slug#risk-id` in the front matter, split once when the file is read so that linking and
+/// its diagnostics read the two parts rather than the text. It is written back as it was
+/// read (the build cache keeps documents), whatever it names.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(from = "String", into = "String")]
+pub struct RiskRef {
+    /// The premortem's slug: the text before the first `#`.
+    pub premortem: String,
+    /// The risk's id, when a `#` follows the slug: the text after it.
+    pub risk: Option<String>,
+}
+
+impl From<String> for RiskRef {
+    fn from(text: String) -> Self {
+        match text.split_once('#') {
+            Some((premortem, risk)) => RiskRef {
+                premortem: premortem.to_string(),
+                risk: Some(risk.to_string()),
+            },
+            None => RiskRef {
+                premortem: text,
+                risk: None,
+            },
+        }
+    }
+}
+
+impl From<RiskRef> for String {
+    fn from(reference: RiskRef) -> Self {
+        reference.to_string()
+    }
+}
+
+impl std::fmt::Display for RiskRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.premortem)?;
+        match &self.risk {
+            Some(risk) => write!(f, "#{risk}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -414,6 +448,33 @@ impl<'de> Deserialize<'de> for Timestamp {
                 .map(Timestamp)
                 .ok_or_else(|| D::Error::custom(format!("{value} is not a valid time"))),
             _ => Err(D::Error::custom(format!("{value} is not a valid time"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod risk_ref_tests {
+    use super::RiskRef;
+
+    /// The build cache keeps documents: a reference comes back from it as it was written,
+    /// split the same way, whatever its shape.
+    #[test]
+    fn a_risk_reference_is_split_at_its_first_hash_and_written_back_as_it_was() {
+        for (text, premortem, risk) in [
+            ("launch", "launch", None),
+            ("launch#slow-database", "launch", Some("slow-database")),
+            ("launch#", "launch", Some("")),
+            ("#slow-database", "", Some("slow-database")),
+            ("a#b#c", "a", Some("b#c")),
+        ] {
+            let reference = RiskRef::from(text.to_string());
+            assert_eq!(
+                (reference.premortem.as_str(), reference.risk.as_deref()),
+                (premortem, risk)
+            );
+            let bytes = postcard::to_stdvec(&reference).unwrap();
+            assert_eq!(postcard::from_bytes::<String>(&bytes).unwrap(), text);
+            assert_eq!(postcard::from_bytes::<RiskRef>(&bytes).unwrap(), reference);
         }
     }
 }

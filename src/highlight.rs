@@ -134,6 +134,13 @@ fn text_between_spans(highlighted: &str) -> Option<String> {
     Some(text)
 }
 
+/// Code blocks highlighted before, by language and text: what a driver that keeps them hands
+/// the load (see `src/incremental/`), so that a block seen before is not highlighted again.
+pub trait Highlighted: Sync {
+    /// The highlighted HTML of a code block, made by `highlight` when none is kept.
+    fn get_or_insert(&self, lang: &str, code: &str, highlight: &dyn Fn() -> String) -> String;
+}
+
 /// Frees the lines every thread remembers, once a whole archive is highlighted: the memory
 /// is better spent on rendering, and the next load is cheap from the highlight cache.
 pub fn forget_lines() {

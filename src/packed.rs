@@ -6,7 +6,7 @@
 //! unpacking it for a page takes a few microseconds. The plain text, held whole, took
 //! 100,000 postmortems past 4 GB.
 //!
-//! A body taken from the body cache ([`crate::cache::BodyCache`]) does not even hold that:
+//! A body taken from the body cache ([`crate::incremental::bodies::BodyCache`]) does not even hold that:
 //! its packed bytes stay in the cache's file, and are read from it only by what shows them
 //! (a page made again, a feed, a search record). Most of a build that changed one file
 //! shows none of them.
@@ -138,7 +138,7 @@ fn read_at(file: &File, at: u64, len: usize) -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-/// Elsewhere than Unix no body is cached (see [`crate::cache::BodyCache::key`]), so nothing
+/// Elsewhere than Unix no body is cached (see [`crate::incremental::bodies::BodyCache::key`]), so nothing
 /// is ever placed in a file.
 #[cfg(not(unix))]
 fn read_at(_file: &File, _at: u64, _len: usize) -> Option<Vec<u8>> {

@@ -15,7 +15,6 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::archive::{Archive, DocId};
-use crate::cache::{Kept, Payload};
 use crate::document::Document;
 
 /// How many suggestions a postmortem gets at most.
@@ -93,48 +92,56 @@ fn counts(words: &[u8]) -> impl Iterator<Item = (u64, u32)> + '_ {
     })
 }
 
-/// The words of one of a build's postmortems, by its document key ([`Document::key`]), as
-/// the cache keeps them (see [`crate::cache::Kept`]): the next build reads the words only of
-/// the postmortems whose key changed. Reading words was two thirds of the suggestions.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct KeptWords<'a>(u64, &'a [u8]);
-
-/// What a build keeps for the next one's suggestions (see [`suggest`]).
-pub struct KeptFiles {
-    /// Each postmortem's words.
-    words: Kept,
-    /// What the suggestions were made from, and what they were ([`KeptSuggestions`]).
-    suggestions: Kept,
+/// What the suggestions take from the last build of the edition and keep for the next: the
+/// driver hands it in (see `src/incremental/`), and the phase never opens what is kept.
+///
+/// Each postmortem's words are kept by its document key ([`Document::key`]): the next build
+/// reads the words only of the postmortems whose key changed. Reading words was two thirds
+/// of the suggestions.
+pub trait Memory: Sync {
+    /// The last build's suggestions, with what they were made from.
+    fn last_suggestions(&self) -> Option<LastSuggestions>;
+    /// Keeps this build's suggestions, with what they were made from.
+    fn keep_suggestions(&self, suggestions: &LastSuggestions);
+    /// The words the last build kept, each postmortem's by its key, read where they lie.
+    fn last_words(&self) -> Option<Box<dyn KeptWords + '_>>;
+    /// Keeps each postmortem's words (see [`Words`]), by its document key.
+    fn keep_words(&self, words: &[(u64, &[u8])]);
 }
 
-impl KeptFiles {
-    pub fn of(root: &std::path::Path, edition: crate::config::Edition) -> Self {
-        KeptFiles {
-            words: Kept::words(root, edition),
-            suggestions: Kept::suggestions(root, edition),
-        }
+impl std::fmt::Debug for dyn Memory + '_ {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("related::Memory")
     }
+}
+
+/// Words kept by a build, borrowed from where they were read: the words of 10,000
+/// postmortems are tens of megabytes, and copying each out of the file took longer than
+/// reading it.
+pub trait KeptWords {
+    /// Each postmortem's words by its document key; `None` when they cannot be read.
+    fn words(&self) -> Option<Vec<(u64, &[u8])>>;
 }
 
 /// The last build's suggestions, with what they were made from: a build whose edits leave
 /// every postmortem's words, services, tags and related incidents as they were (an edit past
 /// the opening text the words are read from, say) takes them as they are. Ranking every
 /// postmortem again was a fifth of a one-change build.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct KeptSuggestions<'a> {
+#[derive(Debug, Clone, Default)]
+pub struct LastSuggestions {
     /// Everything the suggestions are made from, hashed (see [`inputs_key`]).
-    inputs: u64,
+    pub inputs: u64,
     /// Each postmortem's document key ([`Document::key`]), with the digest of its words.
-    digests: Vec<(u64, u64)>,
+    pub digests: Vec<(u64, u64)>,
     /// The suggestions of every document.
-    suggested: Cow<'a, [Vec<DocId>]>,
+    pub suggested: Vec<Vec<DocId>>,
 }
 
-impl KeptSuggestions<'_> {
+impl LastSuggestions {
     /// Whether these suggestions can be those of an archive of `documents`: one list per
     /// document, each of at most [`MAX_SUGGESTIONS`] other documents of it. Kept
-    /// suggestions are sealed (see [`crate::seal`]); this keeps a damaged or stale file from
-    /// reaching the pages all the same.
+    /// suggestions are sealed (see `src/incremental/seal.rs`); this keeps a damaged or stale
+    /// file from reaching the pages all the same.
     fn fits(&self, documents: usize) -> bool {
         self.suggested.len() == documents
             && self.suggested.iter().enumerate().all(|(own, suggested)| {
@@ -146,14 +153,14 @@ impl KeptSuggestions<'_> {
 
 /// The suggestions of every document (empty for premortems), best first. What the last
 /// build made them from is taken from `kept`, when given, and this build's kept there.
-pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
+pub fn suggest(archive: &Archive, kept: Option<&dyn Memory>) -> Vec<Vec<DocId>> {
     let postmortems = &archive.postmortems;
     let documents = &archive.documents;
     if postmortems.len() < 2 {
         return vec![Vec::new(); documents.len()];
     }
-    let read = || kept?.suggestions.read::<KeptSuggestions>();
-    let last = crate::build::timed("link: suggestions: read kept", read);
+    let read = || kept?.last_suggestions();
+    let last = crate::timing::timed("link: suggestions: read kept", read);
     let last_digests: FxHashMap<u64, u64> = last
         .as_ref()
         .map(|last| last.digests.iter().copied().collect())
@@ -172,7 +179,7 @@ pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
         .iter()
         .zip(&counted)
         .map(|(&id, counted)| match counted {
-            Some(words) => crate::uptodate::digest(words),
+            Some(words) => crate::digest::digest(words),
             None => kept_digest(id).expect("a postmortem whose words are not counted has a digest"),
         })
         .collect();
@@ -182,22 +189,25 @@ pub fn suggest(archive: &Archive, kept: Option<&KeptFiles>) -> Vec<Vec<DocId>> {
         .zip(&digests)
         .filter_map(|(&id, &digest)| Some((documents[id].key?, digest)))
         .collect();
-    let changed = Kept::digests_differ(&keyed_digests, &last_digests);
+    let changed = crate::digest::digests_differ(&keyed_digests, &last_digests);
     let suggested = match last.filter(|last| last.inputs == inputs && last.fits(documents.len())) {
-        Some(last) if !changed => return last.suggested.into_owned(),
-        Some(last) => last.suggested.into_owned(),
-        None => ranked(archive, kept.map(|kept| &kept.words), counted),
+        Some(last) if !changed => return last.suggested,
+        Some(last) => last.suggested,
+        None => ranked(archive, kept, counted),
     };
     if let Some(kept) = kept {
-        crate::build::timed("link: suggestions: keep", || {
-            kept.suggestions.save(&KeptSuggestions {
+        crate::timing::timed("link: suggestions: keep", || {
+            let suggestions = LastSuggestions {
                 inputs,
                 digests: keyed_digests,
-                suggested: Cow::Borrowed(&suggested),
-            });
-        });
+                suggested,
+            };
+            kept.keep_suggestions(&suggestions);
+            suggestions.suggested
+        })
+    } else {
+        suggested
     }
-    suggested
 }
 
 /// Everything the suggestions are made from, hashed: the postmortems in the archive's order,
@@ -234,16 +244,19 @@ fn inputs_key(archive: &Archive, digests: &[u64]) -> u64 {
 /// holds, the others taken from `kept` or counted now.
 fn ranked(
     archive: &Archive,
-    kept: Option<&Kept>,
+    kept: Option<&dyn Memory>,
     counted: Vec<Option<Vec<u8>>>,
 ) -> Vec<Vec<DocId>> {
     let postmortems = &archive.postmortems;
     let count = postmortems.len();
     let documents = &archive.documents;
-    let read = || crate::build::timed("link: suggestions: read words", || kept?.read_in_place());
+    let read = || crate::timing::timed("link: suggestions: read words", || kept?.last_words());
     let last = read();
-    let (words, worth_keeping) =
-        words_of(archive, last.as_ref().and_then(Payload::decode), counted);
+    let (words, worth_keeping) = words_of(
+        archive,
+        last.as_ref().and_then(|last| last.words()),
+        counted,
+    );
 
     // Pass 1: in how many postmortems each word occurs.
     let word_frequency: HashMap<u64, u32> = words
@@ -265,12 +278,12 @@ fn ranked(
         .collect();
     let keep = || {
         if let Some(kept) = kept.filter(|_| worth_keeping) {
-            let keyed: Vec<KeptWords> = postmortems
+            let keyed: Vec<(u64, &[u8])> = postmortems
                 .iter()
                 .zip(&words)
-                .filter_map(|(&id, words)| Some(KeptWords(documents[id].key?, words)))
+                .filter_map(|(&id, words)| Some((documents[id].key?, &words[..])))
                 .collect();
-            crate::build::timed("link: suggestions: keep words", || kept.save(&keyed));
+            crate::timing::timed("link: suggestions: keep words", || kept.keep_words(&keyed));
         }
     };
     let (ranked, ()) = rayon::join(|| rank(archive, &features), keep);
@@ -367,19 +380,15 @@ fn merge_counts(mut a: HashMap<u64, u32>, b: HashMap<u64, u32>) -> HashMap<u64, 
 
 /// The words of every postmortem, in the order of [`Archive::postmortems`]: those
 /// `counted` holds, those the last build kept for its key, and the others read from its text.
-/// And whether the kept words are worth writing again (see [`Kept::is_worth_writing`]).
+/// And whether the kept words are worth writing again (see [`crate::digest::is_worth_writing`]).
 fn words_of<'a>(
     archive: &Archive,
-    last: Option<Vec<KeptWords<'a>>>,
+    last: Option<Vec<(u64, &'a [u8])>>,
     counted: Vec<Option<Vec<u8>>>,
 ) -> (Vec<Words<'a>>, bool) {
     let documents = &archive.documents;
     let mut last: FxHashMap<u64, &[u8]> = last
-        .map(|last| {
-            last.into_iter()
-                .map(|KeptWords(key, words)| (key, words))
-                .collect()
-        })
+        .map(|last| last.into_iter().collect())
         .unwrap_or_default();
     let taken: Vec<Option<&[u8]>> = archive
         .postmortems
@@ -387,7 +396,7 @@ fn words_of<'a>(
         .map(|&id| last.remove(&documents[id].key?))
         .collect();
     let missed = taken.iter().filter(|words| words.is_none()).count();
-    let worth_keeping = Kept::is_worth_writing(missed, last.len(), taken.len());
+    let worth_keeping = crate::digest::is_worth_writing(missed, last.len(), taken.len());
     drop(last);
     let words = taken
         .into_par_iter()
@@ -618,10 +627,10 @@ mod tests {
 
     #[test]
     fn kept_suggestions_naming_documents_the_archive_has_not_are_not_used() {
-        let kept = |suggested: Vec<Vec<DocId>>| KeptSuggestions {
+        let kept = |suggested: Vec<Vec<DocId>>| LastSuggestions {
             inputs: 0,
             digests: Vec::new(),
-            suggested: Cow::Owned(suggested),
+            suggested,
         };
         assert!(kept(vec![vec![1], vec![0, 2], vec![]]).fits(3));
         for forged in [

@@ -470,3 +470,47 @@ fn every_diagnostic_code_is_documented_in_the_table() {
         );
     }
 }
+
+#[test]
+fn a_premortem_reference_without_a_slug_or_a_risk_around_its_hash_is_an_error_at_its_line() {
+    let archive = fixture_archive(&[]);
+    let text = WARNING_DOC.replace(
+        "tags = [\"dsn\"]",
+        "premortems = [\n  \"launch#\",\n  \"#slow-database\",\n  \"launch#slow-database\",\n]",
+    );
+    write(archive.path(), "content/postmortems/refers.md", &text);
+    let output = hindsight(
+        &["check", "--format", "json", "content/postmortems/refers.md"],
+        archive.path(),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let found: Vec<(String, u64, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or_default().to_string(),
+                d["line"].as_u64().unwrap_or_default(),
+                d["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "E0016".to_string(),
+                7,
+                "`launch#` names no risk after `#`".to_string()
+            ),
+            (
+                "E0015".to_string(),
+                8,
+                "`#slow-database` names no premortem before `#`".to_string()
+            ),
+        ],
+        "{report:#}"
+    );
+}

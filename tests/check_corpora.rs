@@ -8,25 +8,14 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use hindsight::archive::LinkOptions;
-use hindsight::build::load_and_link;
 use hindsight::diagnostic::Diagnostic;
-use hindsight::load::LoadOptions;
+use hindsight::pipeline::{self, Context};
 
 /// Every diagnostic of the archive at `root`, as `hindsight check` reports them.
 fn check(root: &Path) -> Vec<Diagnostic> {
-    let options = LoadOptions {
-        root: root.to_path_buf(),
-        edition: None,
-        base_url: None,
-        render_html: false,
-    };
-    let link = LinkOptions {
-        drafts: true,
-        reports_only: true,
-        ..LinkOptions::default()
-    };
-    load_and_link(&options, link).expect("the archive reads").1
+    pipeline::check(&Context::for_check(root.to_path_buf()))
+        .expect("the archive reads")
+        .1
 }
 
 /// How many diagnostics of each code, such as `E0027 id-collision`.

@@ -6,10 +6,8 @@ mod built_site;
 
 use std::path::{Path, PathBuf};
 
-use hindsight::archive::LinkOptions;
-use hindsight::build::load_and_link;
 use hindsight::diagnostic::Diagnostic;
-use hindsight::load::LoadOptions;
+use hindsight::pipeline::{self, Context};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -27,21 +25,9 @@ fn check_in_archive(file: &Path, archive_path: &Path) -> Vec<Diagnostic> {
 
 /// Every diagnostic `check` reports for the archive at `root`.
 fn check_archive(root: &Path) -> Vec<Diagnostic> {
-    let options = LoadOptions {
-        root: root.to_path_buf(),
-        edition: None,
-        base_url: None,
-        render_html: false,
-    };
-    let (_, diagnostics) = load_and_link(
-        &options,
-        LinkOptions {
-            drafts: true,
-            ..LinkOptions::default()
-        },
-    )
-    .unwrap();
-    diagnostics
+    pipeline::check(&Context::for_check(root.to_path_buf()))
+        .expect("the archive reads")
+        .1
 }
 
 fn describe(diagnostics: &[Diagnostic]) -> String {

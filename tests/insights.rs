@@ -4,9 +4,8 @@ use std::path::Path;
 
 use chrono::TimeDelta;
 use hindsight::archive::{Archive, LinkOptions};
-use hindsight::build::load_and_link;
 use hindsight::document::Kind;
-use hindsight::load::LoadOptions;
+use hindsight::pipeline::{self, Context};
 
 /// A fresh archive directory holding `files` (path → text), removed when dropped.
 fn archive_dir(files: &[(&str, String)]) -> tempfile::TempDir {
@@ -20,13 +19,9 @@ fn archive_dir(files: &[(&str, String)]) -> tempfile::TempDir {
 }
 
 fn link(dir: &Path) -> Archive {
-    let options = LoadOptions {
-        root: dir.to_path_buf(),
-        edition: None,
-        base_url: None,
-        render_html: true,
-    };
-    let (archive, diagnostics) = load_and_link(&options, LinkOptions::default()).unwrap();
+    let context = Context::new(dir.to_path_buf());
+    let (archive, diagnostics) =
+        pipeline::load_and_link(&context, None, LinkOptions::default()).unwrap();
     assert!(
         diagnostics.iter().all(|d| !d.is_error()),
         "{diagnostics:#?}"

@@ -19,6 +19,7 @@ fn load(source: &str, kind: Kind) {
         let context = Context {
             path,
             base_path: "",
+            base_url: "https://example.com/",
             edition,
             unsafe_html: false,
             render_html: true,
@@ -145,13 +146,11 @@ proptest! {
         std::fs::create_dir_all(&premortems).unwrap();
         std::fs::write(postmortems.join("x.md"), &text).unwrap();
         std::fs::write(premortems.join("launch.md"), GOOD_PREMORTEM).unwrap();
-        let options = hindsight::load::LoadOptions {
-            root: dir.path().to_path_buf(),
-            edition: None,
-            base_url: None,
+        let context = hindsight::pipeline::Context {
             render_html: false,
+            ..hindsight::pipeline::Context::new(dir.path().to_path_buf())
         };
-        let result = hindsight::build::load_and_link(&options, Default::default());
+        let result = hindsight::pipeline::load_and_link(&context, None, Default::default());
         prop_assert!(result.is_ok());
     }
 }

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::browser::Browser;
-use hindsight::load::LoadOptions;
-use hindsight::serve::{Changes, Files, Preview};
+use hindsight::pipeline::Context;
+use hindsight::serve::{Changes, Files, Session};
 
 /// How long anything may take before a test gives up (generous: CI machines are slow).
 const PATIENCE: Duration = Duration::from_secs(60);
@@ -503,18 +503,18 @@ fn ctrl_c_stops_the_server_with_exit_code_zero() {
 }
 
 /// A preview of the archive, as `serve` makes it, without the server.
-fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -> Preview {
-    Preview::new(LoadOptions {
-        root: archive.root(),
+fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -> Session {
+    Session::new(Context {
         edition,
         base_url: Some("http://127.0.0.1:1111".into()),
-        render_html: true,
+        drafts: true,
+        ..Context::new(archive.root())
     })
     .unwrap()
 }
 
 /// Both steps of a rebuild, as `serve` takes them: the site once complete.
-fn rebuilt(preview: &mut Preview, changes: Changes) -> Arc<Files> {
+fn rebuilt(preview: &mut Session, changes: Changes) -> Arc<Files> {
     let served_first = preview.rebuild(changes).unwrap().files.unwrap();
     match preview.finish(|| false) {
         Some(finished) => finished.unwrap().files,
@@ -530,6 +530,80 @@ fn saved(archive: &TempArchive, slug: &str) -> Changes {
         Path::new(&format!("content/postmortems/{slug}.md")),
     );
     changes
+}
+
+/// What `check` says of the archive: code, file and line of each finding.
+fn check_findings(root: &Path) -> Vec<(String, PathBuf, usize)> {
+    let (_, diagnostics) = hindsight::pipeline::check(&Context::for_check(root.to_path_buf()))
+        .expect("the archive reads");
+    findings(&diagnostics)
+}
+
+fn findings(diagnostics: &[hindsight::diagnostic::Diagnostic]) -> Vec<(String, PathBuf, usize)> {
+    let mut findings: Vec<_> = diagnostics
+        .iter()
+        .map(|d| (d.code.code().to_string(), d.file.clone(), d.line))
+        .collect();
+    findings.sort();
+    findings
+}
+
+/// A copy of the login-latency postmortem as `slug`, its incident moved to `year`.
+fn add_postmortem_in(archive: &TempArchive, slug: &str, year: i32) -> Changes {
+    let text = std::fs::read_to_string(archive.postmortem("login-latency")).unwrap();
+    std::fs::write(
+        archive.postmortem(slug),
+        text.replace("2022-", &format!("{year}-")),
+    )
+    .unwrap();
+    saved(archive, slug)
+}
+
+/// A date far from the archive's other incidents is a warning of `check`'s that depends on
+/// every document: the preview reports it as `check` does, also on documents it did not load
+/// again when the archive's typical year moved.
+#[test]
+fn a_preview_reports_what_check_reports_as_the_typical_year_moves() {
+    let archive = TempArchive::new();
+    let mut session = preview(&archive, None);
+    let reported = |session: &mut Session, changes: Changes| {
+        let rebuild = session.rebuild(changes).expect("something changed");
+        findings(&rebuild.diagnostics)
+    };
+    let first = reported(&mut session, Changes::everything());
+    assert_eq!(first, check_findings(&archive.root()));
+    assert!(
+        first.iter().all(|(code, _, _)| code != "W0011"),
+        "{first:?}"
+    );
+
+    // Six incidents, three of them in 1985: those three are far from the typical year.
+    let mut changes = Changes::default();
+    for slug in ["old-1", "old-2", "old-3"] {
+        changes.merge(add_postmortem_in(&archive, slug, 1985));
+    }
+    let six = reported(&mut session, changes);
+    assert_eq!(six, check_findings(&archive.root()));
+    let far: Vec<_> = six.iter().filter(|(code, _, _)| code == "W0011").collect();
+    assert!(
+        far.iter().any(|(_, file, _)| file.ends_with("old-1.md")),
+        "{six:?}"
+    );
+
+    // Two more in 1985 move the typical year there: now the recent ones are far, though
+    // the preview did not load them again.
+    let mut changes = Changes::default();
+    for slug in ["old-4", "old-5"] {
+        changes.merge(add_postmortem_in(&archive, slug, 1985));
+    }
+    let eight = reported(&mut session, changes);
+    assert_eq!(eight, check_findings(&archive.root()));
+    assert!(
+        eight
+            .iter()
+            .any(|(code, file, _)| code == "W0011" && file.ends_with("login-latency.md")),
+        "{eight:?}"
+    );
 }
 
 /// The incremental rebuild itself, without the server: one edited postmortem re-renders its

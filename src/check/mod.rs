@@ -7,8 +7,8 @@
 //! publication, blameless language, a Timeline section in order and in one zone, and values
 //! that parse but cannot be meant (see [`plausible`]). [`levels`] then applies the levels
 //! `[check.rules]` sets. Error-level findings stop `build` exactly as load and link errors
-//! do: `build` and `check` run them through [`crate::build::load_and_link`], and `serve` runs
-//! [`Rules`] on every file it loads.
+//! do: every command runs them on what it loads (see [`crate::pipeline::load_and_link`]), so
+//! `build`, `check` and `serve` report alike; [`Rules`] checks one file at a time.
 
 mod actions;
 mod blame;
@@ -27,42 +27,58 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
-use crate::cache::Kept;
 use crate::config::Config;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::Document;
 use crate::load::{FrontMatter, KeyPath, Loaded, LoadedDocument};
 
-/// Runs every rule on every loaded document, in parallel, and returns what they found.
+/// Which documents a check found clean: each one's mark (its key, see [`Document::key`],
+/// hashed with the settings it was checked against), and the instant "in the future" was
+/// measured from. Plain data: the driver keeps it between builds, and hands the last one in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Clean {
+    /// The `now` of the check, in seconds since the epoch.
+    pub checked_at: i64,
+    pub marks: Vec<u64>,
+}
+
+/// Runs every rule on every loaded document, in parallel, and returns what they found, with
+/// the documents found clean.
 ///
 /// `now` is the instant "in the future" is measured from; commands pass the clock's time.
 ///
-/// A document that `kept` says was clean when last checked, with the same key (see
+/// A document that `last_clean` says was clean when last checked, with the same key (see
 /// [`Document::key`]) and configuration, is not checked again: it is still clean, since a time
 /// in the past stays in the past, and no rule finds more as time goes by. That holds only
-/// while `now` moves forward, so the kept list records the `now` it was made at and is not
-/// used by a check whose `now` is earlier (a `SOURCE_DATE_EPOCH` set back). Which documents
-/// are clean is kept there for the next build.
-pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Diagnostic> {
-    let typical_year = plausible::typical_year(&loaded.documents);
+/// while `now` moves forward, so a list made at a later `now` than this one's (a
+/// `SOURCE_DATE_EPOCH` set back) is not used. A document without a key is always checked,
+/// and never in the returned list.
+pub fn check(
+    loaded: &Loaded,
+    now: DateTime<Utc>,
+    last_clean: Option<&Clean>,
+) -> (Vec<Diagnostic>, Clean) {
+    let typical_year = typical_year(
+        loaded
+            .documents
+            .iter()
+            .filter_map(|d| incident_year(&d.document)),
+    );
     let rules = Rules::new(&loaded.config, now, typical_year);
     // The typical year is part of what a document is checked against.
     let mut settings = serde_json::to_vec(&loaded.config).unwrap_or_default();
     settings.extend(typical_year.unwrap_or_default().to_le_bytes());
     let mark = |document: &LoadedDocument| {
         let key = document.document.key?;
-        Some(crate::cache::hash_parts([
+        Some(crate::digest::hash_parts([
             &key.to_le_bytes()[..],
             &settings,
         ]))
     };
-    let clean_before: FxHashSet<u64> = kept
-        .and_then(Kept::read::<(i64, Vec<u64>)>)
-        .filter(|(checked_at, _)| *checked_at <= now.timestamp())
-        .map(|(_, clean)| clean)
-        .into_iter()
-        .flatten()
-        .collect();
+    let clean_before: FxHashSet<u64> = last_clean
+        .filter(|last| last.checked_at <= now.timestamp())
+        .map(|last| last.marks.iter().copied().collect())
+        .unwrap_or_default();
     let checked: Vec<(Option<u64>, Vec<Diagnostic>)> = loaded
         .documents
         .par_iter()
@@ -74,18 +90,31 @@ pub fn check(loaded: &Loaded, now: DateTime<Utc>, kept: Option<&Kept>) -> Vec<Di
             (mark, rules.check(&loaded.root, document))
         })
         .collect();
-    if let Some(kept) = kept {
-        let clean: Vec<u64> = checked
+    let clean = Clean {
+        checked_at: now.timestamp(),
+        marks: checked
             .iter()
             .filter(|(_, diagnostics)| diagnostics.is_empty())
             .filter_map(|(mark, _)| *mark)
-            .collect();
-        kept.save(&(now.timestamp(), clean));
-    }
-    checked
+            .collect(),
+    };
+    let diagnostics = checked
         .into_iter()
         .flat_map(|(_, diagnostics)| diagnostics)
-        .collect()
+        .collect();
+    (diagnostics, clean)
+}
+
+/// The archive's usual incident year, from its postmortems' [`incident_year`]s: a date far
+/// from it is likely mistyped. `None` while there are too few incidents to tell.
+pub fn typical_year(years: impl IntoIterator<Item = i32>) -> Option<i32> {
+    plausible::typical_year(years)
+}
+
+/// The year a postmortem's incident started in; `None` for a premortem.
+pub fn incident_year(document: &Document) -> Option<i32> {
+    use chrono::Datelike;
+    document.postmortem().map(|p| p.incident.started.0.year())
 }
 
 /// The rules, with what they need from the configuration prepared once for all documents.

@@ -9,7 +9,6 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::diagnostic::Code;
 use crate::document::{Document, PostmortemStatus};
-use crate::load::LoadedDocument;
 
 use super::Found;
 
@@ -49,14 +48,10 @@ const PLACEHOLDERS: &[&str] = &[
     "Graphs, logs, links to chat threads, dashboards and related documents",
 ];
 
-/// The median year incidents of the archive started in, when there are enough of them to
+/// The median of the years incidents of the archive started in, when there are enough of them to
 /// tell what is far from it.
-pub(super) fn typical_year(documents: &[LoadedDocument]) -> Option<i32> {
-    let mut years: Vec<i32> = documents
-        .iter()
-        .filter_map(|d| d.document.postmortem())
-        .map(|p| p.incident.started.0.year())
-        .collect();
+pub(super) fn typical_year(years: impl IntoIterator<Item = i32>) -> Option<i32> {
+    let mut years: Vec<i32> = years.into_iter().collect();
     if years.len() < INCIDENTS_FOR_A_TYPICAL_YEAR {
         return None;
     }

@@ -2,11 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::archive::LinkOptions;
-use crate::build::load_and_link;
-use crate::config::Edition;
 use crate::diagnostic::{Diagnostic, Format};
-use crate::load::LoadOptions;
+use crate::pipeline::{self, Context};
 
 use super::{EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_OK, print_diagnostics, summary_line};
 
@@ -45,21 +42,7 @@ pub fn run(args: Args) -> i32 {
             return EXIT_CANNOT_RUN;
         }
     };
-    // The internal edition holds everything, so internal-only text is checked too.
-    let options = LoadOptions {
-        root: args.root.clone(),
-        edition: Some(Edition::Internal),
-        base_url: None,
-        render_html: false,
-    };
-    let mut diagnostics = match load_and_link(
-        &options,
-        LinkOptions {
-            drafts: true,
-            reports_only: true,
-            ..LinkOptions::default()
-        },
-    ) {
+    let mut diagnostics = match pipeline::check(&Context::for_check(args.root.clone())) {
         Ok((archive, mut diagnostics)) => {
             // The theme, the templates and static/ by the rules `build` reads them with, so
             // that what `build` refuses (a symbolic link in static/) fails the check too.

@@ -200,6 +200,7 @@ fn timeline_of(
     let markdown_context = markdown::Context {
         path,
         base_path: "",
+        base_url: "",
         edition: Edition::Internal,
         unsafe_html: false,
         render_html: false,

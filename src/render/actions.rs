@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Page;
 use super::paginate::{PagerView, Paging, anchor_link, page_path, pager};
-use super::views::{ActionView, NamedLink, Views, path_segment, today};
+use super::views::{ActionView, NamedLink, Views, path_segment};
 use crate::archive::{Archive, DocId};
 use crate::document::ActionItem;
 
@@ -91,7 +91,7 @@ fn row(views: &Views, item: Item, today: NaiveDate) -> ActionRow {
 /// The open action items of the postmortems `ids`, in the order of [`sorted_items`]. Only
 /// these are made into rows: on a service's page most items are closed.
 pub fn open_rows(views: &Views, ids: &[DocId]) -> Vec<ActionRow> {
-    let today = today();
+    let today = views.today();
     sorted_items(views.archive, ids, today)
         .into_iter()
         .filter(|&item| action(views.archive, item).status.is_open())
@@ -158,7 +158,7 @@ impl ActionPlan {
 
     pub fn new(views: &Views) -> Self {
         let archive = views.archive;
-        let today = today();
+        let today = views.today();
         let items = sorted_items(archive, &archive.postmortems, today);
         let open_count = items
             .iter()
@@ -288,7 +288,7 @@ pub fn page<'v>(views: &'v Views, closed_page: bool, page: usize) -> Page<'v> {
     } else {
         &plan.open
     };
-    let today = today();
+    let today = views.today();
     let (mut by_owner, mut by_service) = (Vec::new(), Vec::new());
     // The items of each group on the page, owners' then services', as the view lists them.
     let mut items: Vec<&'v [Item]> = Vec::new();

@@ -16,13 +16,12 @@ use serde::Serialize;
 
 use super::feeds::absolute;
 use super::views::{Views, kebab};
-use super::{Emit, KeptFiles, KeyedFiles, Reuse, key_of, keyed, keyed_with};
+use super::{Emit, KeyedFiles, Memory, Reuse, key_of, keyed, keyed_with};
 use crate::archive::DocId;
-use crate::build::timed;
-use crate::cache::{Kept, Payload};
 use crate::document::{ActionItem, Incident, Kind, Risk};
 use crate::metrics::{GroupMetrics, IncidentMetrics};
 use crate::timeline::Timeline;
+use crate::timing::timed;
 
 /// The schema's name, in every file.
 pub const SCHEMA: &str = "hindsight-archive";
@@ -114,24 +113,23 @@ struct TimelineData<'a> {
     timeline: &'a Timeline,
 }
 
-/// Each document's entry in `archive.json` (as [`listed`] makes it), by the key of what it
-/// is made from ([`entry_key`]): what the cache keeps (see [`Kept`]), so that the next
-/// build serializes only the entries whose key changed. Serializing every entry was the
-/// longest part of the files made beside the pages. The entries are used where the kept
-/// file was read into, not copied out of it.
-type KeptEntries<'a> = Vec<(u64, &'a str)>;
-
 /// `/archive.json` and every `/postmortems/<slug>/index.json`, handed to `emit`. Each is
 /// made like a page: kept when `reuse` says its key is the recorded one. The entries of
 /// `archive.json` are taken from those `kept` holds, when given, and kept there.
+///
+/// Each document's entry in `archive.json` (as [`listed`] makes it) is kept by the key of
+/// what it is made from ([`entry_key`]; see [`Memory::keep_entries`]), so that the next
+/// build serializes only the entries whose key changed. Serializing every entry was the
+/// longest part of the files made beside the pages. The entries are used where the kept
+/// file was read into, not copied out of it.
 pub fn all<E: Send>(
     views: &Views,
     reuse: &Reuse<'_>,
-    kept: Option<&KeptFiles>,
+    kept: Option<&dyn Memory>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     let archive = views.archive;
-    let read = || kept?.entry_digests.read::<Vec<(u64, u64)>>();
+    let read = || kept?.last_entry_digests();
     let last_digests: FxHashMap<u64, u64> = timed("files: data: read kept", read)
         .map(|digests| digests.into_iter().collect())
         .unwrap_or_default();
@@ -149,7 +147,7 @@ pub fn all<E: Send>(
     let digests: Vec<u64> = entries
         .iter()
         .map(|(key, made)| match made {
-            Some(entry) => crate::uptodate::digest(entry.as_bytes()),
+            Some(entry) => crate::digest::digest(entry.as_bytes()),
             None => last_digests[&key.expect("a kept digest has a key")],
         })
         .collect();
@@ -168,18 +166,15 @@ pub fn all<E: Send>(
             .zip(&digests)
             .filter_map(|(key, digest)| Some(((*key)?, *digest)))
             .collect();
-        if Kept::digests_differ(&keyed, &last_digests) {
-            timed("files: data: keep", || kept.entry_digests.save(&keyed));
+        if crate::digest::digests_differ(&keyed, &last_digests) {
+            timed("files: data: keep", || kept.keep_entry_digests(&keyed));
         }
     }
     let archive_file = keyed_with(
         PathBuf::from("archive.json"),
         file_key.digest(),
         reuse,
-        |output| {
-            let kept = kept.map(|kept| &kept.entries);
-            archive_json(views, &frame, entries, kept, |parts| emit(output, parts))
-        },
+        |output| archive_json(views, &frame, entries, kept, |parts| emit(output, parts)),
     )?;
     let mut files = KeyedFiles::from_iter([archive_file]);
     archive
@@ -250,7 +245,7 @@ fn frame(views: &Views) -> String {
 }
 
 /// `/archive.json`, handed to `emit` in parts: the `frame` with each document's entry in
-/// its list, as made by this build or taken from those `kept` holds (see [`KeptEntries`]),
+/// its list, as made by this build or taken from those `kept` holds (see [`Memory`]),
 /// which are kept again when worth it. An entry neither made nor kept is made now. The
 /// entries are never copied into one buffer: at 100,000 postmortems the file is 234 MB, and
 /// holding it beside its entries was the highest point of a build's memory.
@@ -258,13 +253,13 @@ fn archive_json<E>(
     views: &Views,
     frame: &str,
     entries: Vec<(Option<u64>, Option<String>)>,
-    kept: Option<&Kept>,
+    kept: Option<&dyn Memory>,
     emit: impl FnOnce(&[&[u8]]) -> Result<(), E>,
 ) -> Result<(), E> {
-    let last = kept.and_then(|kept| timed("files: data: read entries", || kept.read_in_place()));
+    let last = kept.and_then(|kept| timed("files: data: read entries", || kept.last_entries()));
     let mut last: FxHashMap<u64, &str> = last
         .as_ref()
-        .and_then(Payload::decode::<KeptEntries>)
+        .and_then(|last| last.entries())
         .map(|last| last.into_iter().collect())
         .unwrap_or_default();
     let listed: Vec<(Option<u64>, Cow<str>, bool)> = entries
@@ -285,12 +280,12 @@ fn archive_json<E>(
         .collect();
     if let Some(kept) = kept {
         let taken = listed.iter().filter(|(_, _, taken)| *taken).count();
-        if Kept::is_worth_writing(listed.len() - taken, last.len(), listed.len()) {
+        if crate::digest::is_worth_writing(listed.len() - taken, last.len(), listed.len()) {
             let keyed: Vec<(u64, &str)> = listed
                 .iter()
                 .filter_map(|(key, entry, _)| Some(((*key)?, entry.as_ref())))
                 .collect();
-            timed("files: data: keep entries", || kept.save(&keyed));
+            timed("files: data: keep entries", || kept.keep_entries(&keyed));
         }
     }
     // The first `"documents": []` is the empty list: no string in JSON holds a quote that
@@ -374,9 +369,12 @@ fn document<'a>(views: &Views<'a>, id: DocId) -> DocumentData<'a> {
                     let risk = link
                         .risk
                         .and_then(|r| premortem.premortem()?.risks.get(r))
-                        .map(|r| format!("#{}", r.id))
-                        .unwrap_or_default();
-                    format!("{}{risk}", premortem.slug)
+                        .map(|r| r.id.clone());
+                    let reference = crate::document::RiskRef {
+                        premortem: premortem.slug.clone(),
+                        risk,
+                    };
+                    reference.to_string()
                 })
                 .collect()
         }),

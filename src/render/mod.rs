@@ -23,13 +23,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::archive::Archive;
-use crate::build::timed;
-use crate::cache::Kept;
 use crate::diagnostic::Diagnostic;
 use crate::theme::{Theme, template_error};
+use crate::timing::timed;
 use views::Views;
 
-pub use crate::cache::hash_parts;
+pub use crate::digest::hash_parts;
 pub use pages::{PageKind, all as all_pages, neighbouring_postmortems};
 
 /// The generated site: output path (relative, `/`-separated) to content.
@@ -47,10 +46,11 @@ pub struct Page<'a> {
 }
 
 /// A page's view, of whatever type its builder made: hashed when a build may keep the page,
-/// turned into a Tera context only when it renders.
+/// turned into a Tera context only when it renders. A view that cannot be turned into one
+/// stops the build naming its page, rather than rendering the template with nothing.
 trait View: Send {
     fn key(&self) -> u64;
-    fn into_context(self: Box<Self>) -> tera::Context;
+    fn into_context(self: Box<Self>) -> tera::Result<tera::Context>;
 }
 
 impl<V: Serialize + Send> View for V {
@@ -58,8 +58,8 @@ impl<V: Serialize + Send> View for V {
         key_of(self)
     }
 
-    fn into_context(self: Box<Self>) -> tera::Context {
-        tera::Context::from_serialize(*self).unwrap_or_default()
+    fn into_context(self: Box<Self>) -> tera::Result<tera::Context> {
+        tera::Context::from_serialize(*self)
     }
 }
 
@@ -77,12 +77,12 @@ impl<V: Serialize + Send, F: FnOnce(&mut V) + Send> View for Deferred<V, F> {
         key_of(&(&self.view, self.made_from))
     }
 
-    fn into_context(self: Box<Self>) -> tera::Context {
+    fn into_context(self: Box<Self>) -> tera::Result<tera::Context> {
         let Deferred {
             mut view, finish, ..
         } = *self;
         finish(&mut view);
-        tera::Context::from_serialize(view).unwrap_or_default()
+        tera::Context::from_serialize(view)
     }
 }
 
@@ -142,17 +142,6 @@ pub fn output_path(site_path: &str) -> PathBuf {
     }
 }
 
-thread_local! {
-    /// Whether this thread is writing a view for its key (see [`Markup`]).
-    static KEYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Whether this thread is writing a view for its key: a value may then write a digest of
-/// itself in its place (see [`Markup`]).
-fn keying() -> bool {
-    KEYING.get()
-}
-
 /// A hash of a value's bytes as [`key_bytes`] writes them, with XXH3 (SipHash was an eighth
 /// of a key's cost; writing the bytes is most of the rest).
 fn key_of(value: &impl Serialize) -> u64 {
@@ -163,10 +152,8 @@ fn key_of(value: &impl Serialize) -> u64 {
     }
     BYTES.with_borrow_mut(|bytes| {
         bytes.clear();
-        KEYING.set(true);
         // A view that cannot be serialized renders as an empty context; its key says so.
         let _ = key_bytes::write(value, bytes);
-        KEYING.set(false);
         xxhash_rust::xxh3::xxh3_64(bytes)
     })
 }
@@ -183,10 +170,12 @@ pub fn file_key(d: &crate::document::Document) -> u64 {
 pub struct Markup(pub String);
 
 impl Serialize for Markup {
+    /// The text, to a template's context; its XXH3, to the key writer, the one compact
+    /// serializer a view meets (see [`key_bytes`]).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match keying() {
-            true => serializer.serialize_u64(xxhash_rust::xxh3::xxh3_64(self.0.as_bytes())),
-            false => serializer.serialize_str(&self.0),
+        match serializer.is_human_readable() {
+            true => serializer.serialize_str(&self.0),
+            false => serializer.serialize_u64(xxhash_rust::xxh3::xxh3_64(self.0.as_bytes())),
         }
     }
 }
@@ -235,22 +224,30 @@ pub enum Stop<E> {
     Emit(E),
 }
 
-/// The files a build keeps what it made from each document in, for the next build of the
-/// same edition (see [`Kept`]).
-pub struct KeptFiles {
-    pub postings: Kept,
-    pub entries: Kept,
-    pub entry_digests: Kept,
+/// What render takes from the last build of the edition, besides the files the output
+/// holds (see [`Reuse`]), and keeps for the next: what it made from each document, by the
+/// document's key ([`crate::document::Document::key`]). The driver hands it in (see
+/// `src/incremental/`); render never opens what is kept.
+pub trait Memory: Sync {
+    /// The search postings the last build made.
+    fn last_postings(&self) -> Option<search::Postings>;
+    /// Keeps this build's search postings.
+    fn keep_postings(&self, postings: &search::Postings);
+    /// The digest of each document's entry in `archive.json`, by the entry's key.
+    fn last_entry_digests(&self) -> Option<Vec<(u64, u64)>>;
+    /// Keeps the digest of each document's entry, by the entry's key.
+    fn keep_entry_digests(&self, digests: &[(u64, u64)]);
+    /// The entries of `archive.json` the last build made, read where they lie.
+    fn last_entries(&self) -> Option<Box<dyn KeptEntries + '_>>;
+    /// Keeps each document's entry of `archive.json`, by the entry's key.
+    fn keep_entries(&self, entries: &[(u64, &str)]);
 }
 
-impl KeptFiles {
-    pub fn of(root: &Path, edition: crate::config::Edition) -> Self {
-        KeptFiles {
-            postings: Kept::postings(root, edition),
-            entries: Kept::entries(root, edition),
-            entry_digests: Kept::entry_digests(root, edition),
-        }
-    }
+/// Entries of `archive.json` kept by a build, borrowed from where they were read: the entries
+/// of 10,000 postmortems are tens of megabytes, and copying each out took longer than reading.
+pub trait KeptEntries {
+    /// Each entry by its key; `None` when they cannot be read.
+    fn entries(&self) -> Option<Vec<(u64, &str)>>;
 }
 
 /// Renders every page, asset and data file of the site, handing each to `emit` as soon as it
@@ -261,7 +258,7 @@ pub fn render_each<E: Send>(
     archive: &Archive,
     theme: &Theme,
     reuse: &Reuse<'_>,
-    kept: Option<&KeptFiles>,
+    kept: Option<&dyn Memory>,
     emit: impl Fn(&Path, &[&[u8]]) -> Result<(), E> + Sync,
 ) -> Result<Rendered, Stop<E>> {
     let mut views = Views::new(archive, theme);
@@ -344,7 +341,12 @@ fn render_built(
         template,
         view,
     } = page;
-    let mut context = view.into_context();
+    let mut context = view.into_context().map_err(|e| {
+        let mut d = template_error(&e);
+        d.message = format!("making the view of {path} for {template}: {}", d.message);
+        d.hint = Some("a page's view that cannot be made is a bug in hindsight: please report it with this message".to_string());
+        d
+    })?;
     context.extend(site_view.clone());
     context.insert("page_path", &path);
     match theme.templates.render(template, &context) {
@@ -403,7 +405,7 @@ pub fn render_files<E: Send>(
     theme: &Theme,
     page_paths: &[String],
     reuse: &Reuse<'_>,
-    kept: Option<&KeptFiles>,
+    kept: Option<&dyn Memory>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
     for (path, bytes) in &theme.assets {
@@ -418,9 +420,8 @@ pub fn render_files<E: Send>(
     let (data, search) = rayon::join(
         || timed("files: data", || data::all(views, reuse, kept, emit)),
         || {
-            let postings = kept.map(|kept| &kept.postings);
             timed("files: search", || {
-                search::files(views.archive, views, reuse, postings, emit)
+                search::files(views.archive, views, reuse, kept, emit)
             })
         },
     );
@@ -492,4 +493,59 @@ pub fn keyed_with<E>(
         write(&output)?;
     }
     Ok(KeyedFile(output, key, kept))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct Shown {
+        body: Markup,
+    }
+
+    #[test]
+    fn markup_is_text_in_a_context_and_its_digest_in_a_key() {
+        let shown = |body: &str| Shown {
+            body: Markup(body.to_string()),
+        };
+        let context = tera::Context::from_serialize(shown("<p>outage</p>")).unwrap();
+        assert_eq!(
+            context.get("body").and_then(|v| v.as_str()),
+            Some("<p>outage</p>")
+        );
+        let mut written = Vec::new();
+        key_bytes::write(&shown("<p>outage</p>"), &mut written).unwrap();
+        let text = b"<p>outage</p>";
+        assert!(!written.windows(text.len()).any(|w| w == text));
+        assert_ne!(
+            key_of(&shown("<p>outage</p>")),
+            key_of(&shown("<p>outages</p>"))
+        );
+        assert_eq!(
+            key_of(&shown("<p>outage</p>")),
+            key_of(&shown("<p>outage</p>"))
+        );
+    }
+
+    /// A view Tera cannot take (anything but a map) stops the page with an error naming it,
+    /// instead of rendering its template with an empty context.
+    #[test]
+    fn a_view_that_cannot_be_made_is_an_error_naming_its_page() {
+        let root = tempfile::tempdir().unwrap();
+        let theme = crate::theme::load(root.path(), None).unwrap();
+        let page = Page::new("/broken/", "404.html", [1, 2, 3]);
+        let error = match render_built(page, &theme, &tera::Context::new()) {
+            Ok(_) => panic!("a page rendered from a view that is not a map"),
+            Err(error) => error,
+        };
+        assert_eq!(error.code, crate::diagnostic::Code::Template);
+        assert!(
+            error
+                .message
+                .contains("making the view of /broken/ for 404.html"),
+            "{}",
+            error.message
+        );
+    }
 }

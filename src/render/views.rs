@@ -79,9 +79,9 @@ impl Serialize for DocSummary {
     /// on many pages (listings, services, tags, related incidents), and writing it out for
     /// each of their keys was a twentieth of a one-change build.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match super::keying() {
-            true => serializer.serialize_u64(self.digest),
-            false => self.fields.serialize(serializer),
+        match serializer.is_human_readable() {
+            true => self.fields.serialize(serializer),
+            false => serializer.serialize_u64(self.digest),
         }
     }
 }
@@ -123,7 +123,7 @@ impl Serialize for Listed<'_> {
     /// templates the key's environment already holds.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let summary = self.views.summary(self.id);
-        if super::keying() {
+        if !serializer.is_human_readable() {
             return summary.serialize(serializer);
         }
         #[derive(Serialize)]
@@ -162,6 +162,11 @@ pub struct Views<'a> {
 }
 
 impl<'a> Views<'a> {
+    /// The day "overdue" and "this week in history" are judged against: the archive's.
+    pub fn today(&self) -> NaiveDate {
+        self.archive.today
+    }
+
     pub fn new(archive: &'a Archive, theme: &'a Theme) -> Self {
         let summaries = archive.documents.iter().map(|_| OnceLock::new()).collect();
         Views::with_summaries(archive, theme, summaries)
@@ -353,11 +358,6 @@ impl<'a> Views<'a> {
         let local = self.archive.zone.local(&t.0);
         format_time(local, *local.offset())
     }
-}
-
-/// The date "overdue" is judged against (see [`crate::clock`]).
-pub fn today() -> NaiveDate {
-    crate::clock::today()
 }
 
 /// A path segment safe to use in a URL and a file name: ids are free text in front matter.

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
-use super::preview::Files;
 use crate::markdown::escape;
+use crate::pipeline::session::Files;
 
 /// Where pages listen for rebuilds.
 pub const EVENTS_PATH: &str = "/__hindsight/events";

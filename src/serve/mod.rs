@@ -1,7 +1,7 @@
 //! `serve`: the build pipeline with a cache and an HTTP front, for previewing while writing.
 //!
 //! ```text
-//! watch (notify) --Changes--> Preview (load/link/render, incremental) --Files--> Live --> http
+//! watch (notify) --Changes--> Session (load/link/render, incremental) --Files--> Live --> http
 //! ```
 //!
 //! The site is built in memory and served from there: nothing is written to the archive or to
@@ -11,7 +11,7 @@
 
 mod http;
 mod live;
-mod preview;
+
 mod watch;
 
 use std::io::{IsTerminal, Write};
@@ -24,11 +24,11 @@ use std::time::Instant;
 
 use crate::config::Edition;
 use crate::diagnostic::{Diagnostic, render_human_from};
-use crate::load::LoadOptions;
+use crate::pipeline::Context;
 use live::{Live, Reload};
 
+pub use crate::pipeline::session::{Changes, Files, Finished, Rebuild, Session};
 pub use http::site_path;
-pub use preview::{Changes, Files, Finished, Preview, Rebuild};
 
 /// What `hindsight serve` was asked for.
 #[derive(Debug, Clone)]
@@ -60,12 +60,13 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the server's address: {e}"))?;
     let url = format!("http://{address}");
-    let mut preview = Preview::new(LoadOptions {
-        root: options.root.clone(),
+    let mut preview = Session::new(Context {
         edition: options.edition,
         // Links must lead to this server, whatever base_url the archive deploys to.
         base_url: Some(url.clone()),
-        render_html: true,
+        // A writer previews a draft before anyone else reads it.
+        drafts: true,
+        ..Context::new(options.root.clone())
     })?;
     // Watch before the first build, so that an edit made during it is not missed.
     let mut watcher = watch::SourceWatcher::new(&options.root)?;
@@ -111,7 +112,7 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
 /// Rebuilds on every change handed over by the watcher's thread, step one at once and step
 /// two when no new change is queued; returns when the watcher is gone.
 fn rebuild_on_changes(
-    mut preview: Preview,
+    mut preview: Session,
     received: &Receiver<Changes>,
     queued: &AtomicUsize,
     mut reporter: Reporter,

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use notify::{EventKind, RecursiveMode, Watcher};
 
-use super::preview::Changes;
+use crate::pipeline::session::Changes;
 
 /// How long the sources must stay quiet before a rebuild starts.
 const QUIET: Duration = Duration::from_millis(20);

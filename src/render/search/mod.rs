@@ -43,8 +43,7 @@ pub use words::{normalize, stem, terms};
 use super::views::{DocSummary, Views};
 use super::{Emit, KeyedFile, KeyedFiles, Reuse, hash_parts, keyed};
 use crate::archive::{Archive, DocId};
-use crate::build::timed;
-use crate::cache::Kept;
+use crate::timing::timed;
 
 /// Where in a document a term occurs, as bits of a posting. The browser weighs them title,
 /// then services and tags, then summary, then headings, then body (docs/search.md).
@@ -75,14 +74,14 @@ pub fn files<E: Send>(
     archive: &Archive,
     views: &Views,
     reuse: &Reuse<'_>,
-    kept: Option<&Kept>,
+    kept: Option<&dyn super::Memory>,
     emit: &Emit<'_, E>,
 ) -> Result<KeyedFiles, E> {
-    let last = kept.and_then(|kept| timed("files: search: read kept", || kept.read::<Postings>()));
+    let last = kept.and_then(|kept| timed("files: search: read kept", || kept.last_postings()));
     let (made, worth_keeping) = Postings::of(archive, last);
     let keep = || {
         if let Some(kept) = kept.filter(|_| worth_keeping) {
-            timed("files: search: keep", || kept.save(&made));
+            timed("files: search: keep", || kept.keep_postings(&made));
         }
     };
     let (shard_files, ()) = rayon::join(|| shard_files(archive, views, &made, reuse, emit), keep);

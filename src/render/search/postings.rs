@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use super::words::{for_each_term, normalize};
 use super::{field, from_far_end};
 use crate::archive::{Archive, DocId};
-use crate::cache::Kept;
 use crate::document::Document;
 
 /// The bits of a posting that hold its fields.
@@ -75,7 +74,7 @@ const NO_ID: u32 = u32::MAX;
 impl Postings {
     /// The postings of the archive: those of `last` for every document whose key is
     /// unchanged, the others' collected from their texts. And whether `last` is worth
-    /// writing again (see [`Kept::is_worth_writing`]).
+    /// writing again (see [`crate::digest::is_worth_writing`]).
     pub(super) fn of(archive: &Archive, last: Option<Postings>) -> (Postings, bool) {
         let keys: Vec<Option<u64>> = archive.documents.iter().rev().map(|d| d.key).collect();
         let carried = last.and_then(|last| last.carry_over(&keys));
@@ -84,7 +83,7 @@ impl Postings {
             || (Vec::new(), (0..keys.len()).collect()),
             |carried| (carried.terms, carried.fresh),
         );
-        let worth_keeping = Kept::is_worth_writing(fresh.len(), unused, keys.len());
+        let worth_keeping = crate::digest::is_worth_writing(fresh.len(), unused, keys.len());
 
         let collected = collect(archive, &fresh);
         let terms = merge_sorted(

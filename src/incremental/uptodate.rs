@@ -28,12 +28,13 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use crate::build::BuildOptions;
-use crate::cache::CACHE_DIR;
+use super::cache::CACHE_DIR;
+use crate::config::Edition;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::write::{Folders, Left, Written};
 
@@ -103,7 +104,7 @@ impl Sources {
 
     /// What the record says of a source file (a path relative to the archive) whose stamp
     /// this build found as recorded, so that it did not read it: the loader need not read it
-    /// either when what it makes of the file is kept (see [`crate::cache::BodyCache`]).
+    /// either when what it makes of the file is kept (see [`super::cache::BodyCache`]).
     pub fn unread(&self, path: &Path) -> Option<Unread> {
         let at = self
             .files
@@ -114,7 +115,7 @@ impl Sources {
         Some(Unread {
             digest: source.digest,
             len: stamp.len,
-            identity: crate::cache::identity(stamp.device, stamp.inode, stamp.changed),
+            identity: super::cache::identity(stamp.device, stamp.inode, stamp.changed),
         })
     }
 }
@@ -130,14 +131,7 @@ struct Source {
     unread: bool,
 }
 
-/// A source file this build did not read, its stamp being the one recorded: what the record
-/// says of its bytes, and what its stamp says of the file (see [`Sources::unread`]).
-pub struct Unread {
-    pub digest: u64,
-    pub len: u64,
-    /// The file's device, inode and change time (see [`crate::cache::identity`]).
-    pub identity: [u8; 32],
-}
+pub use crate::load::Unread;
 
 /// What changes when a file's content may have: length, modification and change times
 /// (seconds, nanoseconds), device and inode.
@@ -205,22 +199,36 @@ fn record_file(root: &Path) -> PathBuf {
     root.join(CACHE_DIR).join(RECORD)
 }
 
+/// What a build was asked for, as the fingerprint holds it: the archive, the output folder,
+/// and every option that changes what is written.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub root: &'a Path,
+    pub out: &'a Path,
+    /// The edition overriding the configuration's, if any.
+    pub edition: Option<Edition>,
+    /// The base URL overriding the configuration's, if any.
+    pub base_url: Option<&'a str>,
+    pub drafts: bool,
+}
+
 impl Fingerprint {
-    /// The fingerprint of a build with these options, now, with the digests it is made of;
-    /// `None` when a source cannot be read (the build then runs, and reports it).
-    pub fn of(options: &BuildOptions, last: &LastBuild) -> Option<(Fingerprint, Sources)> {
+    /// The fingerprint of a build `asked` so on the day `today` (pages mark items overdue
+    /// against it), with the digests it is made of; `None` when a source cannot be read (the
+    /// build then runs, and reports it).
+    pub fn of(asked: Asked, today: NaiveDate, last: &LastBuild) -> Option<(Fingerprint, Sources)> {
         let mut hasher = DefaultHasher::new();
         FORMAT.hash(&mut hasher);
         let program = program()?;
         program.hash(&mut hasher);
-        options.out_dir().hash(&mut hasher);
-        format!("{:?}", options.edition).hash(&mut hasher);
-        options.base_url.hash(&mut hasher);
-        options.drafts.hash(&mut hasher);
-        crate::render::views::today().hash(&mut hasher);
+        asked.out.hash(&mut hasher);
+        format!("{:?}", asked.edition).hash(&mut hasher);
+        asked.base_url.hash(&mut hasher);
+        asked.drafts.hash(&mut hasher);
+        today.hash(&mut hasher);
         let no_sources = Sources::default();
         let last_sources = last.0.as_ref().map_or(&no_sources, |r| &r.sources);
-        let mut sources = source_digests(&options.root, last_sources)?;
+        let mut sources = source_digests(asked.root, last_sources)?;
         sources.program = program;
         for source in &sources.files {
             source.path.as_os_str().hash(&mut hasher);
@@ -301,7 +309,7 @@ impl Fingerprint {
             sources,
             folders,
         };
-        crate::cache::write_checked(root, RECORD, FORMAT, &record);
+        super::cache::write_checked(root, RECORD, FORMAT, &record);
     }
 }
 
@@ -349,18 +357,18 @@ impl LastBuild {
     }
 
     /// The record of the archive at `root`, when this program sealed it on this machine
-    /// (see [`crate::seal`]) and every path in it stays inside the output: the update of
+    /// (see [`super::seal`]) and every path in it stays inside the output: the update of
     /// the output deletes what the record lists and the output no longer needs.
     pub fn read(root: &Path) -> Self {
         // The first thing a build reads from the cache: the place to say a committed one
         // is not used.
-        crate::cache::warn_if_tracked(root);
-        let record = crate::cache::read_checked::<Record>(root, RECORD, FORMAT)
+        super::cache::warn_if_tracked(root);
+        let record = super::cache::read_checked::<Record>(root, RECORD, FORMAT)
             .filter(|record| record.format == FORMAT);
         let record = record.filter(|record| {
             let contained = record.is_contained();
             if !contained {
-                crate::seal::ignored(&record_file(root));
+                super::seal::ignored(&record_file(root));
             }
             contained
         });
@@ -453,11 +461,7 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
     })
 }
 
-/// The digest of a source file's bytes. XXH3 rather than SipHash: sources are a gigabyte at
-/// 100,000 postmortems.
-pub fn digest(bytes: &[u8]) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(bytes)
-}
+pub use crate::digest::digest;
 
 #[cfg(unix)]
 fn stamp(meta: &std::fs::Metadata) -> Option<Stamp> {

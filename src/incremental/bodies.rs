@@ -1,184 +1,27 @@
-//! The build cache, in `.hindsight-cache/`: what earlier builds computed and a later one can
-//! take as it is. A cache that cannot be read is ignored: it only ever saves time.
-//!
-//! - **Highlighted code blocks** ([`HighlightCache`]). Highlighting was the most expensive
-//!   step of a build (more than half of a cold build of the benchmark corpus), and a code
-//!   block's highlighted HTML depends only on its language and text. Entries are keyed by
-//!   exactly those, so a hit can never be stale.
-//! - **Analysed documents** ([`BodyCache`]): a document's front matter, and its body's HTML,
-//!   headings, links, text and timeline section, keyed by a hash of everything the analysis
-//!   reads (the file, its path, the settings that change the HTML, and the program) and of
-//!   the file's identity on this disk. Analysing bodies was nine tenths of the load, and the
-//!   load a third of a build after a one-file edit.
-//! - **What was made from every document** ([`Kept`]): the search postings, the words
-//!   suggestions weigh and the digest of each one's words, the entries of `archive.json`
-//!   and their digests, and which documents the check rules found clean, each taken over
-//!   for the documents whose key (the one above) is unchanged; and the suggestions, with
-//!   a hash of what they were made from.
-//!
-//! Each build writes back only the entries of the documents it loaded, so no cache outgrows
-//! the archive for long (see [`HighlightCache::save`]). Every file ends with the seal of
-//! [`crate::seal`]: one this program did not write on this machine is ignored.
+//! Documents' front matter and analysed bodies kept between builds, in
+//! `bodies/<program>-<settings>/`: a document's body HTML, headings, links, text and
+//! timeline section, keyed by a hash of everything the analysis reads (the file, its path,
+//! the settings that change the HTML, and the program) and of the file's identity on this
+//! disk. Analysing bodies was nine tenths of the load, and the load a third of a build after
+//! a one-file edit.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::config::Edition;
+use crate::digest::hash_parts;
 use crate::document::Meta;
 use crate::markdown::Body;
-use crate::packed::Packed;
 
-/// Bumped whenever the highlighted HTML would change for the same input.
-const FORMAT: &str = "hindsight-highlight-cache-3";
-
-/// The directory of the cache, relative to the archive root.
-pub const CACHE_DIR: &str = ".hindsight-cache";
-
-type Key = (String, String);
-
-/// Warns when git tracks files of the cache folder of the archive at `root`: a cache
-/// belongs to one machine, and one committed (or brought by a pull request) is ignored, its
-/// seal not being this machine's (see [`crate::seal`]). Git is asked only when the folder
-/// exists in a repository.
-pub fn warn_if_tracked(root: &Path) {
-    let in_repository = root
-        .canonicalize()
-        .is_ok_and(|root| root.ancestors().any(|dir| dir.join(".git").exists()));
-    if !in_repository || !root.join(CACHE_DIR).is_dir() {
-        return;
-    }
-    let tracked = std::process::Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["ls-files", "-z", "--", CACHE_DIR])
-        .stderr(std::process::Stdio::null())
-        .output();
-    if let Ok(tracked) = tracked
-        && tracked.status.success()
-        && !tracked.stdout.is_empty()
-    {
-        eprintln!(
-            "warning: git tracks files in {CACHE_DIR}/, which is this machine's build cache; they are not used. Remove them with `git rm -r --cached {CACHE_DIR}` and add {CACHE_DIR}/ to .gitignore"
-        );
-    }
-}
-
-/// Highlighted code from the previous build, and what this build highlights or reuses. The
-/// HTML is kept compressed, as bodies are: uncompressed, the cache of 10,000 postmortems held
-/// 152 MB through the load.
-#[derive(Default)]
-pub struct HighlightCache {
-    /// Shared with `current`, so a hit costs no copy of the HTML.
-    previous: FxHashMap<Key, Arc<Packed>>,
-    current: Mutex<FxHashMap<Key, Arc<Packed>>>,
-}
-
-impl HighlightCache {
-    const NAME: &str = "highlight.bin";
-
-    /// The cache of the archive at `root`, empty when there is none or it cannot be read.
-    pub fn open(root: &Path) -> Self {
-        let previous = read_checked(root, Self::NAME, FORMAT).unwrap_or_default();
-        HighlightCache {
-            previous,
-            current: Mutex::new(FxHashMap::default()),
-        }
-    }
-
-    /// The highlighted HTML of a code block, computed by `highlight` on a miss.
-    pub fn get_or_insert(
-        &self,
-        lang: &str,
-        code: &str,
-        highlight: impl FnOnce() -> String,
-    ) -> String {
-        let key = (lang.to_string(), code.to_string());
-        let reused = self
-            .previous
-            .get(&key)
-            .and_then(|packed| Some((Arc::clone(packed), packed.unpack()?)))
-            .filter(|(_, html)| crate::highlight::is_code_block_of(html, lang, code));
-        let (packed, html) = reused.unwrap_or_else(|| {
-            let html = highlight();
-            (Arc::new(Packed::pack(&html)), html)
-        });
-        self.current
-            .lock()
-            .expect("no thread panics while holding the cache")
-            .insert(key, packed);
-        html
-    }
-
-    /// Writes what this build used, when it differs from what was read. Failures are
-    /// ignored: the next build is merely slower.
-    ///
-    /// A build that took some bodies from the [`BodyCache`] did not see their code blocks:
-    /// unless it analysed `every_body`, it keeps the entries it did not use, and writes only
-    /// when it highlighted something new. The next build that analyses every body (after an
-    /// upgrade of the program, say) drops what no document holds any more.
-    pub fn save(self, root: &Path, every_body: bool) {
-        let mut current = self
-            .current
-            .into_inner()
-            .expect("no thread panics while holding the cache");
-        if every_body {
-            if current != self.previous {
-                write_entries(root, &current);
-            }
-            return;
-        }
-        if current.keys().all(|key| self.previous.contains_key(key)) {
-            return;
-        }
-        for (key, html) in self.previous {
-            current.entry(key).or_insert(html);
-        }
-        write_entries(root, &current);
-    }
-}
-
-/// Writes the cache file holding `entries` (a map from key to packed HTML).
-fn write_entries(root: &Path, entries: &impl serde::Serialize) {
-    write_checked(root, HighlightCache::NAME, FORMAT, entries);
-}
-
-/// Writes one file of the cache (`name` is relative to the cache folder) whole or not at all:
-/// into a temporary file of this process first, so that builds of one archive running side
-/// by side never mix their bytes. Failures are ignored, since the cache only saves time.
-pub fn write_entry(
-    root: &Path,
-    name: &str,
-    write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
-) {
-    let file = root.join(CACHE_DIR).join(name);
-    let (Some(dir), Some(file_name)) = (file.parent(), file.file_name()) else {
-        return;
-    };
-    let temporary = dir.join(format!(
-        ".{}.{}.tmp",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let written = std::fs::create_dir_all(dir)
-        .and_then(|()| File::create(&temporary))
-        .and_then(|created| {
-            let mut created = BufWriter::new(created);
-            write(&mut created)?;
-            created.flush()
-        })
-        .and_then(|()| std::fs::rename(&temporary, &file));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-}
+use super::cache::{CACHE_DIR, Hashed, write_entry};
 
 /// Bumped whenever what a cached body holds, or how its key is made, changes.
-const BODY_FORMAT: &str = "hindsight-body-cache-6";
+const BODY_FORMAT: &str = "hindsight-body-cache-7";
 
 /// A document's front matter and analysed body, as the body cache keeps them.
 type Analysed = (Meta, Body);
@@ -198,7 +41,7 @@ const BODY_SHARDS: usize = 256;
 /// only each file's index; a body's packed HTML and text stay in the file until something
 /// shows them (see [`crate::packed`]). A body's HTML reaches pages without being sanitized
 /// again: what keeps a cache made elsewhere from ever being used is the seal on each file
-/// (see [`crate::seal`]), and the identity of the file on this disk in its key (see
+/// (see [`super::seal`]), and the identity of the file on this disk in its key (see
 /// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
@@ -206,7 +49,7 @@ pub struct BodyCache {
     /// The keys each shard's file held, sorted: a shard whose keys this build has too is
     /// not written again.
     held: Vec<Vec<u64>>,
-    /// The program, hashed (see [`crate::uptodate::program`]).
+    /// The program, hashed (see [`super::uptodate::program`]).
     program: u64,
     /// The folder of this program's bodies made with these settings, under [`BODIES`]: the
     /// program's hash, then the settings'.
@@ -224,7 +67,7 @@ impl BodyCache {
     /// build of the public edition neither holds the internal edition's bodies in memory
     /// nor evicts them.
     pub fn open(root: &Path, config: &crate::config::Config, edition: Edition) -> Option<Self> {
-        let program = crate::uptodate::program()?;
+        let program = super::uptodate::program()?;
         let folder = format!(
             "{program:016x}-{:016x}",
             hash_parts([
@@ -259,8 +102,8 @@ impl BodyCache {
     /// the settings that change its HTML, and the program. A body rendered without some
     /// targets' links (in the public edition) has no key, and is never cached.
     ///
-    /// The digest is the one [`crate::uptodate`] records: a file whose stamp is unchanged
-    /// since need not even be read to find its body (see [`crate::uptodate::Sources::unread`]).
+    /// The digest is the one [`super::uptodate`] records: a file whose stamp is unchanged
+    /// since need not even be read to find its body (see [`super::uptodate::Sources::unread`]).
     ///
     /// The key also holds the `identity` of the very file read (its device, inode and
     /// change time, to the nanosecond: [`identity`]), which no one can know before the
@@ -282,6 +125,7 @@ impl BodyCache {
             identity,
             context.path.as_os_str().as_encoded_bytes(),
             context.base_path.as_bytes(),
+            context.base_url.as_bytes(),
             &[context.edition as u8, u8::from(context.unsafe_html)],
             &digest.to_le_bytes(),
         ]))
@@ -294,7 +138,7 @@ impl BodyCache {
         file: &std::fs::Metadata,
         context: &crate::markdown::Context,
     ) -> Option<u64> {
-        let digest = crate::uptodate::digest(source.as_bytes());
+        let digest = super::uptodate::digest(source.as_bytes());
         self.key(digest, &file_identity(file)?, context)
     }
 
@@ -356,15 +200,28 @@ impl BodyCache {
     }
 }
 
-/// A hash of a list of byte strings, each with its length first, so that no two different
-/// lists hash alike: the key of whatever is made from exactly these parts.
-pub fn hash_parts<'p>(parts: impl IntoIterator<Item = &'p [u8]>) -> u64 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in parts {
-        hasher.update(&part.len().to_le_bytes());
-        hasher.update(part);
+impl crate::load::Bodies for BodyCache {
+    fn key(
+        &self,
+        digest: u64,
+        identity: &[u8; 32],
+        context: &crate::markdown::Context,
+    ) -> Option<u64> {
+        BodyCache::key(self, digest, identity, context)
     }
-    hasher.digest()
+
+    fn key_of_read(
+        &self,
+        source: &str,
+        file: &std::fs::Metadata,
+        context: &crate::markdown::Context,
+    ) -> Option<u64> {
+        BodyCache::key_of_read(self, source, file, context)
+    }
+
+    fn take(&self, key: u64) -> Option<(Meta, Body)> {
+        BodyCache::take(self, key)
+    }
 }
 
 /// A file's device, inode and change time, as bytes.
@@ -384,7 +241,7 @@ fn file_identity(_file: &std::fs::Metadata) -> Option<[u8; 32]> {
 }
 
 /// A file's identity (see [`BodyCache::key`]) from its device, inode and change time
-/// (seconds and nanoseconds), as a stamp of [`crate::uptodate`] holds them.
+/// (seconds and nanoseconds), as a stamp of [`super::uptodate`] holds them.
 pub fn identity(device: u64, inode: u64, changed: (i64, i64)) -> [u8; 32] {
     let mut identity = [0; 32];
     for (i, value) in [device, inode, changed.0 as u64, changed.1 as u64]
@@ -413,12 +270,12 @@ fn shard_path(folder: &str, shard: usize) -> String {
 /// Writes the bodies of one shard: the length of an index, the index (each key with its
 /// front matter and body, whose packed HTML and text it only describes), the packed bytes
 /// of each body in the index's order, and a hash of all that. A build reads the index, and
-/// leaves the packed bytes in the file until something shows them (see [`Packed`]).
+/// leaves the packed bytes in the file until something shows them (see [`crate::packed::Packed`]).
 fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
-    let Some(key) = crate::seal::key() else {
+    let Some(key) = super::seal::key() else {
         return;
     };
-    let purpose = crate::seal::purpose(root, name);
+    let purpose = super::seal::purpose(root, name);
     write_entry(root, name, |file| {
         let index = postcard::to_stdvec(&(BODY_FORMAT, entries)).map_err(std::io::Error::other)?;
         let mut hashed = Hashed {
@@ -441,29 +298,29 @@ fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
 }
 
 /// The bodies of one shard's file (see [`write_shard`]), when its seal is this machine's
-/// (see [`crate::seal`]) and it is of this format. The whole file is checked, in pieces,
+/// (see [`super::seal`]) and it is of this format. The whole file is checked, in pieces,
 /// but only its index is held; the index's length is checked against the file's before
 /// anything is allocated for it.
 fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     use std::io::Read;
     let path = root.join(CACHE_DIR).join(name);
     let mut file = File::open(&path).ok()?;
-    let key = crate::seal::key()?;
+    let key = super::seal::key()?;
     let unsealed = || {
-        crate::seal::ignored(&path);
+        super::seal::ignored(&path);
         None
     };
     let Some(end) = file
         .metadata()
         .ok()?
         .len()
-        .checked_sub(crate::seal::SEAL_LEN as u64)
+        .checked_sub(super::seal::SEAL_LEN as u64)
     else {
         return unsealed();
     };
     let mut hashed = Hashed {
         file: std::io::sink(),
-        hasher: key.hasher(&crate::seal::purpose(root, name)),
+        hasher: key.hasher(&super::seal::purpose(root, name)),
     };
     let mut length = [0; 8];
     file.read_exact(&mut length).ok()?;
@@ -481,9 +338,9 @@ fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     let mut buffered = BufWriter::with_capacity(1 << 20, hashed);
     let copied = std::io::copy(&mut (&mut file).take(end - index_end), &mut buffered).ok()?;
     let hashed = buffered.into_inner().ok()?;
-    let mut seal = [0; crate::seal::SEAL_LEN];
+    let mut seal = [0; super::seal::SEAL_LEN];
     file.read_exact(&mut seal).ok()?;
-    if copied != end - index_end || !crate::seal::matches(&hashed.hasher, &seal) {
+    if copied != end - index_end || !super::seal::matches(&hashed.hasher, &seal) {
         return unsealed();
     }
     let (written_as, mut entries) =
@@ -503,263 +360,10 @@ fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     (at == end).then(|| entries.into_iter().collect())
 }
 
-/// Writes `value`, with the format it is written in, into the cache file `name` (see
-/// [`write_entry`]), followed by its seal (see [`crate::seal`]), so that a file this program
-/// did not write here, or a damaged one, is noticed (see [`read_checked`]). Streamed: a copy
-/// in memory of the postings or words of 100,000 postmortems would raise the build's peak
-/// memory by hundreds of megabytes. Nothing is written without a key.
-pub fn write_checked(root: &Path, name: &str, format: &str, value: &impl serde::Serialize) {
-    let Some(key) = crate::seal::key() else {
-        return;
-    };
-    let purpose = crate::seal::purpose(root, name);
-    write_entry(root, name, |file| {
-        let mut hashed = BufWriter::new(Hashed {
-            file: &mut *file,
-            hasher: key.hasher(&purpose),
-        });
-        postcard::to_io(&(format, value), &mut hashed).map_err(std::io::Error::other)?;
-        let hashed = hashed
-            .into_inner()
-            .map_err(std::io::IntoInnerError::into_error)?;
-        let seal = hashed.hasher.finalize();
-        file.write_all(seal.as_bytes())
-    });
-}
-
-/// A writer that seals what it passes on.
-struct Hashed<W> {
-    file: W,
-    hasher: blake3::Hasher,
-}
-
-impl<W: Write> Write for Hashed<W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.file.write(bytes)?;
-        self.hasher.update(&bytes[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// What the cache file `name` written by [`write_checked`] holds, when its seal is this
-/// machine's and it is of `format`.
-pub fn read_checked<T: serde::de::DeserializeOwned>(
-    root: &Path,
-    name: &str,
-    format: &str,
-) -> Option<T> {
-    Payload::read(root, name, format)?.decode()
-}
-
-/// The bytes of a value in a file written by `write_checked`, checked: values that borrow
-/// their text or numbers from them are decoded without copying them (see
-/// [`Kept::read_in_place`]).
-pub struct Payload {
-    bytes: Vec<u8>,
-    /// Where the value starts, after the format.
-    start: usize,
-}
-
-impl Payload {
-    /// The value in the cache file `name`, when its seal is this machine's and it is of
-    /// `format`.
-    fn read(root: &Path, name: &str, format: &str) -> Option<Payload> {
-        let file = root.join(CACHE_DIR).join(name);
-        let bytes = std::fs::read(&file).ok()?;
-        let bytes = crate::seal::open(&file, &crate::seal::purpose(root, name), bytes)?;
-        // The format first, so that a file of another format is not decoded at all.
-        let (written_as, value) = postcard::take_from_bytes::<&str>(&bytes).ok()?;
-        if written_as != format {
-            return None;
-        }
-        let start = bytes.len() - value.len();
-        Some(Payload { bytes, start })
-    }
-
-    pub fn decode<'a, T: serde::Deserialize<'a>>(&'a self) -> Option<T> {
-        postcard::from_bytes(&self.bytes[self.start..]).ok()
-    }
-}
-
-/// What a build made from every document, kept in one file of the cache for the next build
-/// of the same edition, which takes over what was made from each document whose key
-/// ([`crate::document::Document::key`]) is unchanged. The key holds the identity of each
-/// file on this disk, so what was made elsewhere never matches a document.
-pub struct Kept {
-    root: PathBuf,
-    name: String,
-    /// Bumped whenever what the file holds, or how it is made, changes; with the program
-    /// that wrote the file, since a document's key holds the program, and no entry another
-    /// program made can match. Such a file is not even decoded: at 100,000 postmortems, the
-    /// first build by a new program held hundreds of megabytes of them for nothing.
-    format: String,
-}
-
-impl Kept {
-    /// The search postings ([`crate::render::search::Postings`]).
-    pub fn postings(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "search", edition, "hindsight-search-postings-2")
-    }
-
-    /// Each document's entry in `archive.json`.
-    pub fn entries(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "entries", edition, "hindsight-archive-entries-1")
-    }
-
-    /// The digest of each document's entry in `archive.json`.
-    pub fn entry_digests(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "entry-digests", edition, "hindsight-entry-digests-1")
-    }
-
-    /// The words of each postmortem that suggestions weigh (see [`crate::related`]).
-    pub fn words(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "words", edition, "hindsight-words-2")
-    }
-
-    /// What the last suggestions were made from, and what they were (see
-    /// [`crate::related::suggest`]).
-    pub fn suggestions(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "suggestions", edition, "hindsight-suggestions-1")
-    }
-
-    /// Which documents were clean when last checked (see [`crate::check::check`]).
-    pub fn clean(root: &Path, edition: Edition) -> Self {
-        Kept::file(root, "clean", edition, "hindsight-clean-1")
-    }
-
-    fn file(root: &Path, what: &str, edition: Edition, format: &'static str) -> Self {
-        let edition = match edition {
-            Edition::Internal => "internal",
-            Edition::Public => "public",
-        };
-        let program = crate::uptodate::program().unwrap_or_default();
-        Kept {
-            root: root.to_path_buf(),
-            name: format!("{what}-{edition}.bin"),
-            format: format!("{format} {program:016x}"),
-        }
-    }
-
-    /// What the last build kept, when it is whole.
-    pub fn read<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
-        self.read_in_place()?.decode()
-    }
-
-    /// What the last build kept, when it is whole, for values that borrow from it: the
-    /// words or entries of 10,000 postmortems are tens of megabytes, and copying each out of
-    /// the file took longer than reading it.
-    pub fn read_in_place(&self) -> Option<Payload> {
-        Payload::read(&self.root, &self.name, &self.format)
-    }
-
-    /// Whether a kept file is worth writing again, when this build's `documents` were not
-    /// all in it (`missed`) and it held entries of documents gone or changed since
-    /// (`unused`). A missed document costs the next build the little work of making its
-    /// entry again, an unused entry only its reading; writing the file is the cost of the
-    /// whole archive (60-70 ms for 10,000 postmortems). So the file is written again once a
-    /// 64th of the documents are missed or unused, which a build with no file always is.
-    pub fn is_worth_writing(missed: usize, unused: usize, documents: usize) -> bool {
-        (missed + unused) * 64 > documents
-    }
-
-    /// Whether the `digests` of this build's documents (by document or entry key) differ
-    /// from the `last` ones a kept file held, so that the file is worth writing again.
-    pub fn digests_differ(digests: &[(u64, u64)], last: &FxHashMap<u64, u64>) -> bool {
-        digests.len() != last.len()
-            || digests
-                .iter()
-                .any(|(key, digest)| last.get(key) != Some(digest))
-    }
-
-    /// Keeps `value` for the next build. Failures are ignored.
-    pub fn save(&self, value: &impl serde::Serialize) {
-        write_checked(&self.root, &self.name, &self.format, value);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_entry_with_other_markup_is_highlighted_again() {
-        let root = tempfile::tempdir().unwrap();
-        let code = "echo hi\n";
-        let script =
-            "<pre class=\"code\" data-lang=\"bash\"><code><script>alert(1)</script></code></pre>\n";
-        let planted: std::collections::HashMap<Key, Packed> =
-            std::collections::HashMap::from([(("bash".into(), code.into()), Packed::pack(script))]);
-        write_entries(root.path(), &planted);
-        let cache = HighlightCache::open(root.path());
-        assert_eq!(cache.previous.len(), 1, "the planted file is read");
-        let html = cache.get_or_insert("bash", code, || crate::highlight::code_block("bash", code));
-        assert!(!html.contains("<script"), "{html}");
-        assert!(html.contains("echo"), "{html}");
-    }
-
-    #[test]
-    fn a_damaged_entry_is_highlighted_again() {
-        let root = tempfile::tempdir().unwrap();
-        let key = ("rust".to_string(), "fn a() {}".to_string());
-        // Postcard writes bytes and a vector of u8 alike: this is an entry whose HTML is not
-        // LZ4 at all.
-        let damaged: std::collections::HashMap<Key, Vec<u8>> =
-            std::collections::HashMap::from([(key, vec![200, 1, 2, 3])]);
-        write_entries(root.path(), &damaged);
-        let cache = HighlightCache::open(root.path());
-        assert_eq!(cache.previous.len(), 1, "the damaged file is read");
-        assert_eq!(cache.get_or_insert("rust", "fn a() {}", || "A".into()), "A");
-    }
-
-    #[test]
-    fn a_saved_entry_is_reused_and_unused_entries_are_dropped() {
-        let root = tempfile::tempdir().unwrap();
-        let (a, b) = ("fn a() {}\n", "fn b() {}\n");
-        let highlighted = |code| crate::highlight::code_block("rust", code);
-        let cache = HighlightCache::open(root.path());
-        assert_eq!(
-            cache.get_or_insert("rust", a, || highlighted(a)),
-            highlighted(a)
-        );
-        cache.get_or_insert("rust", b, || highlighted(b));
-        cache.save(root.path(), true);
-
-        let cache = HighlightCache::open(root.path());
-        let reused = cache.get_or_insert("rust", a, || panic!("a hit must not highlight"));
-        assert_eq!(reused, highlighted(a));
-        cache.save(root.path(), true);
-
-        let cache = HighlightCache::open(root.path());
-        let mut highlighted_again = false;
-        cache.get_or_insert("rust", b, || {
-            highlighted_again = true;
-            highlighted(b)
-        });
-        assert!(highlighted_again, "b was not used by the last build");
-    }
-
-    #[test]
-    fn entries_kept_by_a_build_that_took_bodies_from_the_body_cache_survive() {
-        let root = tempfile::tempdir().unwrap();
-        let (a, b) = ("fn a() {}\n", "fn b() {}\n");
-        let highlighted = |code| crate::highlight::code_block("rust", code);
-        let cache = HighlightCache::open(root.path());
-        cache.get_or_insert("rust", a, || highlighted(a));
-        cache.save(root.path(), true);
-
-        // The body holding `a` came from the body cache; another body brought `b`.
-        let cache = HighlightCache::open(root.path());
-        cache.get_or_insert("rust", b, || highlighted(b));
-        cache.save(root.path(), false);
-
-        let cache = HighlightCache::open(root.path());
-        cache.get_or_insert("rust", a, || panic!("a is still kept"));
-        cache.get_or_insert("rust", b, || panic!("b was added"));
-    }
+    use std::path::PathBuf;
 
     /// The body cache of `root` for what [`crate::markdown::Context::for_tests`] renders.
     fn open_bodies(root: &Path) -> BodyCache {
