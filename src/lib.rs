@@ -33,6 +33,7 @@ pub mod pipeline;
 pub mod related;
 pub mod render;
 pub mod serve;
+pub mod site_path;
 pub mod theme;
 pub mod timeline;
 pub mod timing;

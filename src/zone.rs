@@ -23,7 +23,7 @@ impl Default for Zone {
 impl Zone {
     /// Reads `UTC`, `Z`, `GMT`, a fixed offset such as `+02:00`, or an IANA name.
     pub fn parse(zone: &str) -> Option<Zone> {
-        crate::archive::parse_offset(zone)
+        parse_offset(zone)
             .map(Zone::Fixed)
             .or_else(|| chrono_tz::Tz::from_str(zone.trim()).ok().map(Zone::Named))
     }
@@ -74,6 +74,22 @@ impl Zone {
             Zone::Named(tz) => tz.name().to_string(),
         }
     }
+}
+
+/// `UTC`, `Z` or a fixed offset such as `+02:00`.
+pub fn parse_offset(zone: &str) -> Option<FixedOffset> {
+    let zone = zone.trim();
+    if zone.eq_ignore_ascii_case("utc") || zone == "Z" || zone.eq_ignore_ascii_case("gmt") {
+        return FixedOffset::east_opt(0);
+    }
+    let sign = match zone.chars().next()? {
+        '+' => 1,
+        '-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
+    let seconds = hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60;
+    FixedOffset::east_opt(sign * seconds)
 }
 
 #[cfg(test)]

@@ -56,7 +56,7 @@ pub(super) fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
         }
         let mut groups: BTreeMap<String, Vec<Spelling>> = BTreeMap::new();
         for spelling in spellings {
-            let segment = crate::render::views::path_segment(spelling.text);
+            let segment = crate::site_path::path_segment(spelling.text);
             groups.entry(segment).or_default().push(spelling);
         }
         for (segment, group) in groups.iter().filter(|(_, group)| group.len() > 1) {

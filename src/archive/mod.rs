@@ -12,7 +12,7 @@ mod references;
 
 use std::collections::BTreeMap;
 
-use chrono::{FixedOffset, NaiveDate};
+use chrono::NaiveDate;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::config::{Config, Edition};
@@ -265,22 +265,6 @@ fn push_unique<T: PartialEq>(values: &mut Vec<T>, value: T) {
     if !values.contains(&value) {
         values.push(value);
     }
-}
-
-/// `UTC`, `Z` or a fixed offset such as `+02:00`.
-pub fn parse_offset(zone: &str) -> Option<FixedOffset> {
-    let zone = zone.trim();
-    if zone.eq_ignore_ascii_case("utc") || zone == "Z" || zone.eq_ignore_ascii_case("gmt") {
-        return FixedOffset::east_opt(0);
-    }
-    let sign = match zone.chars().next()? {
-        '+' => 1,
-        '-' => -1,
-        _ => return None,
-    };
-    let (hours, minutes) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-    let seconds = hours.parse::<i32>().ok()? * 3600 + minutes.parse::<i32>().ok()? * 60;
-    FixedOffset::east_opt(sign * seconds)
 }
 
 /// Whether a slug is made of lower-case letters, digits and dashes only.

@@ -216,7 +216,7 @@ pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
             if !link.site_url && !paths.contains(link.target.as_path()) {
                 let text = source();
                 // Only a path inside the archive is looked at on disk: nothing outside is read.
-                let inside = crate::write::is_contained(&link.target);
+                let inside = crate::site_path::is_contained(&link.target);
                 let (what, hint) = if !inside {
                     (
                         "which is outside the archive",

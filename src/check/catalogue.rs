@@ -39,7 +39,7 @@ impl<'a> Vocabulary<'a> {
                 return false;
             }
             // `DNS` for `dns` is the same id written as a name.
-            let slug = crate::render::views::path_segment(value);
+            let slug = crate::site_path::path_segment(value);
             let same_slug = self.set.get(slug.as_str()).copied();
             let closest = same_slug.or_else(|| did_you_mean(value, self.names.iter().copied()));
             let hint = match closest {
@@ -121,7 +121,7 @@ fn not_a_slug(
     value: &str,
     vocabulary: Option<&Vocabulary>,
 ) {
-    let used = crate::render::views::path_segment(value);
+    let used = crate::site_path::path_segment(value);
     let known = vocabulary.and_then(|v| did_you_mean(&used, v.names.iter().copied()));
     let hint = match known {
         Some(known) => format!("did you mean `{known}`?"),

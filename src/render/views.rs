@@ -360,15 +360,7 @@ impl<'a> Views<'a> {
     }
 }
 
-/// A path segment safe to use in a URL and a file name: ids are free text in front matter.
-pub fn path_segment(id: &str) -> String {
-    let slug = crate::markdown::slugify(id);
-    if slug.is_empty() {
-        "-".to_string()
-    } else {
-        slug
-    }
-}
+pub use crate::site_path::path_segment;
 
 /// The serde name of an enum value (`in-review`).
 pub fn kebab<T: Serialize>(value: &T) -> String {

@@ -24,7 +24,7 @@ mod staging;
 mod tests;
 mod written;
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 pub use guard::check_output_dir;
 pub use journal::recover;
@@ -93,24 +93,4 @@ impl WriteError {
     }
 }
 
-/// Whether a site path stays inside the output: relative, with no `..` or root in it.
-pub fn is_contained(path: &Path) -> bool {
-    !path.as_os_str().is_empty()
-        && path
-            .components()
-            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
-}
-
-#[cfg(test)]
-mod contained {
-    use super::*;
-
-    #[test]
-    fn paths_that_climb_out_are_not_contained() {
-        assert!(is_contained(Path::new("postmortems/x/index.html")));
-        assert!(!is_contained(Path::new("../x")));
-        assert!(!is_contained(Path::new("a/../../x")));
-        assert!(!is_contained(Path::new("/etc/passwd")));
-        assert!(!is_contained(Path::new("")));
-    }
-}
+pub(crate) use crate::site_path::is_contained;
