@@ -32,6 +32,7 @@ pub mod packed;
 pub mod pipeline;
 pub mod related;
 pub mod render;
+pub mod seal;
 pub mod serve;
 pub mod site_path;
 pub mod theme;
@@ -42,4 +43,4 @@ pub mod zone;
 
 // Old paths of modules that moved into `incremental`, kept while branches that still name
 // them are merged; the phases name none of them.
-pub use incremental::{cache, seal, uptodate};
+pub use incremental::{cache, uptodate};

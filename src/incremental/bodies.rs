@@ -272,10 +272,10 @@ fn shard_path(folder: &str, shard: usize) -> String {
 /// of each body in the index's order, and a hash of all that. A build reads the index, and
 /// leaves the packed bytes in the file until something shows them (see [`crate::packed::Packed`]).
 fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
-    let Some(key) = super::seal::key() else {
+    let Some(key) = crate::seal::key() else {
         return;
     };
-    let purpose = super::seal::purpose(root, name);
+    let purpose = crate::seal::purpose(root, name);
     write_entry(root, name, |file| {
         let index = postcard::to_stdvec(&(BODY_FORMAT, entries)).map_err(std::io::Error::other)?;
         let mut hashed = Hashed {
@@ -305,22 +305,22 @@ fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     use std::io::Read;
     let path = root.join(CACHE_DIR).join(name);
     let mut file = File::open(&path).ok()?;
-    let key = super::seal::key()?;
+    let key = crate::seal::key()?;
     let unsealed = || {
-        super::seal::ignored(&path);
+        crate::seal::ignored(&path);
         None
     };
     let Some(end) = file
         .metadata()
         .ok()?
         .len()
-        .checked_sub(super::seal::SEAL_LEN as u64)
+        .checked_sub(crate::seal::SEAL_LEN as u64)
     else {
         return unsealed();
     };
     let mut hashed = Hashed {
         file: std::io::sink(),
-        hasher: key.hasher(&super::seal::purpose(root, name)),
+        hasher: key.hasher(&crate::seal::purpose(root, name)),
     };
     let mut length = [0; 8];
     file.read_exact(&mut length).ok()?;
@@ -338,9 +338,9 @@ fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {
     let mut buffered = BufWriter::with_capacity(1 << 20, hashed);
     let copied = std::io::copy(&mut (&mut file).take(end - index_end), &mut buffered).ok()?;
     let hashed = buffered.into_inner().ok()?;
-    let mut seal = [0; super::seal::SEAL_LEN];
+    let mut seal = [0; crate::seal::SEAL_LEN];
     file.read_exact(&mut seal).ok()?;
-    if copied != end - index_end || !super::seal::matches(&hashed.hasher, &seal) {
+    if copied != end - index_end || !crate::seal::matches(&hashed.hasher, &seal) {
         return unsealed();
     }
     let (written_as, mut entries) =

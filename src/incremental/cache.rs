@@ -82,10 +82,10 @@ pub fn write_entry(
 /// in memory of the postings or words of 100,000 postmortems would raise the build's peak
 /// memory by hundreds of megabytes. Nothing is written without a key.
 pub fn write_checked(root: &Path, name: &str, format: &str, value: &impl serde::Serialize) {
-    let Some(key) = super::seal::key() else {
+    let Some(key) = crate::seal::key() else {
         return;
     };
-    let purpose = super::seal::purpose(root, name);
+    let purpose = crate::seal::purpose(root, name);
     write_entry(root, name, |file| {
         let mut hashed = BufWriter::new(Hashed {
             file: &mut *file,
@@ -143,7 +143,7 @@ impl Payload {
     fn read(root: &Path, name: &str, format: &str) -> Option<Payload> {
         let file = root.join(CACHE_DIR).join(name);
         let bytes = std::fs::read(&file).ok()?;
-        let bytes = super::seal::open(&file, &super::seal::purpose(root, name), bytes)?;
+        let bytes = crate::seal::open(&file, &crate::seal::purpose(root, name), bytes)?;
         // The format first, so that a file of another format is not decoded at all.
         let (written_as, value) = postcard::take_from_bytes::<&str>(&bytes).ok()?;
         if written_as != format {

@@ -7,14 +7,12 @@
 //! - [`uptodate`]: the last build's record, and whether a build can stop at once.
 //! - [`bodies`]: each document's front matter and analysed body, by key.
 //! - [`highlights`]: highlighted code blocks, by language and text.
-//! - [`cache`]: the cache folder's files, written whole and sealed, and read back checked;
-//!   the lists made from every document ([`cache::Kept`]).
-//! - [`seal`]: the key kept outside the repository and the seal on every file read back.
+//! - [`cache`]: the cache folder's files, written whole and sealed ([`crate::seal`]), and
+//!   read back checked; the lists made from every document ([`cache::Kept`]).
 //! - [`kept`]: what each phase takes, made from those files.
 
 pub mod bodies;
 pub mod cache;
 pub mod highlights;
 pub mod kept;
-pub mod seal;
 pub mod uptodate;

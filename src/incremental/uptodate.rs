@@ -368,7 +368,7 @@ impl LastBuild {
         let record = record.filter(|record| {
             let contained = record.is_contained();
             if !contained {
-                super::seal::ignored(&record_file(root));
+                crate::seal::ignored(&record_file(root));
             }
             contained
         });
