@@ -8,6 +8,7 @@ use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::incremental::kept::{Keep, RenderMemory};
 use crate::incremental::uptodate::{Asked, Fingerprint, LastBuild};
+use crate::load::LoadError;
 use crate::pipeline::{self, Context};
 use crate::render::{self, Site};
 use crate::theme::{self, Theme};
@@ -42,11 +43,16 @@ impl BuildOptions {
 }
 
 /// Why a build stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// The archive could not be read at all, or the output could not be written.
-    Fatal(String),
+    /// The archive could not be read at all.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The output could not be written; what was there is as it was.
+    #[error(transparent)]
+    Write(#[from] write::WriteError),
     /// The archive has errors; the diagnostics include warnings too.
+    #[error("the archive has errors")]
     Invalid(Vec<Diagnostic>),
 }
 
@@ -68,8 +74,7 @@ fn prepare(
     context: &Context,
     keep: Option<&Keep>,
 ) -> Result<(Archive, Theme, Vec<Diagnostic>), BuildError> {
-    let (archive, diagnostics) = pipeline::load_and_link(context, keep, LinkOptions::default())
-        .map_err(BuildError::Fatal)?;
+    let (archive, diagnostics) = pipeline::load_and_link(context, keep, LinkOptions::default())?;
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Invalid(diagnostics));
     }
@@ -94,9 +99,8 @@ pub fn render_site(options: &BuildOptions) -> Result<(Site, Archive, Vec<Diagnos
 /// whole, and put in place only once every file is written (see [`write`]).
 pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     let out = options.out_dir();
-    let fatal = |e: write::WriteError| BuildError::Fatal(e.to_string());
-    write::check_output_dir(&options.root, &out).map_err(fatal)?;
-    write::recover(&out).map_err(fatal)?;
+    write::check_output_dir(&options.root, &out)?;
+    write::recover(&out)?;
     let context = options.context();
     let last = LastBuild::read(&options.root);
     let today = context.now.date_naive();
@@ -124,7 +128,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
         sources: fingerprint.as_ref().map(|(_, sources)| sources),
     };
     let (archive, theme, warnings) = prepare(&context, Some(&keep))?;
-    let staging = write::Staging::begin(&out, last.left(&out)).map_err(fatal)?;
+    let staging = write::Staging::begin(&out, last.left(&out))?;
     // Pages whose key is the one the last build recorded for the file, with the same program
     // and templates, are kept as they are. Without a fingerprint nothing is recorded, and
     // every page renders.
@@ -144,9 +148,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, BuildError> {
     })
     .map_err(|stop| match stop {
         render::Stop::Render(diagnostic) => BuildError::Invalid(vec![diagnostic]),
-        render::Stop::Emit(error) => fatal(error),
+        render::Stop::Emit(error) => BuildError::Write(error),
     })?;
-    let written = timed("commit", || staging.finish()).map_err(fatal)?;
+    let written = timed("commit", || staging.finish())?;
     let documents = archive.documents.len();
     if let Some((fingerprint, sources)) = fingerprint {
         timed("record", || {

@@ -89,8 +89,8 @@ pub fn run(args: Args) -> i32 {
             );
             EXIT_INVALID
         }
-        Err(BuildError::Fatal(message)) => {
-            eprintln!("error: {message}");
+        Err(cannot @ (BuildError::Load(_) | BuildError::Write(_))) => {
+            eprintln!("error: {cannot}");
             EXIT_CANNOT_RUN
         }
     }

@@ -98,21 +98,33 @@ pub struct LoadedDocument {
     pub front_matter: FrontMatter,
 }
 
+/// Why an archive could not be read at all. Every problem with a file is a diagnostic in
+/// [`Loaded`] instead.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The archive's root is missing or not a folder.
+    #[error("{} is not a directory", .0.display())]
+    NotADirectory(PathBuf),
+}
+
 /// Reads the configuration and every content file under `root`.
 ///
 /// Returns `Err` only when the archive cannot be read at all (the root is missing); every
 /// problem with a file is a diagnostic in [`Loaded`].
-pub fn load(options: &LoadOptions) -> Result<Loaded, String> {
+pub fn load(options: &LoadOptions) -> Result<Loaded, LoadError> {
     load_from(options, None)
 }
 
 /// [`load`], taking what `earlier` builds made: the files the driver did not read, whose
 /// bodies are kept, are not read either. What this load made is in the documents (each with
 /// its key, see [`Document::key`]) for the driver to keep.
-pub fn load_from(options: &LoadOptions, earlier: Option<&dyn Earlier>) -> Result<Loaded, String> {
+pub fn load_from(
+    options: &LoadOptions,
+    earlier: Option<&dyn Earlier>,
+) -> Result<Loaded, LoadError> {
     let root = &options.root;
     if !root.is_dir() {
-        return Err(format!("{} is not a directory", root.display()));
+        return Err(LoadError::NotADirectory(root.clone()));
     }
     let mut diagnostics = Vec::new();
     let (config, edition) = load_settings(options, &mut diagnostics);

@@ -22,7 +22,7 @@ use crate::check;
 use crate::config::Edition;
 use crate::diagnostic::Diagnostic;
 use crate::incremental::kept::{CleanList, Keep, LoadMemo, SuggestionMemory};
-use crate::load::{self, LoadOptions};
+use crate::load::{self, LoadError, LoadOptions};
 use crate::timing::timed;
 
 /// What every phase is told, made once by a command's driver: the phases read neither the
@@ -89,7 +89,7 @@ pub fn load_and_link(
     context: &Context,
     keep: Option<&Keep>,
     link_options: LinkOptions,
-) -> Result<(Archive, Vec<Diagnostic>), String> {
+) -> Result<(Archive, Vec<Diagnostic>), LoadError> {
     let load_options = context.load_options();
     let memo = keep
         .filter(|_| context.render_html)
@@ -100,7 +100,7 @@ pub fn load_and_link(
         if let Some(memo) = memo {
             memo.save(&loaded);
         }
-        Ok::<_, String>(loaded)
+        Ok::<_, LoadError>(loaded)
     })?;
     let mut diagnostics = loaded.diagnostics.clone();
     let clean = keep.map(|_| CleanList::of(&loaded.root, loaded.edition));
@@ -130,7 +130,7 @@ pub fn load_and_link(
 
 /// What `hindsight check` reports: [`load_and_link`] of [`Context::for_check`], linked only as
 /// far as linking reports (no metrics, no suggestions).
-pub fn check(context: &Context) -> Result<(Archive, Vec<Diagnostic>), String> {
+pub fn check(context: &Context) -> Result<(Archive, Vec<Diagnostic>), LoadError> {
     let link_options = LinkOptions {
         reports_only: true,
         ..LinkOptions::default()

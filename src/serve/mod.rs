@@ -67,7 +67,8 @@ pub fn serve(options: &ServeOptions) -> Result<(), String> {
         // A writer previews a draft before anyone else reads it.
         drafts: true,
         ..Context::new(options.root.clone())
-    })?;
+    })
+    .map_err(|e| e.to_string())?;
     // Watch before the first build, so that an edit made during it is not missed.
     let mut watcher = watch::SourceWatcher::new(&options.root)?;
 

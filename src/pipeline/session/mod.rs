@@ -26,7 +26,7 @@ use crate::config::{Config, Edition};
 use crate::diagnostic::Diagnostic;
 use crate::document::{Document, Kind};
 use crate::incremental::cache::HighlightCache;
-use crate::load::{self, FrontMatter};
+use crate::load::{self, FrontMatter, LoadError};
 use crate::pipeline::Context;
 use crate::render::PageKind;
 use crate::render::views::{Summaries, Views};
@@ -267,9 +267,9 @@ pub struct Session {
 impl Session {
     /// Prepares a preview of the archive at `context.root`; nothing is read until
     /// [`Session::rebuild`].
-    pub fn new(context: Context) -> Result<Session, String> {
+    pub fn new(context: Context) -> Result<Session, LoadError> {
         if !context.root.is_dir() {
-            return Err(format!("{} is not a directory", context.root.display()));
+            return Err(LoadError::NotADirectory(context.root.clone()));
         }
         Ok(Session {
             config: Config::default(),
