@@ -175,21 +175,12 @@ pub fn load_from(
     if edition == Edition::Public {
         // Which documents are internal is known only now: the few public ones linking to one
         // are rendered again, so that the link (and the page's URL) stays out of the edition.
-        let internal: HashSet<PathBuf> = documents
-            .iter()
-            .filter(|d| d.document.is_internal())
-            .map(|d| d.document.path.clone())
-            .collect();
+        let internal = internal_paths(documents.iter().map(|d| &d.document));
         let to_relink: Vec<usize> = documents
             .iter()
             .enumerate()
             .filter(|(_, d)| {
-                !d.document.is_internal()
-                    && d.document
-                        .body
-                        .content_links
-                        .iter()
-                        .any(|link| internal.contains(&link.target))
+                !d.document.is_internal() && links_to_any(&d.document, |t| internal.contains(t))
             })
             .map(|(i, _)| i)
             .collect();
@@ -218,6 +209,25 @@ pub fn load_from(
         documents,
         diagnostics,
     })
+}
+
+/// The paths of the internal documents among `documents`. In the public edition a body that
+/// links to one is made again with them as [`FileContext::withheld_targets`]: which
+/// documents are internal is known only once every file is read.
+pub fn internal_paths<'a>(documents: impl Iterator<Item = &'a Document>) -> HashSet<PathBuf> {
+    documents
+        .filter(|d| d.is_internal())
+        .map(|d| d.path.clone())
+        .collect()
+}
+
+/// Whether `document`'s body links to a content file for which `target` holds.
+pub fn links_to_any(document: &Document, target: impl Fn(&PathBuf) -> bool) -> bool {
+    document
+        .body
+        .content_links
+        .iter()
+        .any(|link| target(&link.target))
 }
 
 /// What loading one file needs besides its path: the archive's settings for this build.

@@ -89,16 +89,21 @@ impl Session {
     }
 
     /// In the public edition, links to internal documents are not emitted: when a document
-    /// becomes internal or public, the documents linking to it are loaded again.
+    /// becomes internal or public, the documents linking to it are loaded again (as the
+    /// load's second pass does for a whole archive, with the same [`load::internal_paths`]
+    /// and [`load::links_to_any`]).
     pub(super) fn withhold_links(&mut self) -> usize {
-        let internal: HashSet<PathBuf> = self
-            .files
-            .iter()
-            .filter(|(_, cached)| {
-                matches!(&cached.result, Ok(Parsed { document: Some(d), .. }) if d.is_internal())
-            })
-            .map(|(path, _)| path.clone())
-            .collect();
+        let internal =
+            load::internal_paths(
+                self.files
+                    .values()
+                    .filter_map(|cached| match &cached.result {
+                        Ok(Parsed {
+                            document: Some(d), ..
+                        }) => Some(d),
+                        _ => None,
+                    }),
+            );
         if internal == self.internal {
             return 0;
         }
@@ -113,10 +118,7 @@ impl Session {
                 else {
                     return None;
                 };
-                d.body
-                    .content_links
-                    .iter()
-                    .any(|link| flipped.contains(&link.target))
+                load::links_to_any(d, |target| flipped.contains(target))
                     .then(|| (d.kind(), path.clone(), cached.stamp))
             })
             .collect();
