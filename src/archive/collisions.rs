@@ -78,15 +78,14 @@ pub(super) fn id_collisions(loaded: &Loaded) -> Vec<Diagnostic> {
                     1 => " (and 1 other file)".to_string(),
                     n => format!(" (and {n} other files)"),
                 };
-                let text =
-                    std::fs::read_to_string(loaded.root.join(&d.document.path)).unwrap_or_default();
-                let span = d.front_matter.span_of(&[key, &i.to_string()]);
+                let index = i.to_string();
                 let message = format!(
                     "the {noun} `{}`{others} and `{}` ({kept_in}) both end up at /{key}/{segment}/: one page would take the other's place",
                     other.text, kept.text
                 );
                 diagnostics.push(
-                    Diagnostic::at(Code::IdCollision, &d.document.path, &text, span, message)
+                    d.front_matter
+                        .diagnostic_at(Code::IdCollision, &d.document.path, &[key, &index], message)
                         .with_hint(format!("write `{}` here, as {kept_in} does", kept.text)),
                 );
             }

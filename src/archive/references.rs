@@ -88,10 +88,8 @@ pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
         let mut diagnostics = Vec::new();
         let d = &loaded_document.document;
         let fm = &loaded_document.front_matter;
-        let source = || std::fs::read_to_string(loaded.root.join(&d.path)).unwrap_or_default();
         let at = |code: Code, keys: &[&str], message: String| {
-            let text = source();
-            Diagnostic::at(code, &d.path, &text, fm.span_of(keys), message)
+            fm.diagnostic_at(code, &d.path, keys, message)
         };
         if let Some(p) = d.postmortem() {
             if loaded.config.severity_rank(&p.severity).is_none() {
@@ -206,6 +204,9 @@ pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
                 }
             }
         }
+        // A link's place is a span of the body; the file is read again to turn it into a
+        // line, which happens only for the rare link that is broken or withheld.
+        let source = || std::fs::read_to_string(loaded.root.join(&d.path)).unwrap_or_default();
         for link in &d.body.content_links {
             if !d.is_internal()
                 && !link.in_internal_block

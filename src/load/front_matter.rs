@@ -2,12 +2,12 @@
 //! keys, and read from the file only when asked for a document whose analysis was kept.
 
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use toml::de::{DeTable, DeValue};
 
-use crate::diagnostic::Code;
+use crate::diagnostic::{Code, Diagnostic};
 
 /// The front matter of a file and where it sits in the file.
 ///
@@ -80,6 +80,28 @@ impl FrontMatter {
     /// Whether the front matter has `key` at its top level.
     pub fn has_key(&self, key: &str) -> bool {
         DeTable::parse(self.text()).is_ok_and(|table| table.get_ref().contains_key(key))
+    }
+
+    /// A diagnostic at the value of `path` in `file`, or at the opening `+++` when the key
+    /// is absent. Front matter starts on the file's second line, after the opening `+++`, so
+    /// it places the diagnostic in the file without reading anything else of it.
+    pub fn diagnostic_at(
+        &self,
+        code: Code,
+        file: &Path,
+        path: KeyPath,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let (text, offset) = self.get();
+        let Some(span) = span_in(text, path) else {
+            return Diagnostic::at(code, file, "+++", 0..3, message);
+        };
+        let mut diagnostic = Diagnostic::at(code, file, text, span, message);
+        diagnostic.line += 1;
+        diagnostic.span = diagnostic
+            .span
+            .map(|span| span.start + offset..span.end + offset);
+        diagnostic
     }
 
     /// The byte range in the file of the value at `path`, or of the opening `+++` line when
