@@ -35,6 +35,7 @@ pub mod render;
 pub mod seal;
 pub mod serve;
 pub mod site_path;
+pub mod stamp;
 pub mod theme;
 pub mod timeline;
 pub mod timing;

@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 use super::cache::CACHE_DIR;
 use crate::config::Edition;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::stamp::Stamp;
 use crate::write::{Folders, Left, Written};
 
 /// Bumped whenever the record's meaning changes.
@@ -132,17 +133,6 @@ struct Source {
 }
 
 pub use crate::load::Unread;
-
-/// What changes when a file's content may have: length, modification and change times
-/// (seconds, nanoseconds), device and inode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-struct Stamp {
-    len: u64,
-    modified: (i64, i64),
-    changed: (i64, i64),
-    device: u64,
-    inode: u64,
-}
 
 /// A file changed this close to the taking of the stamps is read again whatever its stamp.
 const RACY_SECONDS: i64 = 2;
@@ -463,22 +453,10 @@ fn source_digests(root: &Path, last: &Sources) -> Option<Sources> {
 
 pub use crate::digest::digest;
 
-#[cfg(unix)]
+/// A source file's stamp for the record; `None` where a stamp cannot be trusted from one
+/// run to the next, so that every file is read.
 fn stamp(meta: &std::fs::Metadata) -> Option<Stamp> {
-    use std::os::unix::fs::MetadataExt;
-    Some(Stamp {
-        len: meta.len(),
-        modified: (meta.mtime(), meta.mtime_nsec()),
-        changed: (meta.ctime(), meta.ctime_nsec()),
-        device: meta.dev(),
-        inode: meta.ino(),
-    })
-}
-
-/// Elsewhere there is no change time to trust: every file is read.
-#[cfg(not(unix))]
-fn stamp(_meta: &std::fs::Metadata) -> Option<Stamp> {
-    None
+    Stamp::is_trusted_across_runs().then(|| Stamp::of_metadata(meta))
 }
 
 fn now_seconds() -> i64 {

@@ -13,17 +13,8 @@ use crate::document::Kind;
 use crate::incremental::cache::BodyCache;
 use crate::load::{self, LoadedDocument};
 
-use super::{CachedFile, Parsed, Session, Stamp};
-
-impl Stamp {
-    fn of(path: &Path) -> Option<Stamp> {
-        let meta = std::fs::metadata(path).ok()?;
-        Some(Stamp {
-            modified: meta.modified().ok(),
-            len: meta.len(),
-        })
-    }
-}
+use super::{CachedFile, Parsed, Session};
+use crate::stamp::Stamp;
 
 impl Session {
     /// Lists the content files again, forgets the removed ones and loads the new and changed

@@ -15,7 +15,8 @@ use crate::render::views::Views;
 
 use super::files::kind_of;
 use super::pages::document_page;
-use super::{CachedFile, Deferred, DocKey, Files, Linked, Parsed, Rebuild, Session, Stamp, Step};
+use super::{CachedFile, Deferred, DocKey, Files, Linked, Parsed, Rebuild, Session, Step};
+use crate::stamp::Stamp;
 
 impl Session {
     /// Renders what the pending edits can have changed, starting with the edited documents'

@@ -19,7 +19,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::archive::Archive;
 use crate::config::{Config, Edition};
@@ -30,6 +30,7 @@ use crate::load::{self, FrontMatter, LoadError};
 use crate::pipeline::Context;
 use crate::render::PageKind;
 use crate::render::views::{Summaries, Views};
+use crate::stamp::Stamp;
 use crate::theme::{self, Theme};
 
 use self::pages::generate;
@@ -105,13 +106,6 @@ impl Changes {
             _ => {}
         }
     }
-}
-
-/// When a file was last changed, as far as the cache can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    modified: Option<SystemTime>,
-    len: u64,
 }
 
 /// One content file's load result, with the stamp of the file it was read from.
