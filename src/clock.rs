@@ -4,16 +4,11 @@
 //! set, so that a build, a check and a preview made on another day say the same thing;
 //! otherwise the system clock. Read once by each command's driver and passed down.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 /// `SOURCE_DATE_EPOCH` as an instant, or the clock's time when it is unset or unreadable.
 pub fn now() -> DateTime<Utc> {
     source_date_epoch().unwrap_or_else(Utc::now)
-}
-
-/// The day of [`now`], in UTC: what "overdue" is judged against.
-pub fn today() -> NaiveDate {
-    now().date_naive()
 }
 
 /// `SOURCE_DATE_EPOCH`, when it is set to a number of seconds.

@@ -6,41 +6,43 @@
 //! content files --load--> Documents + Diagnostics --link--> Archive --render--> Site --write--> output dir
 //! ```
 //!
-//! [`load`] reads and parses files, [`archive`] links them, [`render`] makes pages, [`write`]
-//! swaps the output in. [`build`] runs them in order; `cli` only parses arguments.
+//! [`load`] reads and parses files, [`archive`] links them, [`render`] makes pages, `write`
+//! swaps the output in. [`pipeline`] runs them for every command, [`build`] drives `build`,
+//! `cli` parses arguments. Modules are `pub` where `main`, the integration tests, the
+//! benchmarks or the examples use them, `pub(crate)` otherwise.
 
 pub mod archive;
 pub mod build;
-pub mod check;
+pub(crate) mod check;
 pub mod cli;
-pub mod clock;
+pub(crate) mod clock;
 pub mod config;
 pub mod config_reference;
 pub mod diagnostic;
-pub mod digest;
+pub(crate) mod digest;
 pub mod document;
-pub mod field_errors;
-pub mod highlight;
-pub mod import;
+pub(crate) mod field_errors;
+pub(crate) mod highlight;
+pub(crate) mod import;
 pub mod incremental;
-pub mod init;
+pub(crate) mod init;
 pub mod load;
 pub mod markdown;
 pub mod metrics;
-pub mod new;
-pub mod packed;
+pub(crate) mod new;
+pub(crate) mod packed;
 pub mod pipeline;
 pub mod related;
 pub mod render;
 pub mod seal;
 pub mod serve;
-pub mod site_path;
-pub mod stamp;
+pub(crate) mod site_path;
+pub(crate) mod stamp;
 pub mod theme;
 pub mod timeline;
-pub mod timing;
-pub mod write;
-pub mod zone;
+pub(crate) mod timing;
+pub(crate) mod write;
+pub(crate) mod zone;
 
 // Old paths of modules that moved into `incremental`, kept while branches that still name
 // them are merged; the phases name none of them.

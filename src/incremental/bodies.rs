@@ -41,7 +41,7 @@ const BODY_SHARDS: usize = 256;
 /// only each file's index; a body's packed HTML and text stay in the file until something
 /// shows them (see [`crate::packed`]). A body's HTML reaches pages without being sanitized
 /// again: what keeps a cache made elsewhere from ever being used is the seal on each file
-/// (see [`super::seal`]), and the identity of the file on this disk in its key (see
+/// (see [`crate::seal`]), and the identity of the file on this disk in its key (see
 /// [`BodyCache::key`]).
 pub struct BodyCache {
     /// What the last build wrote, by shard; a body taken for a document leaves its map.
@@ -298,7 +298,7 @@ fn write_shard(root: &Path, name: &str, entries: &[(u64, (&Meta, &Body))]) {
 }
 
 /// The bodies of one shard's file (see [`write_shard`]), when its seal is this machine's
-/// (see [`super::seal`]) and it is of this format. The whole file is checked, in pieces,
+/// (see [`crate::seal`]) and it is of this format. The whole file is checked, in pieces,
 /// but only its index is held; the index's length is checked against the file's before
 /// anything is allocated for it.
 fn read_shard(root: &Path, name: &str) -> Option<FxHashMap<u64, Analysed>> {

@@ -1,5 +1,5 @@
 //! The files of `.hindsight-cache/`: where each lives, how one is written whole or not at
-//! all, and how one is read back only when its seal is this machine's (see [`super::seal`]).
+//! all, and how one is read back only when its seal is this machine's (see [`crate::seal`]).
 //! A cache that cannot be read is ignored: it only ever saves time.
 //!
 //! [`Kept`] is what a build made from every document, one file per kind and edition: the
@@ -21,7 +21,7 @@ pub const CACHE_DIR: &str = ".hindsight-cache";
 
 /// Warns when git tracks files of the cache folder of the archive at `root`: a cache
 /// belongs to one machine, and one committed (or brought by a pull request) is ignored, its
-/// seal not being this machine's (see [`super::seal`]). Git is asked only when the folder
+/// seal not being this machine's (see [`crate::seal`]). Git is asked only when the folder
 /// exists in a repository.
 pub fn warn_if_tracked(root: &Path) {
     let in_repository = root
@@ -77,7 +77,7 @@ pub fn write_entry(
 }
 
 /// Writes `value`, with the format it is written in, into the cache file `name` (see
-/// [`write_entry`]), followed by its seal (see [`super::seal`]), so that a file this program
+/// [`write_entry`]), followed by its seal (see [`crate::seal`]), so that a file this program
 /// did not write here, or a damaged one, is noticed (see [`read_checked`]). Streamed: a copy
 /// in memory of the postings or words of 100,000 postmortems would raise the build's peak
 /// memory by hundreds of megabytes. Nothing is written without a key.

@@ -347,7 +347,7 @@ impl LastBuild {
     }
 
     /// The record of the archive at `root`, when this program sealed it on this machine
-    /// (see [`super::seal`]) and every path in it stays inside the output: the update of
+    /// (see [`crate::seal`]) and every path in it stays inside the output: the update of
     /// the output deletes what the record lists and the output no longer needs.
     pub fn read(root: &Path) -> Self {
         // The first thing a build reads from the cache: the place to say a committed one

@@ -29,9 +29,7 @@ use std::path::{Path, PathBuf};
 pub use guard::check_output_dir;
 pub use journal::recover;
 pub use staging::Staging;
-pub use written::{
-    Folders, Left, Recorded, Written, folder_time, is_as_recorded, modified_time, path_key,
-};
+pub use written::{Folders, Left, Recorded, Written, is_as_recorded, modified_time, path_key};
 
 /// Why the output could not be written: what failed, on which path, and the system's reason.
 /// Each variant's text is the message the user reads.

@@ -95,7 +95,9 @@ impl Staging {
     /// Writes one file of the new site; safe to call from many threads at once.
     ///
     /// When a previous site is being updated, a file whose bytes it already holds is left
-    /// where it is, and not written at all.
+    /// where it is, and not written at all. The build hands whole files in parts
+    /// ([`Staging::put_parts`]); the tests write them in one.
+    #[cfg(test)]
     pub fn put(&self, path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
         self.put_parts(path, &[bytes])
     }
