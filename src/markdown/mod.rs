@@ -34,6 +34,7 @@ mod withhold;
 
 pub use headings::slugify;
 pub use links::{escape_url, is_safe_url};
+pub use markers::holds_marker;
 pub use render::escape;
 
 use regions::{Problem, ProblemKind};
