@@ -79,6 +79,8 @@ pub struct LoadOptions {
     pub base_url: Option<String>,
     /// Render HTML bodies (not needed by `check`, which only reads).
     pub render_html: bool,
+    /// Whether drafts are built: when they are not, a link to one is withheld.
+    pub drafts: bool,
 }
 
 /// Everything read from an archive repository.
@@ -96,6 +98,11 @@ pub struct Loaded {
 pub struct LoadedDocument {
     pub document: Document,
     pub front_matter: FrontMatter,
+}
+
+/// Whether a build of `edition`, with or without `drafts`, leaves the document out.
+pub fn is_withheld(document: &Document, edition: Edition, drafts: bool) -> bool {
+    (edition == Edition::Public && document.is_internal()) || (!drafts && document.is_draft())
 }
 
 /// Reads the configuration and every content file under `root`.
@@ -160,24 +167,25 @@ pub fn load_from(options: &LoadOptions, earlier: Option<&dyn Earlier>) -> Result
             Err(mut refused) => diagnostics.append(&mut refused),
         }
     }
-    if edition == Edition::Public {
-        // Which documents are internal is known only now: the few public ones linking to one
-        // are rendered again, so that the link (and the page's URL) stays out of the edition.
-        let internal: HashSet<PathBuf> = documents
-            .iter()
-            .filter(|d| d.document.is_internal())
-            .map(|d| d.document.path.clone())
-            .collect();
+    // Which documents this build leaves out (internal ones in the public edition, drafts in
+    // a build without them) is known only now: the few others linking to one are rendered
+    // again, so that the link (and the page's URL) stays out of the site.
+    let withheld: HashSet<PathBuf> = documents
+        .iter()
+        .filter(|d| is_withheld(&d.document, edition, options.drafts))
+        .map(|d| d.document.path.clone())
+        .collect();
+    if !withheld.is_empty() {
         let to_relink: Vec<usize> = documents
             .iter()
             .enumerate()
             .filter(|(_, d)| {
-                !d.document.is_internal()
+                !withheld.contains(&d.document.path)
                     && d.document
                         .body
                         .content_links
                         .iter()
-                        .any(|link| internal.contains(&link.target))
+                        .any(|link| withheld.contains(&link.target))
             })
             .map(|(i, _)| i)
             .collect();
@@ -185,7 +193,7 @@ pub fn load_from(options: &LoadOptions, earlier: Option<&dyn Earlier>) -> Result
             .into_par_iter()
             .map(|i| {
                 let d = &documents[i].document;
-                (i, load_one(d.kind(), &d.path, Some(&internal)))
+                (i, load_one(d.kind(), &d.path, Some(&withheld)))
             })
             .collect();
         for (i, result) in relinked {

@@ -27,6 +27,7 @@ mod code;
 mod headings;
 mod links;
 mod markers;
+mod raw_links;
 mod regions;
 mod render;
 mod sanitize;
@@ -209,7 +210,8 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
             );
             html.clear();
         } else if context.render_html {
-            html = sanitize_body(&html, &mut out.timeline);
+            let filter = raw_links::withheld_url_filter(context);
+            html = sanitize_body(&html, &mut out.timeline, filter);
         }
     }
     if context.render_html {
