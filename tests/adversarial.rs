@@ -84,7 +84,7 @@ fn every_shape_built_to_be_slow_is_checked_within_a_generous_limit() {
             "content/postmortems/adversarial.md",
             &source,
         );
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let mut child = built_site::hindsight_command()
             .args(["check", "--root", archive.path().to_str().unwrap()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

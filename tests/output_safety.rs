@@ -7,7 +7,7 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use built_site::{files_under, hindsight, write};
 
@@ -375,7 +375,7 @@ fn build_refuses_an_output_that_would_destroy_sources_and_deletes_nothing() {
     assert!(documents.path().join("thesis.txt").is_file());
 
     // A relative path that resolves to the root is refused as well.
-    let output = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    let output = built_site::hindsight_command()
         .args(["build", "--root", ".", "--out", "content/.."])
         .current_dir(root)
         .output()
@@ -648,7 +648,7 @@ fn source_date_epoch_fixes_the_day_overdue_actions_are_judged_on() {
     );
     let out = root.join("public");
     let page_on = |epoch: &str| {
-        let output = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let output = built_site::hindsight_command()
             .args([
                 "build",
                 "--root",

@@ -86,7 +86,7 @@ impl Server {
         } else {
             &["--port", "0"]
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let mut child = built_site::hindsight_command()
             .arg("serve")
             .arg("--root")
             .arg(root)
@@ -853,7 +853,7 @@ fn assert_serve_sends_what_build_writes(root: &Path, edition: &str) {
     let out = tempfile::tempdir().unwrap();
     let out = out.path().join("site");
     let base_url = format!("http://{}", server.address);
-    let built = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    let built = built_site::hindsight_command()
         .args([
             "build",
             "--drafts",

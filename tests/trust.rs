@@ -106,7 +106,7 @@ impl Scratch {
 
 /// Runs the binary with [`SECRET`] as its key.
 fn hindsight_with_key(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .env("HINDSIGHT_CACHE_KEY", SECRET)
         .output()

@@ -54,10 +54,22 @@ impl Key {
         if let Some(given) = std::env::var_os(KEY_VARIABLE).filter(|given| !given.is_empty()) {
             return Key::from_secret(given.as_encoded_bytes());
         }
+        // Unit tests seal with a key of their own, made for the process: they never read or
+        // make the user's key file.
+        if cfg!(test) {
+            return Key::random();
+        }
         let file = key_file().ok_or_else(|| {
             "there is no home folder to keep its key in; set HINDSIGHT_CACHE_KEY".to_string()
         })?;
         Key::read_or_make(&file)
+    }
+
+    /// A key of random bytes, for this process only: what unit tests seal with.
+    fn random() -> Result<Key, String> {
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| format!("no random bytes for a key: {e}"))?;
+        Ok(Key(random))
     }
 
     /// The key of a secret such as [`KEY_VARIABLE`] gives, at least [`SHORTEST_KEY`]
