@@ -504,6 +504,7 @@ fn ctrl_c_stops_the_server_with_exit_code_zero() {
 
 /// A preview of the archive, as `serve` makes it, without the server.
 fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -> Session {
+    hindsight::seal::use_process_key();
     Session::new(Context {
         edition,
         base_url: Some("http://127.0.0.1:1111".into()),

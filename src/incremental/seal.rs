@@ -48,6 +48,13 @@ pub fn key() -> Option<&'static Key> {
     .as_ref()
 }
 
+/// Seals with a key of this process only, made of random bytes, never reading or making the
+/// user's key file: for a program that runs builds in its own process, such as a test, and
+/// must leave the user's key alone. Called before the first build; after it, the key is kept.
+pub fn use_process_key() {
+    KEY.get_or_init(|| Key::random().ok());
+}
+
 impl Key {
     /// The key of [`KEY_VARIABLE`] when it is set, of the user's key file otherwise.
     fn find() -> Result<Key, String> {
