@@ -508,6 +508,7 @@ fn the_setup_action_installs_a_release_archive_from_a_local_folder() {
     );
     assert_eq!(github_path.trim(), install_dir.to_str().unwrap());
     let installed = Command::new(install_dir.join("hindsight"))
+        .env("XDG_CACHE_HOME", built_site::cache_home())
         .arg("--version")
         .output()
         .unwrap();
@@ -623,6 +624,7 @@ fn the_netlify_recipe_builds_the_public_edition_at_netlifys_address() {
         let output = Command::new("sh")
             .args(["-c", &command(context)])
             .env("PATH", &path)
+            .env("XDG_CACHE_HOME", built_site::cache_home())
             .env("URL", "https://postmortems.netlify.app")
             .env(
                 "DEPLOY_PRIME_URL",
