@@ -10,8 +10,8 @@ Prints one Markdown table row per shape and command: the wall time and the CPU t
 and system, which a busy machine inflates less) at each size, and the exit code (1 is
 expected where the shape is refused with a diagnostic, such as HTML nested past the limit,
 or a file over `max_document_bytes`). Each document is the front matter of a plain postmortem and a body of the
-shape, cut to the size (the front matter included), so that a 5 MiB file is exactly at the
-limit of `max_document_bytes`.
+shape, cut to the size (the front matter included), so that a 1 MiB file is exactly at the
+default limit of `max_document_bytes`, and a 5 MiB one is refused with E0020 (exit 1).
 """
 
 import argparse
