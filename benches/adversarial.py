@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
-"""Times `hindsight check` on one postmortem built to be slow, for each shape known to hurt
-Markdown tools, at each size asked for.
+"""Times `hindsight check` and `hindsight build` on one postmortem built to be slow, for each
+shape known to hurt Markdown tools, at each size asked for.
 
     benches/adversarial.py                       # release binary, 1 MiB and 5 MiB
     benches/adversarial.py --sizes 262144 --binary target/debug/hindsight
-    benches/adversarial.py --shapes headings,nested-html
+    benches/adversarial.py --shapes headings,nested-html --commands check
 
-Prints one Markdown table row per shape: the wall time and the CPU time (user and system,
-which a busy machine inflates less) of `check` at each size, and its exit code (1 is expected where the shape is refused with a diagnostic, such as HTML nested past
-the limit). Each document is the front matter of a plain postmortem and a body of the
-shape, cut to the size (the front matter included), so that a 5 MiB file is exactly at the
-limit of `max_document_bytes`.
+Prints one Markdown table row per shape and command: the wall time and the CPU time (user
+and system, which a busy machine inflates less) at each size, and the exit code (1 is
+expected where the shape is refused with a diagnostic, such as HTML nested past the limit,
+or a file over `max_document_bytes`). Each document is the front matter of a plain postmortem and a body of the
+shape, cut to the size (the front matter included), so that a 1 MiB file is exactly at the
+default limit of `max_document_bytes`, and a 5 MiB one is refused with E0020 (exit 1).
 """
 
 import argparse
@@ -100,7 +101,7 @@ def document(shape, size):
     return (FRONT_MATTER + body)[:size]
 
 
-def time_check(binary, shape, size, timeout):
+def time_command(binary, command, shape, size, timeout):
     archive = tempfile.mkdtemp(prefix="hindsight-adversarial-")
     try:
         folder = os.path.join(archive, "content", "postmortems")
@@ -111,7 +112,7 @@ def time_check(binary, shape, size, timeout):
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             run = subprocess.run(
-                [binary, "check", "--root", archive],
+                [binary, command, "--root", archive],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
                 timeout=timeout,
@@ -132,26 +133,29 @@ def main():
     parser.add_argument("--sizes", default=f"{1 << 20},{5 << 20}")
     parser.add_argument("--shapes", default=",".join(SHAPES))
     parser.add_argument("--timeout", type=float, default=120.0)
+    parser.add_argument("--commands", default="check,build")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     shapes = args.shapes.split(",")
     unknown = [shape for shape in shapes if shape not in SHAPES]
     if unknown:
         sys.exit(f"unknown shapes: {', '.join(unknown)}; known: {', '.join(SHAPES)}")
+    commands = args.commands.split(",")
     print(
-        "| shape | "
+        "| shape | command | "
         + " | ".join(f"{size / (1 << 20):g} MiB: wall s / CPU s (exit)" for size in sizes)
         + " |"
     )
-    print("| --- |" + " --- |" * len(sizes))
+    print("| --- | --- |" + " --- |" * len(sizes))
     for shape in shapes:
-        cells = []
-        for size in sizes:
-            wall, cpu, code = time_check(args.binary, shape, size, args.timeout)
-            cells.append(
-                f"> {args.timeout:g}" if wall is None else f"{wall:.2f} / {cpu:.2f} ({code})"
-            )
-        print(f"| {shape} | " + " | ".join(cells) + " |", flush=True)
+        for command in commands:
+            cells = []
+            for size in sizes:
+                wall, cpu, code = time_command(args.binary, command, shape, size, args.timeout)
+                cells.append(
+                    f"> {args.timeout:g}" if wall is None else f"{wall:.2f} / {cpu:.2f} ({code})"
+                )
+            print(f"| {shape} | {command} | " + " | ".join(cells) + " |", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,10 @@ pub struct Config {
     pub services: BTreeMap<String, ServiceInfo>,
     pub markdown: MarkdownConfig,
     pub check: CheckConfig,
-    /// Documents larger than this many bytes are refused rather than loaded.
+    /// Documents larger than this many bytes are refused rather than loaded: 1 MiB by
+    /// default, a hundred times the largest real postmortem we know of, and the size at which
+    /// every shape of input built to be slow still checks and builds in under 2 s (see
+    /// docs/performance.md, "Adversarial input").
     pub max_document_bytes: u64,
     /// Rows a page of the whole-archive listings (postmortems, action items) shows.
     #[serde(deserialize_with = "rows_a_page")]
@@ -61,7 +64,7 @@ impl Default for Config {
             services: BTreeMap::new(),
             markdown: MarkdownConfig::default(),
             check: CheckConfig::default(),
-            max_document_bytes: 5 * 1024 * 1024,
+            max_document_bytes: 1024 * 1024,
             paginate_by: NonZeroUsize::new(100).expect("100 is not zero"),
         }
     }

@@ -101,6 +101,7 @@ codes! {
     BlameLanguage = "W0009" "blame-language" Warning;
     IdCollision = "E0027" "id-collision" Error;
     DuplicateOutput = "E0028" "duplicate-output" Error;
+    InternalMarkerInFrontMatter = "E0029" "internal-marker-in-front-matter" Error;
     IdNotSlug = "W0010" "id-not-slug" Warning;
     ImplausibleDate = "W0011" "implausible-date" Warning;
     LongIncident = "W0012" "long-incident" Warning;

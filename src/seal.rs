@@ -48,16 +48,35 @@ pub fn key() -> Option<&'static Key> {
     .as_ref()
 }
 
+/// Seals with a key of this process only, made of random bytes, never reading or making the
+/// user's key file: for a program that runs builds in its own process, such as a test, and
+/// must leave the user's key alone. Called before the first build; after it, the key is kept.
+pub fn use_process_key() {
+    KEY.get_or_init(|| Key::random().ok());
+}
+
 impl Key {
     /// The key of [`KEY_VARIABLE`] when it is set, of the user's key file otherwise.
     fn find() -> Result<Key, String> {
         if let Some(given) = std::env::var_os(KEY_VARIABLE).filter(|given| !given.is_empty()) {
             return Key::from_secret(given.as_encoded_bytes());
         }
+        // Unit tests seal with a key of their own, made for the process: they never read or
+        // make the user's key file.
+        if cfg!(test) {
+            return Key::random();
+        }
         let file = key_file().ok_or_else(|| {
             "there is no home folder to keep its key in; set HINDSIGHT_CACHE_KEY".to_string()
         })?;
         Key::read_or_make(&file)
+    }
+
+    /// A key of random bytes, for this process only: what unit tests seal with.
+    fn random() -> Result<Key, String> {
+        let mut random = [0u8; 32];
+        getrandom::fill(&mut random).map_err(|e| format!("no random bytes for a key: {e}"))?;
+        Ok(Key(random))
     }
 
     /// The key of a secret such as [`KEY_VARIABLE`] gives, at least [`SHORTEST_KEY`]

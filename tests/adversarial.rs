@@ -1,7 +1,7 @@
 //! Input built to be slow is checked in linear time: each shape of benches/adversarial.py, at
 //! 256 KiB, must be checked well within a limit that a quadratic scan would blow through
 //! (heading ids once took 25 s for 8 KB; the nesting guard, 10 s for 800 KB). The figures at
-//! 1 MiB and 5 MiB are in docs/performance.md.
+//! 1 MiB (the default `max_document_bytes`) and 5 MiB are in docs/performance.md.
 
 mod built_site;
 
@@ -84,7 +84,7 @@ fn every_shape_built_to_be_slow_is_checked_within_a_generous_limit() {
             "content/postmortems/adversarial.md",
             &source,
         );
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let mut child = built_site::hindsight_command()
             .args(["check", "--root", archive.path().to_str().unwrap()])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())

@@ -5,10 +5,10 @@ mod built_site;
 
 use built_site::write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn hindsight(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .current_dir(cwd)
         .output()
@@ -276,7 +276,7 @@ fn check_and_build_measure_the_future_from_source_date_epoch_alike() {
     let archive = fixture_archive(&[("content/postmortems/unknown-tag.md", WARNING_DOC)]);
     // 2020-04-01: the postmortem (2020-05-02) and its incident are a month in the future.
     let at_epoch = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        built_site::hindsight_command()
             .args(args)
             .current_dir(archive.path())
             .env("SOURCE_DATE_EPOCH", "1585699200")

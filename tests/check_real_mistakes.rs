@@ -7,12 +7,12 @@
 mod built_site;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use built_site::{copy_tree, write};
 
 fn hindsight(args: &[&str], root: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .arg("--root")
         .arg(root)
@@ -305,7 +305,7 @@ fn every_configuration_error_is_reported_at_its_line() {
 #[test]
 fn new_warns_of_a_service_outside_the_catalogue_and_offers_the_closest() {
     let archive = mistakes_put_right();
-    let output = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    let output = built_site::hindsight_command()
         .args(["new", "postmortem", "Refunds slow", "--service", "paymnts"])
         .arg("--root")
         .arg(archive.path())

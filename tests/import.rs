@@ -3,16 +3,17 @@
 //! themselves (titles, incident times, Stats durations), against `check` and `build`, and
 //! against the sources' bytes, which must not change.
 
+mod built_site;
 mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta};
 
 fn hindsight(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .output()
         .expect("the hindsight binary runs")

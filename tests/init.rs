@@ -2,11 +2,13 @@
 //! workflow it writes run against a pull request, the setup action installing a release, and
 //! the refusals a folder that is not an archive gets.
 
+mod built_site;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn hindsight(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .current_dir(cwd)
         .output()
@@ -332,6 +334,7 @@ fn run_check_step(archive: &Path, script: &str, base: &str) -> Output {
     Command::new("bash")
         .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
         .env("PATH", path)
+        .env("XDG_CACHE_HOME", built_site::cache_home())
         .env("BASE", base)
         .current_dir(archive)
         .output()
@@ -505,6 +508,7 @@ fn the_setup_action_installs_a_release_archive_from_a_local_folder() {
     );
     assert_eq!(github_path.trim(), install_dir.to_str().unwrap());
     let installed = Command::new(install_dir.join("hindsight"))
+        .env("XDG_CACHE_HOME", built_site::cache_home())
         .arg("--version")
         .output()
         .unwrap();
@@ -620,6 +624,7 @@ fn the_netlify_recipe_builds_the_public_edition_at_netlifys_address() {
         let output = Command::new("sh")
             .args(["-c", &command(context)])
             .env("PATH", &path)
+            .env("XDG_CACHE_HOME", built_site::cache_home())
             .env("URL", "https://postmortems.netlify.app")
             .env(
                 "DEPLOY_PRIME_URL",
@@ -699,6 +704,7 @@ fn the_pages_workflow_builds_the_public_edition_at_the_pages_address() {
     let output = Command::new("bash")
         .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &script])
         .env("PATH", path)
+        .env("XDG_CACHE_HOME", built_site::cache_home())
         .env("BASE_URL", "https://acme.github.io/postmortems/")
         .current_dir(&archive)
         .output()

@@ -20,6 +20,7 @@ fn archive_dir(files: &[(&str, String)]) -> tempfile::TempDir {
 
 fn link(dir: &Path) -> Archive {
     let context = Context::new(dir.to_path_buf());
+    hindsight::seal::use_process_key();
     let (archive, diagnostics) =
         pipeline::load_and_link(&context, None, LinkOptions::default()).unwrap();
     assert!(
@@ -197,6 +198,7 @@ fn site_of(dir: &Path, edition: Option<hindsight::config::Edition>) -> hindsight
         base_url: Some("https://postmortems.example.com/archive".into()),
         drafts: false,
     };
+    hindsight::seal::use_process_key();
     match hindsight::build::render_site(&options) {
         Ok((site, _, _)) => site,
         Err(e) => panic!("{e:?}"),

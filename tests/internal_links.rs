@@ -1,7 +1,7 @@
 //! A public document's link to an internal one publishes nothing of it, whatever form the link
 //! takes: a path to the file, the page's URL (relative, from the root, with or without the base
 //! path, or absolute on the site's host), a file under the page, an image, an autolink or a
-//! reference definition. The public edition keeps the link's words and drops the address; the
+//! reference definition, and `<a href>` or `<img src>` in raw HTML. The public edition keeps the link's words and drops the address; the
 //! internal edition keeps the link; `check` and the public build warn (W0016) at each link's
 //! line.
 
@@ -61,6 +61,26 @@ const FORMS: &[(&str, &str)] = &[
     (
         "See [words 11](zqxhidden-outage.md?v=2).",
         "href=\"/archive/postmortems/zqxhidden-outage/\"",
+    ),
+    (
+        "See <a href=\"zqxhidden-outage.md\">words 13</a>.",
+        "href=\"zqxhidden-outage.md\"",
+    ),
+    (
+        "See <a class=\"x\" href='/postmortems/zqxhidden-outage/?v=2#impact'>words 14</a>.",
+        "href=\"/postmortems/zqxhidden-outage/?v=2#impact\"",
+    ),
+    (
+        "See <img alt=\"words 15\" src=\"https://example.com/archive/postmortems/zqxhidden-outage/diagram.png\">.",
+        "src=\"https://example.com/archive/postmortems/zqxhidden-outage/diagram.png\"",
+    ),
+    (
+        "See <a href=\"zqxhidden-outage&#46;md\">words 16</a>.",
+        "href=\"zqxhidden-outage.md\"",
+    ),
+    (
+        "<div><a href=\"../zqxhidden-outage/\"\nclass=\"x\">words 17</a></div>",
+        "href=\"../zqxhidden-outage/\"",
     ),
 ];
 
@@ -161,7 +181,9 @@ fn the_public_edition_holds_no_link_to_an_internal_document_in_any_form() {
         "the internal document's slug is published in {leaks:?}"
     );
     let page = String::from_utf8_lossy(&public["postmortems/public-one/index.html"]).into_owned();
-    for n in ["01", "02", "03", "04", "05", "06", "07", "08", "10", "11"] {
+    for n in [
+        "01", "02", "03", "04", "05", "06", "07", "08", "10", "11", "13", "14", "15", "16", "17",
+    ] {
         assert!(
             page.contains(&format!("words {n}")),
             "the public page lost the words of link {n}"
@@ -256,5 +278,74 @@ fn check_and_the_public_build_warn_at_each_withheld_link() {
     assert_eq!(
         built_lines, expected,
         "the public build warns at each link's line: {stderr}"
+    );
+}
+
+#[test]
+fn a_build_without_drafts_withholds_every_link_to_a_draft_and_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "hindsight.toml",
+        "title = \"Drafts\"\nbase_url = \"https://example.com/\"\n",
+    );
+    let front_matter = |title: &str, status: &str| {
+        format!(
+            "+++\ntitle = \"{title}\"\ndate = 2024-05-02\nsummary = \"What happened.\"\nseverity = \"sev4\"\nservices = [\"api\"]\nstatus = \"{status}\"\n[incident]\nstarted = 2024-05-01T10:00:00Z\n+++\n"
+        )
+    };
+    write(
+        root,
+        "content/postmortems/zqxdraft-outage.md",
+        &format!("{}Not written yet.\n", front_matter("Unfinished", "draft")),
+    );
+    write(
+        root,
+        "content/postmortems/done.md",
+        &format!(
+            "{}See [words 01](zqxdraft-outage.md).\n\nSee <a href=\"/postmortems/zqxdraft-outage/\">words 02</a>.\n",
+            front_matter("Finished", "published")
+        ),
+    );
+    for edition in ["public", "internal"] {
+        let out = tempfile::tempdir().unwrap();
+        let site = out.path().join("site");
+        let stderr = build(root, &site, edition);
+        let warnings = stderr.matches("warning[W0016]").count();
+        assert_eq!(warnings, 2, "{edition}: {stderr}");
+        assert!(stderr.contains("draft"), "{stderr}");
+        let leaks: Vec<String> = files_under(&site)
+            .iter()
+            .filter(|(_, bytes)| String::from_utf8_lossy(bytes).contains("zqxdraft"))
+            .map(|(path, _)| path.clone())
+            .collect();
+        assert!(
+            leaks.is_empty(),
+            "{edition}: the draft's slug is in {leaks:?}"
+        );
+        let page = String::from_utf8_lossy(&files_under(&site)["postmortems/done/index.html"])
+            .into_owned();
+        assert!(page.contains("words 01") && page.contains("words 02"));
+    }
+    let out = tempfile::tempdir().unwrap();
+    let output = hindsight(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.path().join("site").to_str().unwrap(),
+        "--drafts",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains("W0016"), "{stderr}");
+    let page = String::from_utf8_lossy(
+        &files_under(&out.path().join("site"))["postmortems/done/index.html"],
+    )
+    .into_owned();
+    assert!(
+        page.contains("href=\"/postmortems/zqxdraft-outage/\""),
+        "{page}"
     );
 }

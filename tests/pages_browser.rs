@@ -36,6 +36,7 @@ fn demo_site() -> &'static DemoSite {
             base_url: None,
             drafts: false,
         };
+        hindsight::seal::use_process_key();
         build(&options).unwrap_or_else(|e| panic!("building the demo archive: {e:?}"));
         let pages = every_kind_of_page(&root);
         Box::leak(Box::new(out));

@@ -23,6 +23,7 @@ fn build_site(root: &Path) -> &'static Path {
         base_url: None,
         drafts: false,
     };
+    hindsight::seal::use_process_key();
     let report = build(&options).unwrap_or_else(|e| panic!("building {}: {e:?}", root.display()));
     let out: &'static tempfile::TempDir = Box::leak(Box::new(out));
     let _ = report;

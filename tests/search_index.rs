@@ -43,6 +43,7 @@ fn all_text(dir: &Path) -> String {
 
 fn build_edition(root: &Path, edition: Edition) -> std::path::PathBuf {
     let out = root.join(format!("out-{edition:?}"));
+    hindsight::seal::use_process_key();
     build(&BuildOptions {
         root: root.to_path_buf(),
         out: Some(out.clone()),

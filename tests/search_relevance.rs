@@ -194,6 +194,7 @@ fn people_find_the_incident_they_mean_in_the_top_three() {
     assert!(count > 300, "converted only {count} documents");
     let out = tempfile::tempdir().expect("an output directory");
     let site = out.path().join("site");
+    hindsight::seal::use_process_key();
     build(&BuildOptions {
         root: archive.path().to_path_buf(),
         out: Some(site.clone()),

@@ -86,7 +86,7 @@ impl Server {
         } else {
             &["--port", "0"]
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let mut child = built_site::hindsight_command()
             .arg("serve")
             .arg("--root")
             .arg(root)
@@ -504,6 +504,7 @@ fn ctrl_c_stops_the_server_with_exit_code_zero() {
 
 /// A preview of the archive, as `serve` makes it, without the server.
 fn preview(archive: &TempArchive, edition: Option<hindsight::config::Edition>) -> Session {
+    hindsight::seal::use_process_key();
     Session::new(Context {
         edition,
         base_url: Some("http://127.0.0.1:1111".into()),
@@ -853,7 +854,7 @@ fn assert_serve_sends_what_build_writes(root: &Path, edition: &str) {
     let out = tempfile::tempdir().unwrap();
     let out = out.path().join("site");
     let base_url = format!("http://{}", server.address);
-    let built = Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    let built = built_site::hindsight_command()
         .args([
             "build",
             "--drafts",

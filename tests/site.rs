@@ -22,6 +22,7 @@ fn build_site(root: &Path, base_url: Option<&str>, drafts: bool) -> (tempfile::T
         base_url: base_url.map(str::to_string),
         drafts,
     };
+    hindsight::seal::use_process_key();
     if let Err(error) = build(&options) {
         panic!("the build failed: {error:?}");
     }

@@ -106,7 +106,7 @@ impl Scratch {
 
 /// Runs the binary with [`SECRET`] as its key.
 fn hindsight_with_key(args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    built_site::hindsight_command()
         .args(args)
         .env("HINDSIGHT_CACHE_KEY", SECRET)
         .output()
@@ -417,4 +417,28 @@ fn a_cache_tracked_by_git_gets_a_warning_saying_how_to_untrack_it() {
         warned.contains("git rm -r --cached .hindsight-cache"),
         "{warned}"
     );
+}
+
+#[test]
+fn a_marker_in_front_matter_stops_check_and_build_at_its_line() {
+    let scratch = Scratch::new();
+    let root = scratch.root();
+    write(
+        &root,
+        "content/postmortems/extra.md",
+        &EXTRA.replace(
+            "services = [\"db\"]\n",
+            "services = [\"db\"]\nsummary = \"\"\"Slow.\n<!--\n  internal\n-->\nThe password was hunter2.\"\"\"\n",
+        ),
+    );
+    for command in ["check", "build"] {
+        let output = hindsight_with_key(&[command, "--root", root.to_str().unwrap()]);
+        let stderr = stderr(&output);
+        assert!(!output.status.success(), "{command}: {stderr}");
+        assert!(
+            stderr.contains("E0029") && stderr.contains("content/postmortems/extra.md:6"),
+            "{command}: {stderr}"
+        );
+    }
+    assert!(!scratch.out().exists(), "nothing was published");
 }

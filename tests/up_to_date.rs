@@ -141,7 +141,7 @@ fn another_day_builds_again_since_pages_show_what_is_overdue() {
     let archive = example_archive();
     let root = archive.path();
     let day = |epoch: &str| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        let output = built_site::hindsight_command()
             .args(["build", "--root", root.to_str().unwrap()])
             .env("SOURCE_DATE_EPOCH", epoch)
             .output()

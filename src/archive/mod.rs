@@ -115,7 +115,7 @@ impl Archive {
 
 /// Links loaded documents into an archive, reporting every reference that does not resolve.
 pub fn link(loaded: Loaded, options: LinkOptions) -> (Archive, Vec<Diagnostic>) {
-    let diagnostics = references::validate_references(&loaded);
+    let diagnostics = references::validate_references(&loaded, options.drafts);
     // A zone that is not one was reported with the configuration, at its line.
     let zone = Zone::parse(&loaded.config.timezone).unwrap_or_default();
 

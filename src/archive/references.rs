@@ -7,14 +7,18 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::collisions::id_collisions;
 use super::is_valid_slug;
+use crate::config::Edition;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
 use crate::document::{Document, Kind};
-use crate::load::{Loaded, LoadedDocument};
+use crate::load::{Loaded, LoadedDocument, is_withheld};
 
 /// Checks what must hold for the archive to link: valid, unique slugs; severities on the
 /// scale; references to premortems, risks, related postmortems and content files that exist;
 /// unique risk ids.
-pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
+///
+/// Without `drafts`, a link to a draft from a document the build publishes is withheld, and
+/// reported.
+pub(super) fn validate_references(loaded: &Loaded, drafts: bool) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     let documents = &loaded.documents;
     let mut by_slug: FxHashMap<(Kind, &str), &LoadedDocument> = FxHashMap::default();
@@ -80,6 +84,12 @@ pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
     let internal: FxHashSet<&std::path::Path> = documents
         .iter()
         .filter(|l| l.document.is_internal())
+        .map(|l| l.document.path.as_path())
+        .collect();
+    // Without drafts, a link to one of these is withheld from every edition.
+    let withheld_drafts: FxHashSet<&std::path::Path> = documents
+        .iter()
+        .filter(|l| !drafts && l.document.is_draft())
         .map(|l| l.document.path.as_path())
         .collect();
 
@@ -213,6 +223,11 @@ pub(super) fn validate_references(loaded: &Loaded) -> Vec<Diagnostic> {
                 && internal.contains(link.target.as_path())
             {
                 diagnostics.push(link.withheld_from_public(&d.path, &source()));
+            } else if withheld_drafts.contains(link.target.as_path())
+                && !is_withheld(d, loaded.edition, drafts)
+                && !(link.in_internal_block && loaded.edition == Edition::Public)
+            {
+                diagnostics.push(link.withheld_as_draft(&d.path, &source()));
             }
             if !link.site_url && !paths.contains(link.target.as_path()) {
                 let text = source();

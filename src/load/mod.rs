@@ -79,6 +79,8 @@ pub struct LoadOptions {
     pub base_url: Option<String>,
     /// Render HTML bodies (not needed by `check`, which only reads).
     pub render_html: bool,
+    /// Whether drafts are built: when they are not, a link to one is withheld.
+    pub drafts: bool,
 }
 
 /// Everything read from an archive repository.
@@ -105,6 +107,11 @@ pub enum LoadError {
     /// The archive's root is missing or not a folder.
     #[error("{} is not a directory", .0.display())]
     NotADirectory(PathBuf),
+}
+
+/// Whether a build of `edition`, with or without `drafts`, leaves the document out.
+pub fn is_withheld(document: &Document, edition: Edition, drafts: bool) -> bool {
+    (edition == Edition::Public && document.is_internal()) || (!drafts && document.is_draft())
 }
 
 /// Reads the configuration and every content file under `root`.
@@ -172,15 +179,21 @@ pub fn load_from(
             Err(mut refused) => diagnostics.append(&mut refused),
         }
     }
-    if edition == Edition::Public {
-        // Which documents are internal is known only now: the few public ones linking to one
-        // are rendered again, so that the link (and the page's URL) stays out of the edition.
-        let internal = internal_paths(documents.iter().map(|d| &d.document));
+    // Which documents this build leaves out (internal ones in the public edition, drafts in
+    // a build without them) is known only now: the few others linking to one are rendered
+    // again, so that the link (and the page's URL) stays out of the site.
+    let withheld = withheld_paths(
+        documents.iter().map(|d| &d.document),
+        edition,
+        options.drafts,
+    );
+    if !withheld.is_empty() {
         let to_relink: Vec<usize> = documents
             .iter()
             .enumerate()
             .filter(|(_, d)| {
-                !d.document.is_internal() && links_to_any(&d.document, |t| internal.contains(t))
+                !withheld.contains(&d.document.path)
+                    && links_to_any(&d.document, |t| withheld.contains(t))
             })
             .map(|(i, _)| i)
             .collect();
@@ -188,7 +201,7 @@ pub fn load_from(
             .into_par_iter()
             .map(|i| {
                 let d = &documents[i].document;
-                (i, load_one(d.kind(), &d.path, Some(&internal)))
+                (i, load_one(d.kind(), &d.path, Some(&withheld)))
             })
             .collect();
         for (i, result) in relinked {
@@ -211,12 +224,17 @@ pub fn load_from(
     })
 }
 
-/// The paths of the internal documents among `documents`. In the public edition a body that
-/// links to one is made again with them as [`FileContext::withheld_targets`]: which
-/// documents are internal is known only once every file is read.
-pub fn internal_paths<'a>(documents: impl Iterator<Item = &'a Document>) -> HashSet<PathBuf> {
+/// The paths of the documents among `documents` that a build of `edition`, with or without
+/// `drafts`, leaves out. A body that links to one is made again with them as
+/// [`FileContext::withheld_targets`]: which documents are left out is known only once every
+/// file is read.
+pub fn withheld_paths<'a>(
+    documents: impl Iterator<Item = &'a Document>,
+    edition: Edition,
+    drafts: bool,
+) -> HashSet<PathBuf> {
     documents
-        .filter(|d| d.is_internal())
+        .filter(|d| is_withheld(d, edition, drafts))
         .map(|d| d.path.clone())
         .collect()
 }

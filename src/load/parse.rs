@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use crate::config::Config;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
@@ -145,6 +145,8 @@ pub(super) fn parse_meta(
         diagnostic
     };
     let table = DeTable::parse(front_matter.text()).map_err(|e| vec![located(&e, &[])])?;
+    let mut marked = Vec::new();
+    strings_with_markers(table.get_ref(), &mut marked);
     let (meta, errors, keys) = match kind {
         Kind::Postmortem => {
             let collected = crate::field_errors::deserialize::<Postmortem>(table);
@@ -167,11 +169,36 @@ pub(super) fn parse_meta(
             diagnostic
         })
         .collect();
+    diagnostics.extend(marked.into_iter().map(|span| {
+        let offset = front_matter.offset();
+        Diagnostic::at(
+            Code::InternalMarkerInFrontMatter,
+            path,
+            source,
+            span.start + offset..span.end + offset,
+            "this front-matter value holds an internal marker, and front matter is published in every edition as written",
+        )
+        .with_hint("take the marker out of the value, with what it was meant to withhold; internal details belong in an internal block of the body")
+    }));
     Diagnostic::sort(&mut diagnostics);
     match meta {
         Some(meta) => Ok((meta, diagnostics)),
         None => Err(diagnostics),
     }
+}
+
+/// The spans of the front matter's strings, at any depth, that hold an internal marker
+/// (see [`markdown::holds_marker`]).
+fn strings_with_markers(table: &DeTable, marked: &mut Vec<Range<usize>>) {
+    fn visit(value: &toml::Spanned<DeValue>, marked: &mut Vec<Range<usize>>) {
+        match value.get_ref() {
+            DeValue::String(text) if markdown::holds_marker(text) => marked.push(value.span()),
+            DeValue::Array(items) => items.iter().for_each(|item| visit(item, marked)),
+            DeValue::Table(table) => strings_with_markers(table, marked),
+            _ => {}
+        }
+    }
+    table.values().for_each(|value| visit(value, marked));
 }
 
 pub(super) const POSTMORTEM_KEYS: &[&str] = &[

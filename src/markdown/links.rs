@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use pulldown_cmark_escape::escape_href;
 
-use super::{Body, ContentLink, Context};
+use super::{ContentLink, Context};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::document::Kind;
 
@@ -87,13 +87,18 @@ pub(super) struct Written<'a> {
 
 /// Records a link (or, for `image`, an image) that names a document in the body's content
 /// links, and returns whether this edition withholds it: the document is left out.
-pub(super) fn record_link(out: &mut Body, link: Written, image: bool, context: &Context) -> bool {
+pub(super) fn record_link(
+    links: &mut Vec<ContentLink>,
+    link: Written,
+    image: bool,
+    context: &Context,
+) -> bool {
     let (target, site_url) = match link.target {
         Some(LinkTarget::Content { target, .. }) => (target, image),
         Some(LinkTarget::Page { target }) => (target, true),
         Some(LinkTarget::Keep) | None => return false,
     };
-    out.content_links.push(ContentLink {
+    links.push(ContentLink {
         target: target.clone(),
         written: link.dest.to_string(),
         span: link.span.clone(),
@@ -123,6 +128,26 @@ impl ContentLink {
         )
         .with_hint(
             "link to internal documents only from internal ones, or mark the linking text internal (`<!-- internal -->` ... `<!-- /internal -->`) so the public edition leaves out the words too",
+        )
+    }
+
+    /// The warning for a link to a draft, in a build without drafts (in the file at `path`,
+    /// whose text is `source`): the link's words stay, but not the link, which would lead
+    /// nowhere.
+    pub fn withheld_as_draft(&self, path: &Path, source: &str) -> Diagnostic {
+        Diagnostic::at(
+            Code::LinkToInternal,
+            path,
+            source,
+            self.span.clone(),
+            format!(
+                "link to a draft withheld: `{}` points at {}, a draft this build leaves out",
+                self.written,
+                self.target.display()
+            ),
+        )
+        .with_hint(
+            "publish the draft first (`status` other than \"draft\"), or build with --drafts; the link comes back once its page is built",
         )
     }
 }

@@ -6,6 +6,8 @@ use std::ops::Range;
 
 use pulldown_cmark::Event;
 
+use super::code::{fence_lang, is_internal_lang};
+
 /// The most lines a marker may be spread over (`<!--`, `internal`, `-->`, and a spare).
 pub(super) const MARKER_LINES: usize = 4;
 
@@ -71,6 +73,22 @@ pub(super) fn holds_near_marker(html: &str) -> bool {
         rest = &rest[end..];
     }
     false
+}
+
+/// Whether a piece of text holds an internal marker in any form a body may write it (a
+/// comment on one line or over several, one that reads like a marker without being one, or a
+/// line opening an ```` ```internal ```` fence). Front matter is published in every edition,
+/// so a marker in one of its strings would publish what its author meant to withhold.
+pub fn holds_marker(text: &str) -> bool {
+    if !text.contains("<!--") && !text.contains("```") && !text.contains("~~~") {
+        return false;
+    }
+    !markers_in(text).is_empty()
+        || holds_near_marker(text)
+        || text.lines().any(|line| {
+            super::withhold::fence_open(line)
+                .is_some_and(|(_, info)| is_internal_lang(fence_lang(info)))
+        })
 }
 
 /// The markers among the comments of a piece of HTML, in order.
@@ -186,6 +204,29 @@ mod tests {
         ] {
             let body = render_with(ordinary, Edition::Public);
             assert!(body.diagnostics.is_empty(), "{ordinary:?}");
+        }
+    }
+
+    #[test]
+    fn a_marker_in_any_form_is_found_in_a_string() {
+        use super::holds_marker;
+        for marked in [
+            "<!-- internal -->",
+            "Slow. <!--/INTERNAL--> after",
+            "<!--\n  internal\n-->",
+            "<!-- internal: why -->",
+            "before\n```internal\n",
+            "  ~~~ Internal\n",
+        ] {
+            assert!(holds_marker(marked), "{marked:?}");
+        }
+        for plain in [
+            "The internal API was slow.",
+            "<!-- a note -->",
+            "```sh\nsystemctl restart api\n```",
+            "",
+        ] {
+            assert!(!holds_marker(plain), "{plain:?}");
         }
     }
 

@@ -27,6 +27,7 @@ mod code;
 mod headings;
 mod links;
 mod markers;
+mod raw_links;
 mod regions;
 mod render;
 mod sanitize;
@@ -34,6 +35,7 @@ mod withhold;
 
 pub use headings::slugify;
 pub use links::{escape_url, is_safe_url};
+pub use markers::holds_marker;
 pub use render::escape;
 
 use regions::{Problem, ProblemKind};
@@ -208,7 +210,8 @@ pub fn analyze(source: &str, body: Range<usize>, context: &Context) -> Body {
             );
             html.clear();
         } else if context.render_html {
-            html = sanitize_body(&html, &mut out.timeline);
+            let filter = raw_links::withheld_url_filter(context);
+            html = sanitize_body(&html, &mut out.timeline, filter);
         }
     }
     if context.render_html {

@@ -11,6 +11,7 @@ use super::code::{fence_lang, highlighted, is_internal_lang};
 use super::headings::{HeadingIds, heading_level};
 use super::links::{LinkTarget, Written, is_safe_url, record_link, rewrite_link};
 use super::markers::JoinedMarkers;
+use super::raw_links::withhold_in_html;
 use super::regions::{INTERNAL_LABEL, Problem, Regions, Verdict};
 use super::{Body, Context, Heading, options};
 
@@ -160,7 +161,7 @@ pub(super) fn render(
                     span: &span,
                     in_internal_block: regions.open.is_some(),
                 };
-                if record_link(out, link, false, context) {
+                if record_link(&mut out.content_links, link, false, context) {
                     // A page this edition leaves out: keep the words, drop the link. An
                     // autolink's words are its address, so they go too.
                     link_stack.push(if link_type == LinkType::Autolink {
@@ -217,7 +218,7 @@ pub(super) fn render(
                     span: &span,
                     in_internal_block: regions.open.is_some(),
                 };
-                if record_link(out, link, true, context) {
+                if record_link(&mut out.content_links, link, true, context) {
                     // An image of a page this edition leaves out: its description stays.
                     image_stack.push(false);
                     continue;
@@ -243,11 +244,19 @@ pub(super) fn render(
             }
             Event::Html(html) => {
                 out.had_raw_html = true;
-                Event::Html(html)
+                let in_block = regions.open.is_some();
+                match withhold_in_html(&html, &span, in_block, context, &mut out.content_links) {
+                    Some(rewritten) => Event::Html(rewritten.into()),
+                    None => Event::Html(html),
+                }
             }
             Event::InlineHtml(html) => {
                 out.had_raw_html = true;
-                Event::InlineHtml(html)
+                let in_block = regions.open.is_some();
+                match withhold_in_html(&html, &span, in_block, context, &mut out.content_links) {
+                    Some(rewritten) => Event::InlineHtml(rewritten.into()),
+                    None => Event::InlineHtml(html),
+                }
             }
             // A heading's text goes into the plain text once, when the heading ends.
             Event::Text(t) => {

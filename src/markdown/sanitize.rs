@@ -7,7 +7,30 @@ use crate::timeline::TimelineSection;
 
 /// Sanitizes the HTML piece by piece around the timeline's blocks, so that their ranges still
 /// point at them afterwards.
-pub(super) fn sanitize_body(html: &str, timeline: &mut Option<TimelineSection>) -> String {
+///
+/// With `withheld`, an attribute for which it holds (an address naming a document this edition
+/// leaves out) is dropped too.
+pub(super) fn sanitize_body(
+    html: &str,
+    timeline: &mut Option<TimelineSection>,
+    withheld: Option<impl Fn(&str, &str, &str) -> bool + Send + Sync + 'static>,
+) -> String {
+    let with_filter;
+    let cleaner = match withheld {
+        Some(withheld) => {
+            let mut builder = cleaner();
+            builder.attribute_filter(move |element, attribute, value| {
+                (!withheld(element, attribute, value)).then_some(value.into())
+            });
+            with_filter = builder;
+            &with_filter
+        }
+        None => {
+            static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
+            CLEANER.get_or_init(cleaner)
+        }
+    };
+    let sanitize = |html: &str| cleaner.clean(html).to_string();
     let Some(timeline) = timeline.as_mut().filter(|t| !t.html_blocks.is_empty()) else {
         return sanitize(html);
     };
@@ -65,23 +88,17 @@ pub(super) fn nesting_depth(html: &str) -> usize {
     deepest
 }
 
-/// Cleans raw HTML: scripts, event handlers and unsafe URLs go; classes and ids stay.
-fn sanitize(html: &str) -> String {
-    static CLEANER: OnceLock<ammonia::Builder<'static>> = OnceLock::new();
-    CLEANER
-        .get_or_init(|| {
-            let mut builder = ammonia::Builder::default();
-            builder
-                .add_generic_attributes(["class", "id", "role", "aria-label"])
-                .add_tag_attributes("pre", ["data-lang"])
-                .add_tags(["input"])
-                .add_tag_attributes("input", ["type", "checked", "disabled"])
-                .url_schemes(["http", "https", "mailto"].into())
-                .link_rel(None);
-            builder
-        })
-        .clean(html)
-        .to_string()
+/// The cleaner of raw HTML: scripts, event handlers and unsafe URLs go; classes and ids stay.
+fn cleaner() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::default();
+    builder
+        .add_generic_attributes(["class", "id", "role", "aria-label"])
+        .add_tag_attributes("pre", ["data-lang"])
+        .add_tags(["input"])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .url_schemes(["http", "https", "mailto"].into())
+        .link_rel(None);
+    builder
 }
 
 #[cfg(test)]

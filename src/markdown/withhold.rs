@@ -263,7 +263,7 @@ fn indentation(line: &str) -> (usize, &str) {
 }
 
 /// If `line` opens a fenced code block, its fence marker and info string.
-fn fence_open(line: &str) -> Option<(String, &str)> {
+pub(super) fn fence_open(line: &str) -> Option<(String, &str)> {
     let (indent, rest) = indentation(line);
     if indent > 3 {
         return None;

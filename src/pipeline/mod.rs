@@ -73,6 +73,7 @@ impl Context {
             edition: self.edition,
             base_url: self.base_url.clone(),
             render_html: self.render_html,
+            drafts: self.drafts,
         }
     }
 }

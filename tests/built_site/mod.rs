@@ -5,12 +5,25 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+/// The `hindsight` binary as a command, with a cache folder of the tests' own (under
+/// `target/tmp`): no test reads or makes the user's key (`~/.cache/hindsight/key`).
+pub fn hindsight_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_hindsight"));
+    command.env("XDG_CACHE_HOME", cache_home());
+    command
+}
+
+/// The cache folder every `hindsight` a test runs is given, in place of the user's.
+pub fn cache_home() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("cache-home")
+}
 
 /// Runs the `hindsight` binary, as a user or CI would.
 pub fn hindsight(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hindsight"))
+    hindsight_command()
         .args(args)
         .output()
         .expect("the hindsight binary runs")

@@ -81,20 +81,19 @@ impl Session {
 
     /// In the public edition, links to internal documents are not emitted: when a document
     /// becomes internal or public, the documents linking to it are loaded again (as the
-    /// load's second pass does for a whole archive, with the same [`load::internal_paths`]
+    /// load's second pass does for a whole archive, with the same [`load::withheld_paths`]
     /// and [`load::links_to_any`]).
     pub(super) fn withhold_links(&mut self) -> usize {
-        let internal =
-            load::internal_paths(
-                self.files
-                    .values()
-                    .filter_map(|cached| match &cached.result {
-                        Ok(Parsed {
-                            document: Some(d), ..
-                        }) => Some(d),
-                        _ => None,
-                    }),
-            );
+        let documents = self
+            .files
+            .values()
+            .filter_map(|cached| match &cached.result {
+                Ok(Parsed {
+                    document: Some(d), ..
+                }) => Some(d),
+                _ => None,
+            });
+        let internal = load::withheld_paths(documents, self.edition, self.context.drafts);
         if internal == self.internal {
             return 0;
         }
