@@ -8,8 +8,10 @@ build's time and the search phase's (HINDSIGHT_TIMINGS). Then prints the index's
 bytes, gzip -9 bytes of the shards), serves DIR on localhost, opens /search/ in Chromium
 through chromedriver, and prints:
 - for the first query, opened as /search/?q=..., the time to results (page load included,
-  and search.js's own measure from the query to results on screen) and what it fetched,
-  with the size of each fetched file as gzip -9 would serve it;
+  and search.js's own measure from the query to results on screen) and what it fetched
+  for them, with the size of each fetched file as gzip -9 would serve it;
+- the facet files (services and tags), which the page fetches once those results are on
+  screen: their size, and the time until the facets show them;
 - for each query typed into the warm page after that, the time search.js takes from the
   query to facets and results on screen (its `hindsight-search` performance measure).
 
@@ -162,7 +164,12 @@ def index_size(site):
     shards.sort()
     with open(os.path.join(root, "index.json"), "rb") as f:
         index = len(gzip.compress(f.read(), 9))
-    print(f"index: {files} files, {raw / 1e6:.1f} MB; index.json {index / 1024:.1f} KB gzip -9; "
+    facets = 0
+    for name in os.listdir(os.path.join(root, "facets")):
+        with open(os.path.join(root, "facets", name), "rb") as f:
+            facets += len(gzip.compress(f.read(), 9))
+    print(f"index: {files} files, {raw / 1e6:.1f} MB; index.json {index / 1024:.1f} KB gzip -9, "
+          f"facet files {facets / 1024:.1f} KB gzip -9; "
           f"{len(shards)} shards, median {shards[len(shards) // 2] / 1024:.1f} KB, "
           f"largest {shards[-1] / 1024:.1f} KB gzip -9")
 
@@ -193,6 +200,9 @@ def main():
         fetched = driver.script(
             "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);")
         fetched = [p for p in fetched if p.startswith("/search") or p.endswith(".js")]
+        # The facet files are asked for once the results are on screen; one may have
+        # arrived by now, but it is no part of what the first results needed.
+        fetched = [p for p in fetched if not p.startswith("/search/facets/")]
         page = ["/search/", "/style.css", "/highlight.css"]
         total = sum(gzip_size(args.site, p) for p in fetched + page)
         search_only = sum(gzip_size(args.site, p) for p in fetched)
@@ -205,6 +215,15 @@ def main():
               f"({total / 1024:.1f} KB with the page's HTML and CSS)")
         for path in sorted(fetched, key=lambda p: -gzip_size(args.site, p))[:5]:
             print(f"    {path}: {gzip_size(args.site, path) / 1024:.1f} KB")
+        driver.wait("return document.querySelector('#search-facets input[name=\"tag\"]');")
+        facets_at = time.perf_counter() - started
+        facet_files = [p for p in driver.script(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);")
+            if p.startswith("/search/facets/")]
+        facet_bytes = sum(gzip_size(args.site, p) for p in facet_files)
+        print(f"then the services and tags: {len(facet_files)} facet files, "
+              f"{facet_bytes / 1024:.1f} KB gzip -9, shown {facets_at * 1000:.0f} ms after the "
+              f"page was opened")
 
         timings = []
         for query in args.queries[1:] + args.queries:

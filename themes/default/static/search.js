@@ -333,15 +333,50 @@
     this.base = base;
     this.count = meta.count;
     this.shards = meta.shards;
+    this.facetChunk = meta.facet_chunk;
+    // A facet of several values a document (services, tags) has no `docs` until its files
+    // arrive (Index.prototype.columns).
     this.facets = meta.facets.map(function (f) {
       var byId = new Map();
       f.values.forEach(function (v, i) { byId.set(v[0], i); });
-      return { name: f.name, label: f.label, values: f.values, docs: f.docs, byId: byId };
+      return { name: f.name, label: f.label, values: f.values, docs: f.docs || null, byId: byId };
     });
     this.shardCache = new Map();
     this.docCache = new Map();
+    this.restCache = new Map();
     this.vocabCache = new Map();
+    this.columnsPending = null;
   }
+
+  // Whether every facet has every document's values.
+  Index.prototype.complete = function () {
+    return this.facets.every(function (f) { return f.docs !== null; });
+  };
+
+  // Fetches the facets kept apart from index.json, search/facets/K.json for the documents
+  // K * facetChunk on, and gives each facet its documents' values.
+  Index.prototype.columns = function () {
+    if (this.complete()) return Promise.resolve();
+    if (!this.columnsPending) {
+      var self = this;
+      var files = [];
+      for (var k = 0; k * this.facetChunk < this.count; k++) {
+        files.push(fetchJson(this.base + "/search/facets/" + k + ".json"));
+      }
+      this.columnsPending = Promise.all(files).then(function (chunks) {
+        self.facets.forEach(function (f) {
+          if (f.docs !== null) return;
+          var docs = [];
+          chunks.forEach(function (chunk) { if (chunk[f.name]) docs = docs.concat(chunk[f.name]); });
+          f.docs = docs;
+        });
+      }).catch(function (error) {
+        self.columnsPending = null;
+        throw error;
+      });
+    }
+    return this.columnsPending;
+  };
 
   Index.load = function (base) {
     return fetchJson(base + "/search/index.json").then(function (meta) {
@@ -397,6 +432,23 @@
       this.docCache.set(id, fetchJson(this.base + "/search/doc/" + id + ".json"));
     }
     return this.docCache.get(id);
+  };
+
+  // A result record with its whole body in `text`: a record holds the first 8 KB, and
+  // search/text/ID.json the rest, fetched only to look for a phrase there.
+  Index.prototype.wholeDoc = function (id) {
+    var self = this;
+    return this.doc(id).then(function (doc) {
+      if (!doc.more) return doc;
+      if (!self.restCache.has(id)) {
+        self.restCache.set(id, fetchJson(self.base + "/search/text/" + id + ".json").then(function (rest) {
+          doc.text += rest;
+          doc.more = false;
+          return doc;
+        }));
+      }
+      return self.restCache.get(id);
+    });
   };
 
   // The words of the archive that start with `first` and how many documents have each.
@@ -616,16 +668,27 @@
       }
       var batch = ids.slice(checked, checked + PAGE_SIZE);
       checked += batch.length;
-      return Promise.all(batch.map(function (id) { return self.doc(id); })).then(function (docs) {
-        batch.forEach(function (id, k) {
-          var doc = docs[k];
-          var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
-          if (phrases.every(function (p) { return containsRun(stems, p); })) kept.push(id);
-        });
+      return Promise.all(batch.map(function (id) { return self.hasPhrases(id, phrases); })).then(function (has) {
+        batch.forEach(function (id, k) { if (has[k]) kept.push(id); });
         return next();
       });
     }
     return next();
+  };
+
+  // Whether document id has every phrase (lists of stems): in its record's text first, then,
+  // where its body goes on, in the whole body.
+  Index.prototype.hasPhrases = function (id, phrases) {
+    var self = this;
+    function found(doc) {
+      var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
+      return phrases.every(function (p) { return containsRun(stems, p); });
+    }
+    return this.doc(id).then(function (doc) {
+      var has = found(doc);
+      if (has || !doc.more) return has;
+      return self.wholeDoc(id).then(found);
+    });
   };
 
   function containsRun(list, run) {
@@ -649,6 +712,8 @@
     });
   };
 
+  // A facet whose documents' values have not arrived yet matches and counts nothing; the
+  // page waits for them before filtering on it.
   function facetHas(facet, id, selected) {
     var v = facet.docs[id];
     if (Array.isArray(v)) return v.some(function (x) { return selected.has(x); });
@@ -675,7 +740,7 @@
       if (failed === 0) results.push(id);
       if (failed >= 2) return;
       facets.forEach(function (f, n) {
-        if (failed === 1 && f !== failedFacet) return;
+        if ((failed === 1 && f !== failedFacet) || f.docs === null) return;
         var v = f.docs[id];
         if (Array.isArray(v)) v.forEach(function (x) { counts[n][x]++; });
         else if (v >= 0) counts[n][v]++;
@@ -857,9 +922,15 @@
     var generation = ++this.generation;
     var groups = parseQuery(this.state.q);
     var started = performance.now();
-    return this.index.search(groups, this.state.exact).then(function (found) {
+    var index = this.index;
+    // A filter on a facet kept apart from index.json (from a pasted URL) needs its values
+    // before any result; otherwise they are fetched once the first results are on screen.
+    var filtered = index.facets.some(function (f) { return f.docs === null && self.state.filters[f.name].size > 0; });
+    var ready = filtered ? index.columns() : Promise.resolve();
+    return Promise.all([index.search(groups, this.state.exact), ready]).then(function (done) {
+      var found = done[0];
       if (generation !== self.generation) return;
-      var refined = self.index.refine(found.ids, self.state.filters);
+      var refined = index.refine(found.ids, self.state.filters);
       self.results = refined.results;
       self.highlight = [];
       groups.forEach(function (g) {
@@ -872,9 +943,18 @@
       self.list.textContent = "";
       self.shown = 0;
       self.select(-1);
-      self.showMore();
+      var page = self.showMore();
       // From the keystroke's query to facets and results on screen (benches/search_query.py).
       performance.measure("hindsight-search", { start: started });
+      if (!index.complete()) {
+        page.then(function () { return index.columns(); }).then(function () {
+          if (generation !== self.generation) return;
+          self.renderFacets(index.refine(found.ids, self.state.filters).counts);
+          self.list.querySelectorAll(".result").forEach(function (item) { self.addChips(item); });
+        }).catch(function (error) {
+          if (generation === self.generation) self.status.textContent += " (Filters could not be loaded: " + error.message + ".)";
+        });
+      }
     }).catch(function (error) {
       self.status.textContent = "Search failed: " + error.message;
     });
@@ -1002,6 +1082,7 @@
   SearchPage.prototype.showMore = function () {
     var end = Math.min(this.results.length, this.shown + PAGE_SIZE);
     var generation = this.generation;
+    var filled = [];
     for (var k = this.shown; k < end; k++) {
       var id = this.results[k];
       // The option is the result's link itself, so that no control sits inside another
@@ -1018,23 +1099,36 @@
       head.appendChild(link);
       item.appendChild(head);
       this.list.appendChild(item);
-      this.fill(item, link, id, this.highlight, generation);
+      filled.push(this.fill(item, link, id, this.highlight, generation));
     }
     this.shown = end;
     this.more.hidden = this.shown >= this.results.length;
+    // Settles when these rows are filled (or could not be).
+    return Promise.all(filled);
   };
 
   SearchPage.prototype.facetValues = function (name, id) {
     var f = this.index.facets.find(function (facet) { return facet.name === name; });
-    if (!f) return [];
+    if (!f || f.docs === null) return [];
     var v = f.docs[id];
     var list = Array.isArray(v) ? v : (v >= 0 ? [v] : []);
     return list.map(function (i) { return { index: i, label: f.values[i][1] }; });
   };
 
+  // The services of a filled row, once the facets kept apart from index.json are here.
+  SearchPage.prototype.addChips = function (item) {
+    var meta = item.querySelector(".doc-row-meta");
+    var services = this.index.facets.find(function (facet) { return facet.name === "service"; });
+    if (!meta || item.dataset.chips || !services || services.docs === null) return;
+    item.dataset.chips = "1";
+    this.facetValues("service", Number(item.dataset.doc)).forEach(function (s) {
+      meta.appendChild(element("span", "chip", s.label));
+    });
+  };
+
   SearchPage.prototype.fill = function (item, link, id, words, generation) {
     var self = this;
-    this.index.doc(id).then(function (doc) {
+    return this.index.doc(id).then(function (doc) {
       if (generation !== self.generation) return;
       var head = link.parentNode;
       self.facetValues("severity", id).forEach(function (s) {
@@ -1052,10 +1146,8 @@
       self.facetValues("kind", id).forEach(function (k) {
         if (k.index === 1) meta.appendChild(element("span", "badge", k.label));
       });
-      self.facetValues("service", id).forEach(function (s) {
-        meta.appendChild(element("span", "chip", s.label));
-      });
       item.appendChild(meta);
+      self.addChips(item);
 
       var text = excerpt(doc, words);
       if (text) {
