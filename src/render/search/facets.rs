@@ -30,10 +30,11 @@ pub struct Facet {
     label: &'static str,
     /// (id, label) of each value, in the order they are listed.
     values: Vec<(String, String)>,
-    /// Each document's value, in `index.json`; absent for a facet of several values a
-    /// document, whose values are in the facet files ([`chunks`]).
+    /// Each document's value, in `index.json`, as a character a document ([`one_char`]);
+    /// absent for a facet of several values a document, whose values are in the facet files
+    /// ([`chunks`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    docs: Option<Vec<i32>>,
+    docs: Option<String>,
     #[serde(skip)]
     many: Option<Vec<Vec<u32>>>,
 }
@@ -89,7 +90,8 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
         .map(|(i, &y)| (y, i as i32))
         .collect();
 
-    let one = |f: &dyn Fn(&Document) -> i32| Some(docs.iter().rev().map(f).collect());
+    let one =
+        |f: &dyn Fn(&Document) -> i32| Some(docs.iter().rev().map(|d| one_char(f(d))).collect());
     vec![
         Facet {
             name: "service",
@@ -158,6 +160,16 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
             many: None,
         },
     ]
+}
+
+/// A document's value in a facet of one value a document (-1 for none) as one character,
+/// code 48 + value (`/` for none, `0` for the first value): a string of them is about half
+/// the bytes of a JSON list of numbers and the browser parses it many times faster.
+fn one_char(value: i32) -> char {
+    u32::try_from(48 + value)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('/')
 }
 
 /// The year a document is filed under: the incident's for a postmortem (as the postmortems

@@ -7,7 +7,7 @@
 //!
 //! Layout, under `search/`:
 //! - `index.json`: what every query needs: the shard keys, the facets' values, and for
-//!   every document its severity, year, kind and open action items as small integers.
+//!   every document its severity, year, kind and open action items, a character each.
 //! - `facets/K.json`: the services and tags of the documents `K * FACET_CHUNK ..`, fetched
 //!   after the first results are on screen (or before, when the URL filters on them).
 //! - `terms/KEY.json`: the terms whose longest shard key is KEY (its UTF-8 bytes in hex),
