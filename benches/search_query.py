@@ -12,6 +12,8 @@ through chromedriver, and prints:
   for them, with the size of each fetched file as gzip -9 would serve it;
 - the facet files (services and tags), which the page fetches once those results are on
   screen: their size, and the time until the facets show them;
+- with --repeat N, the first query's time opened N more times with the browser's cache
+  cleared each time: median and max;
 - for each query typed into the warm page after that, the time search.js takes from the
   query to facets and results on screen (its `hindsight-search` performance measure).
 
@@ -180,6 +182,8 @@ def main():
     parser.add_argument("--build", metavar="ARCHIVE", help="build this archive into --site first")
     parser.add_argument("--binary", default="target/dist/hindsight",
                         help="the hindsight binary for --build")
+    parser.add_argument("--repeat", type=int, default=0,
+                        help="open the first query this many more times, cache cleared")
     parser.add_argument("queries", nargs="*", default=[
         "dns", "certificate expired", "deployer", "connection pool", "rollback",
         "memory", "timeout", "kafka", "cert", "database failover"])
@@ -224,6 +228,25 @@ def main():
         print(f"then the services and tags: {len(facet_files)} facet files, "
               f"{facet_bytes / 1024:.1f} KB gzip -9, shown {facets_at * 1000:.0f} ms after the "
               f"page was opened")
+
+        if args.repeat:
+            loads = []
+            searches = []
+            for _ in range(args.repeat):
+                driver.call("POST", f"/session/{driver.session}/goog/cdp/execute",
+                            {"cmd": "Network.clearBrowserCache", "params": {}})
+                started = time.perf_counter()
+                driver.goto(f"{base}/search/?q={urllib.parse.quote(first)}")
+                driver.wait(RESULTS_SHOWN)
+                loads.append((time.perf_counter() - started) * 1000)
+                searches.append(driver.script(
+                    "return performance.getEntriesByName('hindsight-search')[0].duration;"))
+            print(f"first query {first!r} opened {args.repeat} more times, cache cleared: "
+                  f"query to results on screen median {statistics.median(searches):.0f} ms, "
+                  f"max {max(searches):.0f} ms; with the page load median "
+                  f"{statistics.median(loads):.0f} ms, max {max(loads):.0f} ms")
+            driver.goto(f"{base}/search/?q={urllib.parse.quote(first)}")
+            driver.wait(RESULTS_SHOWN)
 
         timings = []
         for query in args.queries[1:] + args.queries:
