@@ -8,8 +8,12 @@ build's time and the search phase's (HINDSIGHT_TIMINGS). Then prints the index's
 bytes, gzip -9 bytes of the shards), serves DIR on localhost, opens /search/ in Chromium
 through chromedriver, and prints:
 - for the first query, opened as /search/?q=..., the time to results (page load included,
-  and search.js's own measure from the query to results on screen) and what it fetched,
-  with the size of each fetched file as gzip -9 would serve it;
+  and search.js's own measure from the query to results on screen) and what it fetched
+  for them, with the size of each fetched file as gzip -9 would serve it;
+- the facet files (services and tags), which the page fetches once those results are on
+  screen: their size, and the time until the facets show them;
+- with --repeat N, the first query's time opened N more times with the browser's cache
+  cleared each time: median and max;
 - for each query typed into the warm page after that, the time search.js takes from the
   query to facets and results on screen (its `hindsight-search` performance measure).
 
@@ -162,7 +166,12 @@ def index_size(site):
     shards.sort()
     with open(os.path.join(root, "index.json"), "rb") as f:
         index = len(gzip.compress(f.read(), 9))
-    print(f"index: {files} files, {raw / 1e6:.1f} MB; index.json {index / 1024:.1f} KB gzip -9; "
+    facets = 0
+    for name in os.listdir(os.path.join(root, "facets")):
+        with open(os.path.join(root, "facets", name), "rb") as f:
+            facets += len(gzip.compress(f.read(), 9))
+    print(f"index: {files} files, {raw / 1e6:.1f} MB; index.json {index / 1024:.1f} KB gzip -9, "
+          f"facet files {facets / 1024:.1f} KB gzip -9; "
           f"{len(shards)} shards, median {shards[len(shards) // 2] / 1024:.1f} KB, "
           f"largest {shards[-1] / 1024:.1f} KB gzip -9")
 
@@ -173,6 +182,8 @@ def main():
     parser.add_argument("--build", metavar="ARCHIVE", help="build this archive into --site first")
     parser.add_argument("--binary", default="target/dist/hindsight",
                         help="the hindsight binary for --build")
+    parser.add_argument("--repeat", type=int, default=0,
+                        help="open the first query this many more times, cache cleared")
     parser.add_argument("queries", nargs="*", default=[
         "dns", "certificate expired", "deployer", "connection pool", "rollback",
         "memory", "timeout", "kafka", "cert", "database failover"])
@@ -193,6 +204,9 @@ def main():
         fetched = driver.script(
             "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);")
         fetched = [p for p in fetched if p.startswith("/search") or p.endswith(".js")]
+        # The facet files are asked for once the results are on screen; one may have
+        # arrived by now, but it is no part of what the first results needed.
+        fetched = [p for p in fetched if not p.startswith("/search/facets/")]
         page = ["/search/", "/style.css", "/highlight.css"]
         total = sum(gzip_size(args.site, p) for p in fetched + page)
         search_only = sum(gzip_size(args.site, p) for p in fetched)
@@ -205,6 +219,34 @@ def main():
               f"({total / 1024:.1f} KB with the page's HTML and CSS)")
         for path in sorted(fetched, key=lambda p: -gzip_size(args.site, p))[:5]:
             print(f"    {path}: {gzip_size(args.site, path) / 1024:.1f} KB")
+        driver.wait("return document.querySelector('#search-facets input[name=\"tag\"]');")
+        facets_at = time.perf_counter() - started
+        facet_files = [p for p in driver.script(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);")
+            if p.startswith("/search/facets/")]
+        facet_bytes = sum(gzip_size(args.site, p) for p in facet_files)
+        print(f"then the services and tags: {len(facet_files)} facet files, "
+              f"{facet_bytes / 1024:.1f} KB gzip -9, shown {facets_at * 1000:.0f} ms after the "
+              f"page was opened")
+
+        if args.repeat:
+            loads = []
+            searches = []
+            for _ in range(args.repeat):
+                driver.call("POST", f"/session/{driver.session}/goog/cdp/execute",
+                            {"cmd": "Network.clearBrowserCache", "params": {}})
+                started = time.perf_counter()
+                driver.goto(f"{base}/search/?q={urllib.parse.quote(first)}")
+                driver.wait(RESULTS_SHOWN)
+                loads.append((time.perf_counter() - started) * 1000)
+                searches.append(driver.script(
+                    "return performance.getEntriesByName('hindsight-search')[0].duration;"))
+            print(f"first query {first!r} opened {args.repeat} more times, cache cleared: "
+                  f"query to results on screen median {statistics.median(searches):.0f} ms, "
+                  f"max {max(searches):.0f} ms; with the page load median "
+                  f"{statistics.median(loads):.0f} ms, max {max(loads):.0f} ms")
+            driver.goto(f"{base}/search/?q={urllib.parse.quote(first)}")
+            driver.wait(RESULTS_SHOWN)
 
         timings = []
         for query in args.queries[1:] + args.queries:

@@ -578,6 +578,114 @@ fn quoted_words_match_as_a_phrase_and_a_minus_leaves_documents_out() {
 }
 
 #[test]
+fn a_phrase_is_found_past_the_first_8_kb_of_a_long_body() {
+    let _guard = one_at_a_time();
+    let Some(browser) = Browser::start("a_phrase_is_found_past_the_first_8_kb_of_a_long_body")
+    else {
+        return;
+    };
+    // About 12 KB of other words, so the phrase is past what a result record holds.
+    let filler = "The on-call engineer reviewed dashboards and paged the owning team. ".repeat(180);
+    let site = serve_archive(&[
+        (
+            "late.md".into(),
+            small_postmortem(
+                "Payments stalled",
+                2,
+                &format!("{filler}\n\nAt last the broker quorum was restored."),
+            ),
+        ),
+        (
+            "apart.md".into(),
+            small_postmortem(
+                "Ledger lagged",
+                3,
+                &format!("The broker restarted. {filler}\n\nA quorum of replicas caught up."),
+            ),
+        ),
+    ]);
+    let fetched = |browser: &Browser, folder: &str| -> u64 {
+        browser
+            .script(&format!(
+                "return performance.getEntriesByType('resource')
+                   .filter(e => new URL(e.name).pathname.startsWith('/search/{folder}/')).length;"
+            ))
+            .as_u64()
+            .unwrap_or_default()
+    };
+    // The words apart: both documents, and no body past its record is fetched.
+    browser.goto(&site.url("/search/?q=broker+quorum"));
+    assert_eq!(result_titles(&browser).len(), 2);
+    assert_eq!(
+        fetched(&browser, "text"),
+        0,
+        "a plain query reads records only"
+    );
+    // The phrase: only the document that has it, 12 KB in, with the phrase in its excerpt.
+    browser.goto(&site.url("/search/?q=%22broker+quorum%22"));
+    status_of_query(&browser);
+    assert_eq!(result_titles(&browser), ["Payments stalled"]);
+    assert!(
+        fetched(&browser, "text") > 0,
+        "the rest of a long body is read"
+    );
+    let excerpt =
+        browser.script("return document.querySelector('#search-results .excerpt').textContent;");
+    assert!(
+        excerpt
+            .as_str()
+            .is_some_and(|e| e.contains("broker quorum was restored")),
+        "{excerpt}"
+    );
+    assert_eq!(notice(&browser), "");
+}
+
+#[test]
+fn services_and_tags_arrive_after_the_first_results_and_count_exactly() {
+    let _guard = one_at_a_time();
+    let Some(browser) =
+        Browser::start("services_and_tags_arrive_after_the_first_results_and_count_exactly")
+    else {
+        return;
+    };
+    let site = example_site();
+    browser.goto(&site.url("/search/?q=dns"));
+    assert!(!result_titles(&browser).is_empty());
+    browser.wait_for(
+        "the service facet",
+        "return document.querySelector('#search-facets input[name=\"service\"]');",
+    );
+    // The facet files were asked for only once every record on screen had arrived.
+    let order = browser.script(
+        "const e = performance.getEntriesByType('resource');
+         const at = p => e.filter(x => new URL(x.name).pathname.startsWith(p));
+         const facets = at('/search/facets/');
+         const records = at('/search/doc/');
+         return facets.length > 0 && records.length > 0
+           && Math.min(...facets.map(x => x.startTime)) >= Math.max(...records.map(x => x.responseEnd));",
+    );
+    assert_eq!(order, Value::Bool(true));
+    // Every row shows its services once they are here.
+    browser.wait_for(
+        "service chips",
+        "return document.querySelector('#search-results .chip');",
+    );
+    // A service's count is the number of results it leaves.
+    let edge = facet_count(&browser, "service", "edge").expect("an edge facet value");
+    browser.click(&browser.find("#search-facets input[name=\"service\"][value=\"edge\"]"));
+    browser.wait_for(
+        "the filter in the URL",
+        "return location.search === '?q=dns&service=edge';",
+    );
+    browser.wait_for(
+        "the filtered results",
+        &format!("return document.querySelectorAll('#search-results .result').length === {edge};"),
+    );
+    assert_eq!(result_count(&browser), edge);
+    assert!(facet_count(&browser, "tag", "dns").is_some_and(|n| n > 0));
+}
+
+#[test]
 fn the_box_has_focus_on_a_cold_load_and_the_keyboard_moves_through_results_as_a_listbox() {
     let _guard = one_at_a_time();
     let Some(browser) = Browser::start(

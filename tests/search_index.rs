@@ -121,9 +121,18 @@ fn the_index_lists_every_document_with_its_facets_and_a_result_record() {
             .unwrap_or_else(|| panic!("no facet {name}"))
     };
     assert_eq!(facet("service")["values"][0][0], "edge");
-    assert_eq!(facet("service")["docs"][0][0], 0);
+    // Services and tags are in the facet files, fetched after the first results.
+    assert_eq!(facet("service")["docs"], serde_json::Value::Null);
+    assert_eq!(index["facet_chunk"], 10_000);
+    let chunk: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("search/facets/0.json")).expect("a facet file"),
+    )
+    .expect("valid JSON");
+    assert_eq!(chunk["service"][0][0], 0);
+    assert_eq!(chunk["tag"].as_array().map(Vec::len), Some(1));
     assert_eq!(facet("severity")["values"][1][0], "sev2");
-    assert_eq!(facet("severity")["docs"][0], 1);
+    // One character a document, code 48 + the value's index: sev2 is the second, "1".
+    assert_eq!(facet("severity")["docs"], "1");
     assert_eq!(facet("year")["values"][0][0], "2024");
 
     // Accents are folded in the index, so "creme" finds the title; the posting says where:
@@ -143,6 +152,46 @@ fn the_index_lists_every_document_with_its_facets_and_a_result_record() {
     .expect("valid JSON");
     assert_eq!(record["title"], "Crème brûlée outage");
     assert_eq!(record["url"], "/postmortems/one/");
+    // A short body is all in the record; the rest, for phrases, is empty.
+    assert_eq!(record["more"], serde_json::Value::Null);
+    let rest = std::fs::read_to_string(out.join("search/text/0.json")).expect("the rest");
+    assert_eq!(rest, "\"\"");
+}
+
+#[test]
+fn a_long_body_goes_on_in_its_text_file_for_phrases() {
+    let archive = tempfile::tempdir().expect("a temporary archive");
+    let root = archive.path();
+    write(root, "hindsight.toml", "title = \"Test\"\n");
+    let body = format!(
+        "{}The broker quorum was lost.",
+        "Pages were sent. ".repeat(600)
+    );
+    write(
+        root,
+        "content/postmortems/long.md",
+        &postmortem("Quorum lost", "public", &body),
+    );
+    let out = build_edition(root, Edition::Public);
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("search/doc/0.json")).expect("a result record"),
+    )
+    .expect("valid JSON");
+    let rest: String = serde_json::from_str(
+        &std::fs::read_to_string(out.join("search/text/0.json")).expect("the rest"),
+    )
+    .expect("a JSON string");
+    assert_eq!(record["more"], true);
+    let start = record["text"].as_str().expect("the record's text");
+    assert!(start.len() <= 8_000 && start.starts_with("Pages were sent."));
+    assert!(
+        rest.trim_end().ends_with("The broker quorum was lost."),
+        "{rest}"
+    );
+    assert_eq!(
+        format!("{start}{rest}").matches("Pages were sent.").count(),
+        600
+    );
 }
 
 /// Every file under `dir`, by its path relative to `dir`.
@@ -202,7 +251,8 @@ fn a_new_postmortem_leaves_the_search_files_of_the_others_as_they_were() {
     };
     let mut changed = Vec::new();
     for (name, bytes) in &before {
-        if after.get(name) == Some(bytes) || name == "index.json" {
+        // The index and the facet file of the newest ids change with every new postmortem.
+        if after.get(name) == Some(bytes) || name == "index.json" || name == "facets/0.json" {
             continue;
         }
         // A list of words offered as corrections changes only with a new word of its letter.

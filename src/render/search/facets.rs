@@ -1,6 +1,12 @@
 //! The facets of search: for every document its service(s), severity, tags, year, kind and
 //! whether it has open action items, as small integers, so the browser counts them exactly
 //! for any set of results.
+//!
+//! The facets of one value a document (severity, year, kind, open action items) are a few
+//! bits a document and go in `search/index.json`. Services and tags, several a document
+//! and hundreds of values, were three quarters of that file: they are written apart, in
+//! `search/facets/K.json` for the documents `K * FACET_CHUNK ..`, which the page fetches
+//! after the first results are on screen (docs/search.md).
 
 use std::collections::BTreeMap;
 
@@ -11,6 +17,10 @@ use crate::archive::Archive;
 use crate::document::{Document, Kind};
 use crate::render::views::Views;
 
+/// Documents per file of the facets of several values a document: a new postmortem, which
+/// takes the last id, changes only the last file.
+pub const FACET_CHUNK: usize = 10_000;
+
 /// A facet: its values, and for every document the index of its value (or -1 when it has
 /// none), or the list of indexes where a document can have several.
 #[derive(Serialize)]
@@ -20,14 +30,28 @@ pub struct Facet {
     label: &'static str,
     /// (id, label) of each value, in the order they are listed.
     values: Vec<(String, String)>,
-    docs: FacetDocs,
+    /// Each document's value, in `index.json`, as a character a document ([`one_char`]);
+    /// absent for a facet of several values a document, whose values are in the facet files
+    /// ([`chunks`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    docs: Option<String>,
+    #[serde(skip)]
+    many: Option<Vec<Vec<u32>>>,
 }
 
-#[derive(Serialize)]
-#[serde(untagged)]
-enum FacetDocs {
-    One(Vec<i32>),
-    Many(Vec<Vec<u32>>),
+/// The facet files: for the documents of each [`FACET_CHUNK`], by id, the values of every
+/// facet that has several a document, as `{"service": [[0, 3], ...], "tag": [...]}`.
+pub fn chunks(facets: &[Facet], count: usize) -> Vec<Vec<u8>> {
+    (0..count.div_ceil(FACET_CHUNK))
+        .map(|k| {
+            let range = k * FACET_CHUNK..count.min((k + 1) * FACET_CHUNK);
+            let columns: BTreeMap<&str, &[Vec<u32>]> = facets
+                .iter()
+                .filter_map(|f| Some((f.name, &f.many.as_ref()?[range.clone()])))
+                .collect();
+            serde_json::to_vec(&columns).unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The facets of the archive, values and documents, for `search/index.json`.
@@ -45,12 +69,10 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
     let tag_ids: Vec<String> = archive.tags.keys().cloned().collect();
     let tag_index = position(&tag_ids);
     let many = |index: &FxHashMap<String, u32>, of: &dyn Fn(&Document) -> &[String]| {
-        FacetDocs::Many(
-            docs.iter()
-                .rev()
-                .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
-                .collect(),
-        )
+        docs.iter()
+            .rev()
+            .map(|d| of(d).iter().filter_map(|v| index.get(v).copied()).collect())
+            .collect()
     };
 
     let severity_ids = crate::render::stats::severity_order(views);
@@ -68,7 +90,8 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
         .map(|(i, &y)| (y, i as i32))
         .collect();
 
-    let one = |f: &dyn Fn(&Document) -> i32| FacetDocs::One(docs.iter().rev().map(f).collect());
+    let one =
+        |f: &dyn Fn(&Document) -> i32| Some(docs.iter().rev().map(|d| one_char(f(d))).collect());
     vec![
         Facet {
             name: "service",
@@ -77,7 +100,8 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
                 .iter()
                 .map(|id| (id.clone(), views.service_link(id).name))
                 .collect(),
-            docs: many(&service_index, &|d| d.common().services),
+            docs: None,
+            many: Some(many(&service_index, &|d| d.common().services)),
         },
         Facet {
             name: "severity",
@@ -91,12 +115,14 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
                     .and_then(|p| severity_index.get(&p.severity))
                     .map_or(-1, |&i| i as i32)
             }),
+            many: None,
         },
         Facet {
             name: "tag",
             label: "Tag",
             values: tag_ids.iter().map(|t| (t.clone(), t.clone())).collect(),
-            docs: many(&tag_index, &|d| d.common().tags),
+            docs: None,
+            many: Some(many(&tag_index, &|d| d.common().tags)),
         },
         Facet {
             name: "year",
@@ -106,6 +132,7 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
                 .map(|y| (y.to_string(), y.to_string()))
                 .collect(),
             docs: one(&|d| year_index[&year_of(d)]),
+            many: None,
         },
         Facet {
             name: "kind",
@@ -118,6 +145,7 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
                 Kind::Postmortem => 0,
                 Kind::Premortem => 1,
             }),
+            many: None,
         },
         Facet {
             name: "actions",
@@ -129,8 +157,19 @@ pub fn facets(archive: &Archive, views: &Views) -> Vec<Facet> {
                     .is_some_and(|p| p.actions.iter().any(|a| a.status.is_open()));
                 if open { 0 } else { -1 }
             }),
+            many: None,
         },
     ]
+}
+
+/// A document's value in a facet of one value a document (-1 for none) as one character,
+/// code 48 + value (`/` for none, `0` for the first value): a string of them is about half
+/// the bytes of a JSON list of numbers and the browser parses it many times faster.
+fn one_char(value: i32) -> char {
+    u32::try_from(48 + value)
+        .ok()
+        .and_then(char::from_u32)
+        .unwrap_or('/')
 }
 
 /// The year a document is filed under: the incident's for a postmortem (as the postmortems

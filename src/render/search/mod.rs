@@ -6,12 +6,15 @@
 //! and only from the archive it is given, so the public edition never indexes internal text.
 //!
 //! Layout, under `search/`:
-//! - `index.json`: what every query needs: the shard keys, and for every document its facet
-//!   values (service, severity, tag, year, kind, open action items) as small integers.
+//! - `index.json`: what every query needs: the shard keys, the facets' values, and for
+//!   every document its severity, year, kind and open action items, a character each.
+//! - `facets/K.json`: the services and tags of the documents `K * FACET_CHUNK ..`, fetched
+//!   after the first results are on screen (or before, when the URL filters on them).
 //! - `terms/KEY.json`: the terms whose longest shard key is KEY (its UTF-8 bytes in hex),
 //!   each with its postings. A query fetches only the shards its words can be in.
-//! - `doc/ID.json`: what a result shows (title, link, date, summary, text for the excerpt),
-//!   fetched only for the results on screen, and read for phrases.
+//! - `doc/ID.json`: what a result shows (title, link, date, summary, the body's first 8 KB
+//!   for the excerpt), fetched only for the results on screen, and read for phrases.
+//! - `text/ID.json`: the rest of the body, fetched only to look for a phrase in it.
 //! - `vocab/KEY.json`: the words that start with the letter KEY and how many documents have
 //!   each, fetched only to correct a query word found nowhere.
 //!
@@ -64,6 +67,10 @@ const MIN_VOCABULARY_CHARS: usize = 4;
 /// file a query fetches stays small whatever the size of the archive.
 const MAX_SHARD_POSTINGS: usize = 12_000;
 
+/// The layout of a result record and the rest of its text, in their keys: a build that
+/// changes it makes every record again rather than keeping those of the last build.
+const RECORD_FORMAT: &[u8] = b"record 3";
+
 /// The body text kept for excerpts, in bytes; a match further in shows the summary instead.
 const EXCERPT_SOURCE_BYTES: usize = 8_000;
 
@@ -96,25 +103,31 @@ pub fn files<E: Send>(
             let summary = views.summary(position);
             // The packed text stands for the text: the same text packs the same way.
             let key = hash_parts([
+                RECORD_FORMAT,
                 summary.title.as_bytes(),
                 summary.url.as_bytes(),
                 summary.date.as_bytes(),
                 summary.summary.as_bytes(),
                 &d.body.text.digest().to_le_bytes(),
             ]);
-            keyed(
-                doc_path(from_far_end(count, position)),
-                key,
-                reuse,
-                emit,
-                || {
-                    let text = d.body.text.get();
-                    serde_json::to_vec(&doc_record(summary, &text)).unwrap_or_default()
-                },
-            )
+            let id = from_far_end(count, position);
+            let mut text = None;
+            let mut body = || text.get_or_insert_with(|| d.body.text.get()).clone();
+            let record = keyed(doc_path(id), key, reuse, emit, || {
+                serde_json::to_vec(&doc_record(summary, &body())).unwrap_or_default()
+            })?;
+            let rest = keyed(rest_path(id), key, reuse, emit, || {
+                let body = body();
+                let rest = &body[excerpt_end(&body)..];
+                serde_json::to_vec(rest).unwrap_or_default()
+            })?;
+            Ok([record, rest])
         })
         .collect::<Result<Vec<_>, E>>()?;
-    Ok(shard_files.into_iter().chain(record_files).collect())
+    Ok(shard_files
+        .into_iter()
+        .chain(record_files.into_iter().flatten())
+        .collect())
 }
 
 /// `search/index.json` and the shards of the postings.
@@ -127,16 +140,28 @@ fn shard_files<E: Send>(
 ) -> Result<Vec<KeyedFile>, E> {
     let postings = &made.terms;
     let shards = shard(postings);
+    let count = archive.documents.len();
     let index = IndexFile {
-        version: 2,
-        count: archive.documents.len(),
+        version: 3,
+        count,
         shards: shards.iter().map(|s| s.key).collect(),
+        facet_chunk: facets::FACET_CHUNK,
         facets: facets::facets(archive, views),
     };
     emit(
         Path::new("search/index.json"),
         &[&serde_json::to_vec(&index).unwrap_or_default()],
     )?;
+    let facet_files = facets::chunks(&index.facets, count)
+        .into_iter()
+        .enumerate()
+        .map(|(k, json)| {
+            let path = PathBuf::from(format!("search/facets/{k}.json"));
+            keyed(path, xxhash_rust::xxh3::xxh3_64(&json), reuse, emit, || {
+                json
+            })
+        })
+        .collect::<Result<Vec<_>, E>>()?;
     let vocabulary = vocabulary(postings);
     let vocabulary_files = vocabulary.par_iter().map(|(first, text)| {
         let path = PathBuf::from(format!("search/vocab/{}.json", hex(&first.to_string())));
@@ -161,7 +186,8 @@ fn shard_files<E: Send>(
             )
         })
         .chain(vocabulary_files)
-        .collect()
+        .collect::<Result<Vec<_>, E>>()
+        .map(|files| files.into_iter().chain(facet_files).collect())
 }
 
 /// What a shard's file is made from, hashed: its terms and their postings, as bytes.
@@ -179,6 +205,12 @@ fn shard_key(postings: &[TermPostings]) -> u64 {
 /// The output path of a document's result record.
 fn doc_path(id: DocId) -> PathBuf {
     PathBuf::from(format!("search/doc/{id}.json"))
+}
+
+/// The output path of the rest of a document's body, after what its record holds: a JSON
+/// string, empty when the record holds it all.
+fn rest_path(id: DocId) -> PathBuf {
+    PathBuf::from(format!("search/text/{id}.json"))
 }
 
 /// The output path of the shard with `key`: named by the key, not by its rank among the
@@ -340,21 +372,31 @@ struct DocRecord<'a> {
     summary: &'a str,
     /// The start of the body's plain text, for the excerpt.
     text: &'a str,
+    /// Whether the body goes on, in `text/ID.json`: a phrase is looked for there too.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    more: bool,
 }
 
 /// What a document's result record shows: its summary, and the start of its text.
 fn doc_record<'a>(summary: &'a DocSummary, text: &'a str) -> DocRecord<'a> {
-    let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = excerpt_end(text);
     DocRecord {
         title: &summary.title,
         url: &summary.url,
         date: &summary.date,
         summary: &summary.summary,
         text: &text[..end],
+        more: end < text.len(),
     }
+}
+
+/// Where the text a record holds ends: [`EXCERPT_SOURCE_BYTES`] in, at a character's start.
+fn excerpt_end(text: &str) -> usize {
+    let mut end = text.len().min(EXCERPT_SOURCE_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
 }
 
 #[derive(Serialize)]
@@ -364,6 +406,9 @@ struct IndexFile<'a> {
     count: usize,
     /// Shard keys: the shard of key `k` is `terms/` and the hex of `k`'s UTF-8 bytes.
     shards: Vec<&'a str>,
+    /// Documents per facet file: `facets/K.json` holds the services and tags of the
+    /// documents `K * facet_chunk ..`.
+    facet_chunk: usize,
     facets: Vec<facets::Facet>,
 }
 

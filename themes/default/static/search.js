@@ -333,15 +333,50 @@
     this.base = base;
     this.count = meta.count;
     this.shards = meta.shards;
+    this.facetChunk = meta.facet_chunk;
+    // A facet of several values a document (services, tags) has no `docs` until its files
+    // arrive (Index.prototype.columns).
     this.facets = meta.facets.map(function (f) {
       var byId = new Map();
       f.values.forEach(function (v, i) { byId.set(v[0], i); });
-      return { name: f.name, label: f.label, values: f.values, docs: f.docs, byId: byId };
+      return { name: f.name, label: f.label, values: f.values, docs: f.docs || null, byId: byId };
     });
     this.shardCache = new Map();
     this.docCache = new Map();
+    this.restCache = new Map();
     this.vocabCache = new Map();
+    this.columnsPending = null;
   }
+
+  // Whether every facet has every document's values.
+  Index.prototype.complete = function () {
+    return this.facets.every(function (f) { return f.docs !== null; });
+  };
+
+  // Fetches the facets kept apart from index.json, search/facets/K.json for the documents
+  // K * facetChunk on, and gives each facet its documents' values.
+  Index.prototype.columns = function () {
+    if (this.complete()) return Promise.resolve();
+    if (!this.columnsPending) {
+      var self = this;
+      var files = [];
+      for (var k = 0; k * this.facetChunk < this.count; k++) {
+        files.push(fetchJson(this.base + "/search/facets/" + k + ".json"));
+      }
+      this.columnsPending = Promise.all(files).then(function (chunks) {
+        self.facets.forEach(function (f) {
+          if (f.docs !== null) return;
+          var docs = [];
+          chunks.forEach(function (chunk) { if (chunk[f.name]) docs = docs.concat(chunk[f.name]); });
+          f.docs = docs;
+        });
+      }).catch(function (error) {
+        self.columnsPending = null;
+        throw error;
+      });
+    }
+    return this.columnsPending;
+  };
 
   Index.load = function (base) {
     return fetchJson(base + "/search/index.json").then(function (meta) {
@@ -397,6 +432,23 @@
       this.docCache.set(id, fetchJson(this.base + "/search/doc/" + id + ".json"));
     }
     return this.docCache.get(id);
+  };
+
+  // A result record with its whole body in `text`: a record holds the first 8 KB, and
+  // search/text/ID.json the rest, fetched only to look for a phrase there.
+  Index.prototype.wholeDoc = function (id) {
+    var self = this;
+    return this.doc(id).then(function (doc) {
+      if (!doc.more) return doc;
+      if (!self.restCache.has(id)) {
+        self.restCache.set(id, fetchJson(self.base + "/search/text/" + id + ".json").then(function (rest) {
+          doc.text += rest;
+          doc.more = false;
+          return doc;
+        }));
+      }
+      return self.restCache.get(id);
+    });
   };
 
   // The words of the archive that start with `first` and how many documents have each.
@@ -552,12 +604,13 @@
     var score = new Float64Array(count);
     var covered = new Float64Array(count);
     var matched = new Uint8Array(count);
-    var touched = [];
+    var touched = new Int32Array(count);
+    var reached = 0;
     live.forEach(function (k) {
       var docs = matches[k];
       for (var n = 0; n < docs.ids.length; n++) {
         var id = docs.ids[n];
-        if (matched[id] === 0) touched.push(id);
+        if (matched[id] === 0) touched[reached++] = id;
         score[id] += weights[k] * docs.score(id);
         covered[id] += weights[k];
         matched[id]++;
@@ -569,28 +622,32 @@
         if (matched[id] > 0) score[id] += weight * docs.score(id);
       });
     });
-    var all = [];
-    var some = [];
-    touched.forEach(function (id) {
+    // The final scores, and the ids with every word apart from the others, in typed arrays:
+    // sorting pairs in arrays took most of a query's time at 100,000 documents.
+    var all = new Int32Array(reached);
+    var some = new Int32Array(reached);
+    var alls = 0;
+    var somes = 0;
+    for (var t = 0; t < reached; t++) {
+      var id = touched[t];
       var share = covered[id] / total;
-      var s = score[id] * share * share + RECENCY * id / count;
-      (matched[id] === live.length ? all : some).push([s, id]);
-    });
-    var order = function (a, b) { return b[0] - a[0] || b[1] - a[1]; };
-    var chosen = all;
-    if (all.length === 0 && live.length > 1) {
-      chosen = some;
+      score[id] = score[id] * share * share + RECENCY * id / count;
+      if (matched[id] === live.length) all[alls++] = id; else some[somes++] = id;
+    }
+    var chosen = all.subarray(0, alls);
+    if (alls === 0 && live.length > 1) {
+      chosen = some.subarray(0, somes);
       result.partial = true;
     }
-    chosen.sort(order);
+    chosen.sort(function (a, b) { return score[b] - score[a] || b - a; });
     // Each word no result has is left out: the fallback names the top result's missing ones.
     if (result.partial && chosen.length > 0) {
-      var top = chosen[0][1];
+      var top = chosen[0];
       live.forEach(function (k) {
         if (!matches[k].has(top)) result.missing.push(words[k].word.term);
       });
     }
-    return chosen.map(function (s) { return s[1]; });
+    return Array.from(chosen);
   };
 
   // Keeps the candidates whose text has every phrase, checking the best first, a page of
@@ -616,16 +673,27 @@
       }
       var batch = ids.slice(checked, checked + PAGE_SIZE);
       checked += batch.length;
-      return Promise.all(batch.map(function (id) { return self.doc(id); })).then(function (docs) {
-        batch.forEach(function (id, k) {
-          var doc = docs[k];
-          var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
-          if (phrases.every(function (p) { return containsRun(stems, p); })) kept.push(id);
-        });
+      return Promise.all(batch.map(function (id) { return self.hasPhrases(id, phrases); })).then(function (has) {
+        batch.forEach(function (id, k) { if (has[k]) kept.push(id); });
         return next();
       });
     }
     return next();
+  };
+
+  // Whether document id has every phrase (lists of stems): in its record's text first, then,
+  // where its body goes on, in the whole body.
+  Index.prototype.hasPhrases = function (id, phrases) {
+    var self = this;
+    function found(doc) {
+      var stems = terms(doc.title + "\n" + doc.summary + "\n" + doc.text).map(stem);
+      return phrases.every(function (p) { return containsRun(stems, p); });
+    }
+    return this.doc(id).then(function (doc) {
+      var has = found(doc);
+      if (has || !doc.more) return has;
+      return self.wholeDoc(id).then(found);
+    });
   };
 
   function containsRun(list, run) {
@@ -649,8 +717,17 @@
     });
   };
 
+  // A document's value in a facet of one value a document (-1 for none), or its list of
+  // values in a facet of several. The build writes the first as a string with a character
+  // a document, code 48 + value, which parses many times faster than a list of numbers.
+  function valueOf(facet, id) {
+    return typeof facet.docs === "string" ? facet.docs.charCodeAt(id) - 48 : facet.docs[id];
+  }
+
+  // A facet whose documents' values have not arrived yet matches and counts nothing; the
+  // page waits for them before filtering on it.
   function facetHas(facet, id, selected) {
-    var v = facet.docs[id];
+    var v = valueOf(facet, id);
     if (Array.isArray(v)) return v.some(function (x) { return selected.has(x); });
     return selected.has(v);
   }
@@ -663,7 +740,9 @@
     var active = facets.filter(function (f) { return filters[f.name] && filters[f.name].size > 0; });
     var results = [];
     var counts = facets.map(function (f) { return new Array(f.values.length).fill(0); });
-    ids.forEach(function (id) {
+    // Plain loops: this runs for every result, a hundred thousand times at most.
+    for (var r = 0; r < ids.length; r++) {
+      var id = ids[r];
       var failed = 0;
       var failedFacet = null;
       for (var i = 0; i < active.length && failed < 2; i++) {
@@ -673,14 +752,18 @@
         }
       }
       if (failed === 0) results.push(id);
-      if (failed >= 2) return;
-      facets.forEach(function (f, n) {
-        if (failed === 1 && f !== failedFacet) return;
-        var v = f.docs[id];
-        if (Array.isArray(v)) v.forEach(function (x) { counts[n][x]++; });
-        else if (v >= 0) counts[n][v]++;
-      });
-    });
+      if (failed >= 2) continue;
+      for (var n = 0; n < facets.length; n++) {
+        var f = facets[n];
+        if ((failed === 1 && f !== failedFacet) || f.docs === null) continue;
+        var v = valueOf(f, id);
+        if (Array.isArray(v)) {
+          for (var x = 0; x < v.length; x++) counts[n][v[x]]++;
+        } else if (v >= 0) {
+          counts[n][v]++;
+        }
+      }
+    }
     return { results: results, counts: counts };
   };
 
@@ -857,9 +940,15 @@
     var generation = ++this.generation;
     var groups = parseQuery(this.state.q);
     var started = performance.now();
-    return this.index.search(groups, this.state.exact).then(function (found) {
+    var index = this.index;
+    // A filter on a facet kept apart from index.json (from a pasted URL) needs its values
+    // before any result; otherwise they are fetched once the first results are on screen.
+    var filtered = index.facets.some(function (f) { return f.docs === null && self.state.filters[f.name].size > 0; });
+    var ready = filtered ? index.columns() : Promise.resolve();
+    return Promise.all([index.search(groups, this.state.exact), ready]).then(function (done) {
+      var found = done[0];
       if (generation !== self.generation) return;
-      var refined = self.index.refine(found.ids, self.state.filters);
+      var refined = index.refine(found.ids, self.state.filters);
       self.results = refined.results;
       self.highlight = [];
       groups.forEach(function (g) {
@@ -872,9 +961,18 @@
       self.list.textContent = "";
       self.shown = 0;
       self.select(-1);
-      self.showMore();
+      var page = self.showMore();
       // From the keystroke's query to facets and results on screen (benches/search_query.py).
       performance.measure("hindsight-search", { start: started });
+      if (!index.complete()) {
+        page.then(function () { return index.columns(); }).then(function () {
+          if (generation !== self.generation) return;
+          self.renderFacets(index.refine(found.ids, self.state.filters).counts);
+          self.list.querySelectorAll(".result").forEach(function (item) { self.addChips(item); });
+        }).catch(function (error) {
+          if (generation === self.generation) self.status.textContent += " (Filters could not be loaded: " + error.message + ".)";
+        });
+      }
     }).catch(function (error) {
       self.status.textContent = "Search failed: " + error.message;
     });
@@ -1002,6 +1100,7 @@
   SearchPage.prototype.showMore = function () {
     var end = Math.min(this.results.length, this.shown + PAGE_SIZE);
     var generation = this.generation;
+    var filled = [];
     for (var k = this.shown; k < end; k++) {
       var id = this.results[k];
       // The option is the result's link itself, so that no control sits inside another
@@ -1018,23 +1117,36 @@
       head.appendChild(link);
       item.appendChild(head);
       this.list.appendChild(item);
-      this.fill(item, link, id, this.highlight, generation);
+      filled.push(this.fill(item, link, id, this.highlight, generation));
     }
     this.shown = end;
     this.more.hidden = this.shown >= this.results.length;
+    // Settles when these rows are filled (or could not be).
+    return Promise.all(filled);
   };
 
   SearchPage.prototype.facetValues = function (name, id) {
     var f = this.index.facets.find(function (facet) { return facet.name === name; });
-    if (!f) return [];
-    var v = f.docs[id];
+    if (!f || f.docs === null) return [];
+    var v = valueOf(f, id);
     var list = Array.isArray(v) ? v : (v >= 0 ? [v] : []);
     return list.map(function (i) { return { index: i, label: f.values[i][1] }; });
   };
 
+  // The services of a filled row, once the facets kept apart from index.json are here.
+  SearchPage.prototype.addChips = function (item) {
+    var meta = item.querySelector(".doc-row-meta");
+    var services = this.index.facets.find(function (facet) { return facet.name === "service"; });
+    if (!meta || item.dataset.chips || !services || services.docs === null) return;
+    item.dataset.chips = "1";
+    this.facetValues("service", Number(item.dataset.doc)).forEach(function (s) {
+      meta.appendChild(element("span", "chip", s.label));
+    });
+  };
+
   SearchPage.prototype.fill = function (item, link, id, words, generation) {
     var self = this;
-    this.index.doc(id).then(function (doc) {
+    return this.index.doc(id).then(function (doc) {
       if (generation !== self.generation) return;
       var head = link.parentNode;
       self.facetValues("severity", id).forEach(function (s) {
@@ -1052,10 +1164,8 @@
       self.facetValues("kind", id).forEach(function (k) {
         if (k.index === 1) meta.appendChild(element("span", "badge", k.label));
       });
-      self.facetValues("service", id).forEach(function (s) {
-        meta.appendChild(element("span", "chip", s.label));
-      });
       item.appendChild(meta);
+      self.addChips(item);
 
       var text = excerpt(doc, words);
       if (text) {
