@@ -64,7 +64,7 @@ const FORMS: &[(&str, &str)] = &[
     ),
     (
         "See <a href=\"zqxhidden-outage.md\">words 13</a>.",
-        "href=\"zqxhidden-outage.md\"",
+        "href=\"/archive/postmortems/zqxhidden-outage/\"",
     ),
     (
         "See <a class=\"x\" href='/postmortems/zqxhidden-outage/?v=2#impact'>words 14</a>.",
@@ -76,7 +76,7 @@ const FORMS: &[(&str, &str)] = &[
     ),
     (
         "See <a href=\"zqxhidden-outage&#46;md\">words 16</a>.",
-        "href=\"zqxhidden-outage.md\"",
+        "href=\"/archive/postmortems/zqxhidden-outage/\"",
     ),
     (
         "<div><a href=\"../zqxhidden-outage/\"\nclass=\"x\">words 17</a></div>",

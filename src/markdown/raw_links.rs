@@ -86,7 +86,9 @@ pub(super) fn withhold_in_html(
                 vec![value.trim()]
             };
             let link_span = span.start + attribute.value.start..span.start + attribute.value.end;
+            let is_link = attribute.name == "href";
             let mut this_withheld = false;
+            let mut page = None;
             for url in urls {
                 let target = rewrite_link(url, context);
                 let link = Written {
@@ -95,12 +97,20 @@ pub(super) fn withhold_in_html(
                     span: &link_span,
                     in_internal_block,
                 };
-                // Raw HTML is published as written: like an image's address, a link in it is
-                // a URL of the site, never reported broken.
-                this_withheld |= record_link(links, link, true, context);
+                // A link to a content file (`x.md`) is checked and rewritten to its page as a
+                // Markdown link is; an image's address, and a URL of the site, stay as
+                // written and are never reported broken.
+                this_withheld |= record_link(links, link, !is_link, context);
+                if let (true, Some(super::links::LinkTarget::Content { url, .. })) =
+                    (is_link, &target)
+                {
+                    page = Some(url.clone()).filter(|url| !url.is_empty());
+                }
             }
             if this_withheld && name.starts_with('a') {
                 cuts.push((attribute.whole.clone(), String::new()));
+            } else if let Some(page) = page {
+                cuts.push((attribute.value.clone(), escape(&page)));
             }
             withheld |= this_withheld;
         }
@@ -388,5 +398,21 @@ mod tests {
         let html = analyze(source, 0..source.len(), &context).html.get();
         assert!(html.contains("href=\"../b/\""), "{html}");
         assert!(html.contains("src=\"x.png\""), "{html}");
+    }
+
+    #[test]
+    fn a_raw_html_link_to_a_published_document_leads_to_its_page_and_a_missing_one_is_reported() {
+        let context = Context::for_tests(Path::new("content/postmortems/a.md"));
+        let source = "See <a href=\"b.md#impact\">b</a> and <a href=\"gone.md\">gone</a>.";
+        let body = analyze(source, 0..source.len(), &context);
+        let html = body.html.get();
+        assert!(html.contains("href=\"/postmortems/b/#impact\""), "{html}");
+        let written: Vec<(&str, bool)> = body
+            .content_links
+            .iter()
+            .map(|l| (l.written.as_str(), l.site_url))
+            .collect();
+        // Not URLs of the site: the link check looks for both files, and reports the missing one.
+        assert_eq!(written, [("b.md#impact", false), ("gone.md", false)]);
     }
 }
