@@ -118,9 +118,12 @@ fn open(browser: &Browser, site: &DemoSite, path: &str) {
         "return document.readyState === 'complete' && !(document.getElementById('search') || {}).hidden;",
     );
     if path.starts_with("/search/?") {
+        // Each row is on screen first and filled when its record arrives: wait for the
+        // page a person reads, every row with its title.
         browser.wait_for(
-            "search results",
-            "return document.querySelectorAll('#search-results .result').length;",
+            "search results with their titles",
+            "var rows = document.querySelectorAll('#search-results .result [role=option]'); \
+             return rows.length > 0 && Array.from(rows).every(function (r) { return r.textContent.trim() !== ''; });",
         );
     }
 }
