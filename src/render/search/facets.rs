@@ -181,3 +181,41 @@ fn year_of(d: &Document) -> i32 {
         None => d.date().year(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_and_tags_are_cut_into_files_of_facet_chunk_documents() {
+        let count = FACET_CHUNK + 2;
+        let facets = [
+            Facet {
+                name: "service",
+                label: "Service",
+                values: vec![("edge".into(), "Edge".into())],
+                docs: None,
+                many: Some((0..count).map(|id| vec![(id % 2) as u32]).collect()),
+            },
+            Facet {
+                name: "severity",
+                label: "Severity",
+                values: vec![("sev1".into(), "SEV-1".into())],
+                docs: Some("0".repeat(count)),
+                many: None,
+            },
+        ];
+        let files = chunks(&facets, count);
+        assert_eq!(files.len(), 2);
+        let last: serde_json::Value = serde_json::from_slice(&files[1]).unwrap();
+        // Ids FACET_CHUNK and FACET_CHUNK + 1; the severity stays in index.json.
+        assert_eq!(last, serde_json::json!({"service": [[0], [1]]}));
+    }
+
+    #[test]
+    fn a_value_is_one_character_from_48_and_none_is_a_slash() {
+        assert_eq!(one_char(-1), '/');
+        assert_eq!(one_char(0), '0');
+        assert_eq!(one_char(10), ':');
+    }
+}

@@ -24,6 +24,7 @@
   var MARK = /\p{M}/u;
   var ALNUM = /[\p{Alphabetic}\p{N}]/u;
   var JOINER = /^[-_.]$/;
+  var JOINED = /[-_.]/;
   var APOSTROPHE = /^['\u2019]$/;
   var LETTERS = /^[a-z]+$/;
   var LETTER = /^\p{Alphabetic}/u;
@@ -400,14 +401,18 @@
 
   // The shards that can hold a term starting with `prefix`: a term lives in the shard with
   // the longest key that is a prefix of it, so also every shard whose key extends `prefix`.
-  Index.prototype.shardsFor = function (prefix) {
+  // Without `joined`, not those whose key has a joiner (`dns-a`): they hold identifiers
+  // alone, which a word without joiners could match only as their start, and the
+  // identifier's first part, indexed with it in the same fields and at least as often,
+  // matches that word at least as well. (At 100,000 documents `dns` skips 180 KB of them.)
+  Index.prototype.shardsFor = function (prefix, joined) {
     var best = -1;
     var found = [];
     for (var n = 0; n < this.shards.length; n++) {
       var key = this.shards[n];
       if (prefix.startsWith(key)) {
         if (best < 0 || key.length > this.shards[best].length) best = n;
-      } else if (key.startsWith(prefix)) {
+      } else if (key.startsWith(prefix) && (joined || !JOINED.test(key))) {
         found.push(n);
       }
     }
@@ -505,7 +510,7 @@
   // prefix); with `exact`, only the word as typed.
   Index.prototype.matchWord = function (word, exact) {
     var self = this;
-    var shards = this.shardsFor(lookupPrefix(word)).map(function (n) { return self.shard(n); });
+    var shards = this.shardsFor(lookupPrefix(word), JOINED.test(word.term)).map(function (n) { return self.shard(n); });
     return Promise.all(shards).then(function (loaded) {
       var docs = new Matches(self.count);
       loaded.forEach(function (shard) {
@@ -949,6 +954,8 @@
       var found = done[0];
       if (generation !== self.generation) return;
       var refined = index.refine(found.ids, self.state.filters);
+      var drawn = {};
+      index.facets.forEach(function (f) { if (f.docs !== null) drawn[f.name] = true; });
       self.results = refined.results;
       self.highlight = [];
       groups.forEach(function (g) {
@@ -967,7 +974,10 @@
       if (!index.complete()) {
         page.then(function () { return index.columns(); }).then(function () {
           if (generation !== self.generation) return;
-          self.renderFacets(index.refine(found.ids, self.state.filters).counts);
+          // Only the new facets are drawn: the others' counts are the same, and a checkbox
+          // the reader is about to press stays where it is.
+          var deferred = index.facets.filter(function (f) { return !(f.name in drawn); });
+          self.renderFacets(index.refine(found.ids, self.state.filters).counts, deferred);
           self.list.querySelectorAll(".result").forEach(function (item) { self.addChips(item); });
         }).catch(function (error) {
           if (generation === self.generation) self.status.textContent += " (Filters could not be loaded: " + error.message + ".)";
@@ -1038,13 +1048,18 @@
     node.hidden = node.childNodes.length === 0;
   };
 
-  SearchPage.prototype.renderFacets = function (counts) {
+  // Draws the facets with their counts; with `only` (a list of facets), draws just those,
+  // in their places among the facets already drawn.
+  SearchPage.prototype.renderFacets = function (counts, only) {
     var self = this;
+    var facets = this.index.facets;
+    this.counts = counts;
     var focused = document.activeElement;
     var refocus = focused && focused.type === "checkbox" && this.facetsNode.contains(focused)
       ? [focused.name, focused.value] : null;
-    this.facetsNode.textContent = "";
-    this.index.facets.forEach(function (f, n) {
+    if (!only) this.facetsNode.textContent = "";
+    facets.forEach(function (f, n) {
+      if (only && only.indexOf(f) < 0) return;
       var selected = self.state.filters[f.name];
       var order = f.values.map(function (_, i) { return i; }).filter(function (i) {
         return counts[n][i] > 0 || selected.has(i);
@@ -1087,13 +1102,17 @@
         more.type = "button";
         more.addEventListener("click", function () {
           self.expanded.add(f.name);
-          self.renderFacets(counts);
+          self.renderFacets(self.counts);
           var first = self.facetsNode.querySelector("[data-facet='" + f.name + "'] input:not(:checked)");
           if (first) first.focus();
         });
         fieldset.appendChild(more);
       }
-      self.facetsNode.appendChild(fieldset);
+      var later = null;
+      for (var m = n + 1; only && m < facets.length && !later; m++) {
+        later = self.facetsNode.querySelector("[data-facet='" + facets[m].name + "']");
+      }
+      self.facetsNode.insertBefore(fieldset, later);
     });
   };
 
