@@ -1132,6 +1132,8 @@
       link.id = "result-" + k;
       link.setAttribute("role", "option");
       link.setAttribute("aria-selected", "false");
+      // A name for the moment before its record arrives, so that no option goes unnamed.
+      link.setAttribute("aria-label", "Loading result " + (k + 1));
       link.tabIndex = -1;
       head.appendChild(link);
       item.appendChild(head);
@@ -1172,6 +1174,7 @@
         head.insertBefore(element("span", "sev sev-" + Math.min(s.index + 1, 5), s.label), link);
       });
       link.href = doc.url;
+      link.removeAttribute("aria-label");
       appendMarked(link, doc.title, words);
       // The title's class marks a row as loaded.
       link.className = "doc-title";
@@ -1193,6 +1196,7 @@
         item.appendChild(p);
       }
     }).catch(function () {
+      link.removeAttribute("aria-label");
       link.textContent = "This result could not be loaded.";
     });
   };
