@@ -151,9 +151,37 @@ impl Diagnostic {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
+        Diagnostic::placed(code, file, source, span, message, |start| {
+            line_column(source, start)
+        })
+    }
+
+    /// [`Diagnostic::at`] with the line found in `lines`, the [`LineStarts`] of `source`: for
+    /// the many diagnostics one file can have, each found without counting lines again.
+    pub fn at_line(
+        code: Code,
+        file: impl Into<PathBuf>,
+        source: &str,
+        lines: &LineStarts,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic::placed(code, file, source, span, message, |start| {
+            lines.line_column(source, start)
+        })
+    }
+
+    fn placed(
+        code: Code,
+        file: impl Into<PathBuf>,
+        source: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        line_column: impl FnOnce(usize) -> (usize, usize),
+    ) -> Self {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
-        let (line, column) = line_column(source, start);
+        let (line, column) = line_column(start);
         Diagnostic {
             code,
             level: code.level(),
@@ -193,6 +221,25 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Where each line of a text starts, to find the line of many offsets in it by search.
+pub struct LineStarts(Vec<usize>);
+
+impl LineStarts {
+    pub fn of(source: &str) -> LineStarts {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineStarts(starts)
+    }
+
+    /// [`line_column`], by search: `offset` is a char boundary of the text these are of.
+    pub fn line_column(&self, source: &str, offset: usize) -> (usize, usize) {
+        let line = self.0.partition_point(|&start| start <= offset);
+        let start = self.0[line - 1];
+        (line, source[start..offset].chars().count() + 1)
+    }
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `source`.
@@ -236,13 +283,21 @@ pub fn render_human<'a>(
         let path = diagnostic.file.display().to_string();
         let title = level.primary_title(&title).id(diagnostic.code.code());
         let group = match (&diagnostic.span, source_of(&diagnostic.file)) {
-            (Some(span), Some(source)) => title.element(
-                Snippet::source(source).path(&path).annotation(
-                    AnnotationKind::Primary
-                        .span(span.clone())
-                        .label(diagnostic.code.name()),
-                ),
-            ),
+            (Some(span), Some(source)) => {
+                // Only the lines of the span: the renderer reads all the text it is given,
+                // and a file of many diagnostics would be read once for each.
+                let (lines, span) = lines_around(source, span);
+                title.element(
+                    Snippet::source(lines)
+                        .line_start(diagnostic.line.max(1))
+                        .path(&path)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(span)
+                                .label(diagnostic.code.name()),
+                        ),
+                )
+            }
             _ => title.element(annotate_snippets::Origin::path(&path)),
         };
         let mut report = vec![group];
@@ -255,18 +310,29 @@ pub fn render_human<'a>(
     out
 }
 
-/// [`render_human`] with each file's text read from the archive at `root`.
+/// The whole lines of `source` that `span` touches, and the span within them.
+fn lines_around<'a>(source: &'a str, span: &Range<usize>) -> (&'a str, Range<usize>) {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
+    let first = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let last = source[end..].find('\n').map_or(source.len(), |i| end + i);
+    (&source[first..last], start - first..end - first)
+}
+
+/// [`render_human`] with each file's text read from the archive at `root`, once a file.
 pub fn render_human_from(root: &Path, diagnostics: &[Diagnostic], color: bool) -> String {
-    let sources: std::collections::HashMap<&Path, String> = diagnostics
-        .iter()
-        .filter_map(|d| {
-            let text = std::fs::read(root.join(&d.file)).ok()?;
-            Some((
+    let mut sources: std::collections::HashMap<&Path, String> = Default::default();
+    for d in diagnostics {
+        if sources.contains_key(d.file.as_path()) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read(root.join(&d.file)) {
+            sources.insert(
                 d.file.as_path(),
                 String::from_utf8_lossy(&text).into_owned(),
-            ))
-        })
-        .collect();
+            );
+        }
+    }
     render_human(
         diagnostics,
         |path| sources.get(path).map(String::as_str),
@@ -371,6 +437,19 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn line_starts_find_the_line_and_column_line_column_does() {
+        let source = "ab\nçd\n\nxyz";
+        let lines = super::LineStarts::of(source);
+        for offset in (0..=source.len()).filter(|&i| source.is_char_boundary(i)) {
+            assert_eq!(
+                lines.line_column(source, offset),
+                super::line_column(source, offset),
+                "{offset}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]
