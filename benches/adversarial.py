@@ -92,6 +92,9 @@ SHAPES = {
     "footnotes": footnotes,
     "reference-definitions": lambda size: repeat("[a]: /x\n", size, tail="[a]\n"),
     "comments": lambda size: repeat("<!-- c -->\n", size),
+    # Links to an internal document, each a warning (W0016) at its line.
+    "links-to-internal": lambda size: repeat("[a](internal.md) ", size),
+    "raw-links-to-internal": lambda size: repeat('<a href="internal.md">a</a> ', size),
 }
 
 
@@ -108,6 +111,9 @@ def time_command(binary, command, shape, size, timeout):
         os.makedirs(folder)
         with open(os.path.join(folder, "adversarial.md"), "w", encoding="utf-8") as file:
             file.write(document(shape, size))
+        # The internal document the links-to-internal shapes link to.
+        with open(os.path.join(folder, "internal.md"), "w", encoding="utf-8") as file:
+            file.write(FRONT_MATTER.replace("+++\ntitle", '+++\nvisibility = "internal"\ntitle'))
         started = time.perf_counter()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:

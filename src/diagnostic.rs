@@ -151,9 +151,37 @@ impl Diagnostic {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
+        Diagnostic::placed(code, file, source, span, message, |start| {
+            line_column(source, start)
+        })
+    }
+
+    /// [`Diagnostic::at`] with the line found in `lines`, the [`LineStarts`] of `source`: for
+    /// the many diagnostics one file can have, each found without counting lines again.
+    pub fn at_line(
+        code: Code,
+        file: impl Into<PathBuf>,
+        source: &str,
+        lines: &LineStarts,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic::placed(code, file, source, span, message, |start| {
+            lines.line_column(source, start)
+        })
+    }
+
+    fn placed(
+        code: Code,
+        file: impl Into<PathBuf>,
+        source: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+        line_column: impl FnOnce(usize) -> (usize, usize),
+    ) -> Self {
         let start = floor_char_boundary(source, span.start.min(source.len()));
         let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
-        let (line, column) = line_column(source, start);
+        let (line, column) = line_column(start);
         Diagnostic {
             code,
             level: code.level(),
@@ -193,6 +221,55 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+/// Where each line of a text starts, and how many characters precede every 4 KiB of it: the
+/// line and column of many offsets, each found without reading the text again.
+pub struct LineStarts {
+    starts: Vec<usize>,
+    /// At the first char boundary at or after each multiple of [`CHARS_STEP`]: the byte
+    /// offset, and the characters before it.
+    chars: Vec<(usize, usize)>,
+}
+
+const CHARS_STEP: usize = 4096;
+
+impl LineStarts {
+    pub fn of(source: &str) -> LineStarts {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut chars = Vec::with_capacity(source.len() / CHARS_STEP + 1);
+        let mut counted = (0, 0);
+        for step in (0..=source.len()).step_by(CHARS_STEP) {
+            let mut at = step;
+            while !source.is_char_boundary(at) {
+                at += 1;
+            }
+            counted = (at, counted.1 + source[counted.0..at].chars().count());
+            chars.push(counted);
+        }
+        LineStarts { starts, chars }
+    }
+
+    /// The characters before byte `offset`, a char boundary.
+    fn chars_before(&self, source: &str, offset: usize) -> usize {
+        let index = self.chars.partition_point(|&(at, _)| at <= offset);
+        let (at, count) = self.chars[index.saturating_sub(1)];
+        count + source[at..offset].chars().count()
+    }
+
+    /// [`line_column`], by search: `offset` is a char boundary of the text these are of.
+    pub fn line_column(&self, source: &str, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        let start = self.starts[line - 1];
+        let column = if offset - start <= CHARS_STEP {
+            source[start..offset].chars().count()
+        } else {
+            self.chars_before(source, offset) - self.chars_before(source, start)
+        };
+        (line, column + 1)
+    }
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `source`.
@@ -236,13 +313,26 @@ pub fn render_human<'a>(
         let path = diagnostic.file.display().to_string();
         let title = level.primary_title(&title).id(diagnostic.code.code());
         let group = match (&diagnostic.span, source_of(&diagnostic.file)) {
-            (Some(span), Some(source)) => title.element(
-                Snippet::source(source).path(&path).annotation(
-                    AnnotationKind::Primary
-                        .span(span.clone())
-                        .label(diagnostic.code.name()),
+            (Some(span), Some(source)) => match lines_around(source, span) {
+                // Only the lines of the span: the renderer reads all the text it is given,
+                // and a file of many diagnostics would be read once for each.
+                Some((lines, span)) => title.element(
+                    Snippet::source(lines)
+                        .line_start(diagnostic.line.max(1))
+                        .path(&path)
+                        .annotation(
+                            AnnotationKind::Primary
+                                .span(span)
+                                .label(diagnostic.code.name()),
+                        ),
                 ),
-            ),
+                // A line too long to show (a whole file on one line, say): where it is.
+                None => title.element(
+                    annotate_snippets::Origin::path(&path)
+                        .line(diagnostic.line.max(1))
+                        .char_column(diagnostic.column.max(1)),
+                ),
+            },
             _ => title.element(annotate_snippets::Origin::path(&path)),
         };
         let mut report = vec![group];
@@ -255,18 +345,45 @@ pub fn render_human<'a>(
     out
 }
 
-/// [`render_human`] with each file's text read from the archive at `root`.
+/// The most text a diagnostic's snippet shows; longer lines are pointed at by line and
+/// column only, so that a report of many diagnostics on one long line stays linear.
+const MAX_SNIPPET_BYTES: usize = 4096;
+
+/// The whole lines of `source` that `span` touches, and the span within them; `None` when
+/// they are longer than [`MAX_SNIPPET_BYTES`], found without reading further than that.
+fn lines_around<'a>(source: &'a str, span: &Range<usize>) -> Option<(&'a str, Range<usize>)> {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let end = floor_char_boundary(source, span.end.clamp(start, source.len()));
+    let window = |from: usize| floor_char_boundary(source, from.min(source.len()));
+    let before = &source[window(start.saturating_sub(MAX_SNIPPET_BYTES))..start];
+    let first = match before.rfind('\n') {
+        Some(i) => start - before.len() + i + 1,
+        None if before.len() == start => 0,
+        None => return None,
+    };
+    let after = &source[end..window(end + MAX_SNIPPET_BYTES)];
+    let last = match after.find('\n') {
+        Some(i) => end + i,
+        None if end + after.len() == source.len() => source.len(),
+        None => return None,
+    };
+    (last - first <= MAX_SNIPPET_BYTES).then(|| (&source[first..last], start - first..end - first))
+}
+
+/// [`render_human`] with each file's text read from the archive at `root`, once a file.
 pub fn render_human_from(root: &Path, diagnostics: &[Diagnostic], color: bool) -> String {
-    let sources: std::collections::HashMap<&Path, String> = diagnostics
-        .iter()
-        .filter_map(|d| {
-            let text = std::fs::read(root.join(&d.file)).ok()?;
-            Some((
+    let mut sources: std::collections::HashMap<&Path, String> = Default::default();
+    for d in diagnostics {
+        if sources.contains_key(d.file.as_path()) {
+            continue;
+        }
+        if let Ok(text) = std::fs::read(root.join(&d.file)) {
+            sources.insert(
                 d.file.as_path(),
                 String::from_utf8_lossy(&text).into_owned(),
-            ))
-        })
-        .collect();
+            );
+        }
+    }
     render_human(
         diagnostics,
         |path| sources.get(path).map(String::as_str),
@@ -371,6 +488,21 @@ pub fn did_you_mean<'a>(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn line_starts_find_the_line_and_column_line_column_does() {
+        let long = format!("{}\n{}", "é".repeat(5000), "aé".repeat(9000));
+        for source in ["ab\nçd\n\nxyz", long.as_str()] {
+            let lines = super::LineStarts::of(source);
+            for offset in (0..=source.len()).filter(|&i| source.is_char_boundary(i)) {
+                assert_eq!(
+                    lines.line_column(source, offset),
+                    super::line_column(source, offset),
+                    "{offset}"
+                );
+            }
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -69,6 +69,11 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("footnotes", footnotes()),
         ("reference-definitions", repeat("[a]: /x\n", "", "[a]\n")),
         ("comments", repeat("<!-- c -->\n", "", "")),
+        ("links-to-internal", repeat("[a](internal.md) ", "", "")),
+        (
+            "raw-links-to-internal",
+            repeat("<a href=\"internal.md\">a</a> ", "", ""),
+        ),
     ]
 }
 
@@ -83,6 +88,12 @@ fn every_shape_built_to_be_slow_is_checked_within_a_generous_limit() {
             archive.path(),
             "content/postmortems/adversarial.md",
             &source,
+        );
+        // The internal document the links-to-internal shapes link to: each link is a warning.
+        write(
+            archive.path(),
+            "content/postmortems/internal.md",
+            &FRONT_MATTER.replace("+++\ntitle", "+++\nvisibility = \"internal\"\ntitle"),
         );
         let mut child = built_site::hindsight_command()
             .args(["check", "--root", archive.path().to_str().unwrap()])

@@ -361,6 +361,19 @@ fn serve_reports_what_check_refuses_and_warns_about() {
     eventually("the warning in the terminal", || {
         server.stderr().contains("W0009").then_some(())
     });
+
+    // An internal marker in the summary: front matter is published as written (E0029).
+    archive.edit(
+        &path,
+        "because of human error.",
+        "because of human error. <!-- internal --> The token leaked.",
+    );
+    let page = eventually("the error overlay for the marker", || {
+        let page = server.get("/postmortems/login-latency/");
+        page.body.contains("hindsight-errors").then_some(page)
+    });
+    assert!(page.body.contains("E0029"), "the overlay names the rule");
+    assert!(page.body.contains("content/postmortems/login-latency.md:4"));
 }
 
 #[test]

@@ -8,7 +8,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::collisions::id_collisions;
 use super::is_valid_slug;
 use crate::config::Edition;
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic, LineStarts, did_you_mean};
 use crate::document::{Document, Kind};
 use crate::load::{Loaded, LoadedDocument, is_withheld};
 
@@ -98,6 +98,17 @@ pub(super) fn validate_references(loaded: &Loaded, drafts: bool) -> Vec<Diagnost
         let mut diagnostics = Vec::new();
         let d = &loaded_document.document;
         let fm = &loaded_document.front_matter;
+        // A body link's place is a span of the body: the file is read, once, when the first
+        // broken or withheld link needs a line. Front matter places its own diagnostics.
+        let text = std::cell::OnceCell::new();
+        let read = || {
+            text.get_or_init(|| {
+                let text = std::fs::read_to_string(loaded.root.join(&d.path)).unwrap_or_default();
+                let lines = LineStarts::of(&text);
+                (text, lines)
+            })
+        };
+        let source = || read().0.as_str();
         let at = |code: Code, keys: &[&str], message: String| {
             fm.diagnostic_at(code, &d.path, keys, message)
         };
@@ -214,20 +225,17 @@ pub(super) fn validate_references(loaded: &Loaded, drafts: bool) -> Vec<Diagnost
                 }
             }
         }
-        // A link's place is a span of the body; the file is read again to turn it into a
-        // line, which happens only for the rare link that is broken or withheld.
-        let source = || std::fs::read_to_string(loaded.root.join(&d.path)).unwrap_or_default();
         for link in &d.body.content_links {
             if !d.is_internal()
                 && !link.in_internal_block
                 && internal.contains(link.target.as_path())
             {
-                diagnostics.push(link.withheld_from_public(&d.path, &source()));
+                diagnostics.push(link.withheld_from_public(&d.path, source(), &read().1));
             } else if withheld_drafts.contains(link.target.as_path())
                 && !is_withheld(d, loaded.edition, drafts)
                 && !(link.in_internal_block && loaded.edition == Edition::Public)
             {
-                diagnostics.push(link.withheld_as_draft(&d.path, &source()));
+                diagnostics.push(link.withheld_as_draft(&d.path, source(), &read().1));
             }
             if !link.site_url && !paths.contains(link.target.as_path()) {
                 let text = source();
@@ -250,10 +258,11 @@ pub(super) fn validate_references(loaded: &Loaded, drafts: bool) -> Vec<Diagnost
                     )
                 };
                 diagnostics.push(
-                    Diagnostic::at(
+                    Diagnostic::at_line(
                         Code::BrokenLink,
                         &d.path,
-                        &text,
+                        text,
+                        &read().1,
                         link.span.clone(),
                         format!(
                             "the link `{}` points at {}, {what}",

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use pulldown_cmark_escape::escape_href;
 
 use super::{ContentLink, Context};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, LineStarts};
 use crate::document::Kind;
 
 pub(super) enum LinkTarget {
@@ -114,11 +114,17 @@ impl ContentLink {
     /// The warning for a public document's link to an internal one (in the file at `path`,
     /// whose text is `source`): the public edition keeps the link's words but not the link,
     /// which would publish the internal document's address.
-    pub fn withheld_from_public(&self, path: &Path, source: &str) -> Diagnostic {
-        Diagnostic::at(
+    pub fn withheld_from_public(
+        &self,
+        path: &Path,
+        source: &str,
+        lines: &LineStarts,
+    ) -> Diagnostic {
+        Diagnostic::at_line(
             Code::LinkToInternal,
             path,
             source,
+            lines,
             self.span.clone(),
             format!(
                 "link to internal document withheld from the public edition: `{}` points at {}, which only the internal edition has",
@@ -134,11 +140,12 @@ impl ContentLink {
     /// The warning for a link to a draft, in a build without drafts (in the file at `path`,
     /// whose text is `source`): the link's words stay, but not the link, which would lead
     /// nowhere.
-    pub fn withheld_as_draft(&self, path: &Path, source: &str) -> Diagnostic {
-        Diagnostic::at(
+    pub fn withheld_as_draft(&self, path: &Path, source: &str, lines: &LineStarts) -> Diagnostic {
+        Diagnostic::at_line(
             Code::LinkToInternal,
             path,
             source,
+            lines,
             self.span.clone(),
             format!(
                 "link to a draft withheld: `{}` points at {}, a draft this build leaves out",
