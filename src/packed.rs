@@ -84,6 +84,17 @@ impl Packed {
             .and_then(|bytes| String::from_utf8(bytes).ok())
     }
 
+    /// The length of the text in bytes, as the packed bytes' first four say, without
+    /// unpacking them; `None` when they cannot be read.
+    pub fn unpacked_len(&self) -> Option<u64> {
+        let claimed: [u8; 4] = match &self.0 {
+            Bytes::Held(bytes) => *bytes.first_chunk::<4>()?,
+            Bytes::InFile(_, file, at) => read_at(file, *at, 4)?.try_into().ok()?,
+            Bytes::Unplaced(_) => return None,
+        };
+        Some(u64::from(u32::from_le_bytes(claimed)))
+    }
+
     /// The packed bytes, read from their file if they are kept there; `None` when the file
     /// no longer holds them.
     pub fn bytes(&self) -> Option<Cow<'_, [u8]>> {

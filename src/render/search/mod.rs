@@ -14,7 +14,8 @@
 //!   each with its postings. A query fetches only the shards its words can be in.
 //! - `doc/ID.json`: what a result shows (title, link, date, summary, the body's first 8 KB
 //!   for the excerpt), fetched only for the results on screen, and read for phrases.
-//! - `text/ID.json`: the rest of the body, fetched only to look for a phrase in it.
+//! - `text/ID.json`: the rest of a body longer than its record holds, fetched only to look
+//!   for a phrase in it.
 //! - `vocab/KEY.json`: the words that start with the letter KEY and how many documents have
 //!   each, fetched only to correct a query word found nowhere.
 //!
@@ -116,12 +117,23 @@ pub fn files<E: Send>(
             let record = keyed(doc_path(id), key, reuse, emit, || {
                 serde_json::to_vec(&doc_record(summary, &body())).unwrap_or_default()
             })?;
-            let rest = keyed(rest_path(id), key, reuse, emit, || {
-                let body = body();
-                let rest = &body[excerpt_end(&body)..];
-                serde_json::to_vec(rest).unwrap_or_default()
-            })?;
-            Ok([record, rest])
+            // Only a body that goes on past its record has the rest in a file of its own (the
+            // record says `more`): most bodies fit, and each file costs the build its creation.
+            let goes_on = d
+                .body
+                .text
+                .unpacked_len()
+                .is_none_or(|len| len > EXCERPT_SOURCE_BYTES as u64);
+            let rest = goes_on
+                .then(|| {
+                    keyed(rest_path(id), key, reuse, emit, || {
+                        let body = body();
+                        let rest = &body[excerpt_end(&body)..];
+                        serde_json::to_vec(rest).unwrap_or_default()
+                    })
+                })
+                .transpose()?;
+            Ok(std::iter::once(record).chain(rest))
         })
         .collect::<Result<Vec<_>, E>>()?;
     Ok(shard_files
@@ -208,7 +220,7 @@ fn doc_path(id: DocId) -> PathBuf {
 }
 
 /// The output path of the rest of a document's body, after what its record holds: a JSON
-/// string, empty when the record holds it all.
+/// string, written only when the record says `more`.
 fn rest_path(id: DocId) -> PathBuf {
     PathBuf::from(format!("search/text/{id}.json"))
 }
