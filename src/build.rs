@@ -64,7 +64,7 @@ pub struct BuildReport {
     pub documents: usize,
     pub warnings: Vec<Diagnostic>,
     /// Whether nothing had changed since the last build, so nothing was written
-    /// (see [`crate::uptodate`]).
+    /// (see [`crate::incremental::uptodate`]).
     pub unchanged: bool,
 }
 

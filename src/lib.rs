@@ -43,7 +43,3 @@ pub mod timeline;
 pub(crate) mod timing;
 pub(crate) mod write;
 pub(crate) mod zone;
-
-// Old paths of modules that moved into `incremental`, kept while branches that still name
-// them are merged; the phases name none of them.
-pub use incremental::{cache, uptodate};

@@ -301,7 +301,9 @@ fn a_failed_build_leaves_the_previous_site_byte_identical() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         // The cache folder stays by design; staging folders are `.public.hindsight-*`.
-        .filter(|name| name.contains("hindsight-") && name != hindsight::cache::CACHE_DIR)
+        .filter(|name| {
+            name.contains("hindsight-") && name != hindsight::incremental::cache::CACHE_DIR
+        })
         .collect();
     assert!(
         leftovers.is_empty(),
