@@ -75,8 +75,6 @@ pub(super) fn rewrite_link(dest: &str, context: &Context) -> Option<LinkTarget> 
 
 /// A link or image as the walk over a body meets it.
 pub(super) struct Written<'a> {
-    /// What [`rewrite_link`] made of it.
-    pub(super) target: Option<&'a LinkTarget>,
     /// The destination as written.
     pub(super) dest: &'a str,
     /// Its byte range in the file.
@@ -85,18 +83,20 @@ pub(super) struct Written<'a> {
     pub(super) in_internal_block: bool,
 }
 
-/// Records a link (or, for `image`, an image) that names a document in the body's content
-/// links, and returns whether this edition withholds it: the document is left out.
+/// What a link (or, for `image`, an image) becomes ([`rewrite_link`]), and whether this
+/// edition withholds it: the document it names is left out. A link that names a document is
+/// recorded in the body's content links.
 pub(super) fn record_link(
     links: &mut Vec<ContentLink>,
     link: Written,
     image: bool,
     context: &Context,
-) -> bool {
-    let (target, site_url) = match link.target {
+) -> (Option<LinkTarget>, bool) {
+    let rewritten = rewrite_link(link.dest, context);
+    let (target, site_url) = match &rewritten {
         Some(LinkTarget::Content { target, .. }) => (target, image),
         Some(LinkTarget::Page { target }) => (target, true),
-        Some(LinkTarget::Keep) | None => return false,
+        Some(LinkTarget::Keep) | None => return (rewritten, false),
     };
     links.push(ContentLink {
         target: target.clone(),
@@ -105,9 +105,10 @@ pub(super) fn record_link(
         site_url,
         in_internal_block: link.in_internal_block,
     });
-    context
+    let withheld = context
         .withheld_targets
-        .is_some_and(|withheld| withheld.contains(target))
+        .is_some_and(|withheld| withheld.contains(target));
+    (rewritten, withheld)
 }
 
 impl ContentLink {

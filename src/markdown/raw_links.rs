@@ -12,7 +12,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::path::PathBuf;
 
-use super::links::{Written, record_link, rewrite_link};
+use super::links::{Written, record_link};
 use super::render::escape;
 use super::{ContentLink, Context};
 
@@ -90,9 +90,7 @@ pub(super) fn withhold_in_html(
             let mut this_withheld = false;
             let mut page = None;
             for url in urls {
-                let target = rewrite_link(url, context);
                 let link = Written {
-                    target: target.as_ref(),
                     dest: url,
                     span: &link_span,
                     in_internal_block,
@@ -100,7 +98,8 @@ pub(super) fn withhold_in_html(
                 // A link to a content file (`x.md`) is checked and rewritten to its page as a
                 // Markdown link is; an image's address, and a URL of the site, stay as
                 // written and are never reported broken.
-                this_withheld |= record_link(links, link, !is_link, context);
+                let (target, withheld) = record_link(links, link, !is_link, context);
+                this_withheld |= withheld;
                 if let (true, Some(super::links::LinkTarget::Content { url, .. })) =
                     (is_link, &target)
                 {
@@ -300,14 +299,12 @@ pub(super) fn withheld_url_filter(
             vec![value]
         };
         urls.into_iter().any(|url| {
-            let target = rewrite_link(url, &context);
             let link = Written {
-                target: target.as_ref(),
                 dest: url,
                 span: &span,
                 in_internal_block: false,
             };
-            record_link(&mut links, link, true, &context)
+            record_link(&mut links, link, true, &context).1
         })
     })
 }

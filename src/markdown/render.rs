@@ -9,7 +9,7 @@ use crate::timeline::SectionCollector;
 
 use super::code::{fence_lang, highlighted, is_internal_lang};
 use super::headings::{HeadingIds, heading_level};
-use super::links::{LinkTarget, Written, is_safe_url, record_link, rewrite_link};
+use super::links::{LinkTarget, Written, is_safe_url, record_link};
 use super::markers::JoinedMarkers;
 use super::raw_links::withhold_in_html;
 use super::regions::{INTERNAL_LABEL, Problem, Regions, Verdict};
@@ -154,14 +154,14 @@ pub(super) fn render(
                 title,
                 id,
             }) => {
-                let rewritten = rewrite_link(&dest_url, context);
                 let link = Written {
-                    target: rewritten.as_ref(),
                     dest: &dest_url,
                     span: &span,
                     in_internal_block: regions.open.is_some(),
                 };
-                if record_link(&mut out.content_links, link, false, context) {
+                let (rewritten, withheld) =
+                    record_link(&mut out.content_links, link, false, context);
+                if withheld {
                     // A page this edition leaves out: keep the words, drop the link. An
                     // autolink's words are its address, so they go too.
                     link_stack.push(if link_type == LinkType::Autolink {
@@ -171,30 +171,21 @@ pub(super) fn render(
                     });
                     continue;
                 }
-                match rewritten {
-                    Some(LinkTarget::Content { url, .. }) => {
-                        link_stack.push(Opened::Emitted);
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url: url.into(),
-                            title,
-                            id,
-                        })
-                    }
-                    Some(LinkTarget::Page { .. } | LinkTarget::Keep) => {
-                        link_stack.push(Opened::Emitted);
-                        Event::Start(Tag::Link {
-                            link_type,
-                            dest_url,
-                            title,
-                            id,
-                        })
-                    }
+                let dest_url = match rewritten {
+                    Some(LinkTarget::Content { url, .. }) => url.into(),
+                    Some(LinkTarget::Page { .. } | LinkTarget::Keep) => dest_url,
                     None => {
                         link_stack.push(Opened::Unlinked);
                         continue;
                     }
-                }
+                };
+                link_stack.push(Opened::Emitted);
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                })
             }
             Event::End(TagEnd::Link) => {
                 if link_stack.pop() != Some(Opened::Emitted) {
@@ -211,14 +202,12 @@ pub(super) fn render(
                 title,
                 id,
             }) => {
-                let rewritten = rewrite_link(&dest_url, context);
                 let link = Written {
-                    target: rewritten.as_ref(),
                     dest: &dest_url,
                     span: &span,
                     in_internal_block: regions.open.is_some(),
                 };
-                if record_link(&mut out.content_links, link, true, context) {
+                if record_link(&mut out.content_links, link, true, context).1 {
                     // An image of a page this edition leaves out: its description stays.
                     image_stack.push(false);
                     continue;
